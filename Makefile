@@ -1,0 +1,36 @@
+# Task runner. README's two commands are `make book` and `make test`; both
+# create .venv and install the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+
+.PHONY: help install book test notebooks clean
+
+help:
+	@echo "make book       install, execute every notebook, build the website in _build/html"
+	@echo "make test       install, then unit tests + nbval (strict) on every notebook + site build with -W"
+	@echo "make notebooks  re-execute every notebook in place (after editing one)"
+	@echo "make clean      remove _build"
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build .
+	@echo "Book built: open $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/nbtools.py execute $(NOTEBOOKS)
+
+clean:
+	rm -rf _build

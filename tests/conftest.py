@@ -1,0 +1,65 @@
+"""Shared fixtures: the repository root, its config and table of contents, and one site build."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))  # tools/nbtools.py: the notebook template
+
+
+@pytest.fixture(scope="session")
+def book_config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def toc_files() -> list[str]:
+    """Every file named in _toc.yml, without suffix, in reading order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            files.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc["parts"]:
+        walk(part["chapters"])
+    return files
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    returncode: int
+    log: str
+    html: Path
+
+
+@pytest.fixture(scope="session")
+def site(book_config: dict, tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    """The website, built with warnings as errors from the notebooks' stored outputs.
+
+    nbval (run in the same session) has checked that the stored outputs are what
+    a fresh execution gives, so the build does not execute the notebooks again:
+    it uses a copy of _config.yml whose only change is ``execute_notebooks: off``.
+    """
+    out = tmp_path_factory.mktemp("site")
+    config = dict(book_config)
+    config["execute"] = {**config.get("execute", {}), "execute_notebooks": "off"}
+    config_path = out / "_config.yml"
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")  # the venv's command
+    cmd = [
+        str(jupyter_book), "build", str(ROOT),
+        "--config", str(config_path), "--path-output", str(out),
+        "--warningiserror", "--nitpick", "--keep-going", "--all",
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    return SiteBuild(proc.returncode, proc.stdout + proc.stderr, out / "_build" / "html")

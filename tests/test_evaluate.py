@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+import torch
+
+from sslbook.evaluate import linear_probe, sample_per_class
+
+
+def test_sample_per_class_draws_k_of_each_class_reproducibly():
+    labels = np.repeat(np.arange(4), 10)
+    idx = sample_per_class(labels, 3, seed=0)
+    assert np.bincount(labels[idx]).tolist() == [3, 3, 3, 3]
+    assert len(set(idx.tolist())) == 12
+    assert np.array_equal(idx, sample_per_class(torch.from_numpy(labels), 3, seed=0))
+    assert not np.array_equal(idx, sample_per_class(labels, 3, seed=1))
+
+
+def test_sample_per_class_rejects_bad_k():
+    labels = np.repeat(np.arange(2), 5)
+    with pytest.raises(ValueError, match="class 0 has 5 examples, fewer than k=6"):
+        sample_per_class(labels, 6, seed=0)
+    with pytest.raises(ValueError, match="k must be a positive int"):
+        sample_per_class(labels, 0, seed=0)
+
+
+def test_probe_separates_separable_classes_and_not_noise():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 100)
+    centres = np.array([[0, 0], [6, 0], [0, 6]])
+    separable = centres[y] + rng.normal(size=(300, 2))
+    noise = rng.normal(size=(300, 2))
+    good = linear_probe(separable, y, separable, y, labels_per_class=5, seeds=(0, 1))
+    chance = linear_probe(noise, y, noise, y, labels_per_class=5, seeds=(0, 1))
+    assert good.mean > 0.95
+    assert chance.mean < 0.55  # three classes: chance is 1/3
+    assert good.labels_per_class == 5 and len(good.accuracies) == 2
+
+
+def test_probe_flattens_images_and_accepts_tensors():
+    x = torch.rand(40, 1, 4, 4)
+    y = torch.arange(40) % 2
+    x[y == 1] += 1.0
+    assert linear_probe(x, y, x, y, labels_per_class=3, seeds=(0,)).mean == 1.0
+
+
+def test_probe_rejects_mismatched_lengths_and_empty_seeds():
+    x, y = np.zeros((10, 2)), np.arange(10) % 2
+    with pytest.raises(ValueError, match="x_train 10 vs y_train 9"):
+        linear_probe(x, y[:9], x, y, labels_per_class=1)
+    with pytest.raises(ValueError, match="seeds must name at least one draw"):
+        linear_probe(x, y, x, y, labels_per_class=1, seeds=())
+    with pytest.raises(TypeError, match="x_train must be a numpy array or torch tensor"):
+        linear_probe(x.tolist(), y, x, y, labels_per_class=1)
