@@ -23,7 +23,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build .
+	SSLBOOK_PROGRESS=0 $(BIN)/jupyter-book build .
 	@echo "Book built: open $(CURDIR)/_build/html/index.html"
 
 test: $(STAMP)

@@ -96,3 +96,50 @@ def first_last_ratio(norms: dict[str, float]) -> float:
     if values[-1] == 0.0:
         raise ValueError("the last layer's gradient norm is 0; the ratio is undefined")
     return values[0] / values[-1]
+
+
+#: Module types whose outputs :func:`activation_stats` measures by default.
+ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.GELU, nn.ELU)
+
+
+def activation_stats(
+    model: nn.Module,
+    inputs: torch.Tensor,
+    types: tuple[type[nn.Module], ...] = ACTIVATION_TYPES,
+) -> dict[str, tuple[float, float]]:
+    """The mean and standard deviation of every activation layer's output, for one batch.
+
+    Forward hooks record the outputs; they are removed before returning, also
+    when the forward pass raises. Nothing is differentiated.
+
+    Args:
+        model: the network (its current train/eval mode is used).
+        inputs: ``(batch, ...)``, what ``model`` takes.
+        types: which module types count as activation layers.
+
+    Returns:
+        ``{module name: (mean, std)}`` in the order the modules ran.
+
+    Raises:
+        ValueError: if ``model`` has no module of ``types``.
+    """
+    targets = [(name, m) for name, m in model.named_modules() if isinstance(m, types)]
+    if not targets:
+        names = ", ".join(t.__name__ for t in types)
+        raise ValueError(f"{type(model).__name__} has no activation layer of type {names}")
+    stats: dict[str, tuple[float, float]] = {}
+
+    def record(name: str):
+        def hook(module: nn.Module, args: tuple, output: torch.Tensor) -> None:
+            stats[name] = (output.mean().item(), output.std().item())
+
+        return hook
+
+    handles = [module.register_forward_hook(record(name)) for name, module in targets]
+    try:
+        with torch.no_grad():
+            model(inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return stats

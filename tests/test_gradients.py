@@ -74,3 +74,29 @@ def test_first_last_ratio():
         first_last_ratio({"a": 1.0})
     with pytest.raises(ValueError, match="last layer's gradient norm is 0"):
         first_last_ratio({"a": 1.0, "b": 0.0})
+
+
+def test_activation_stats_match_a_direct_computation_and_remove_hooks():
+    from sslbook.gradients import activation_stats
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 4), nn.ReLU())
+    x = torch.randn(6, 3)
+    stats = activation_stats(net, x)
+    h1 = torch.tanh(net[0](x))
+    h2 = torch.relu(net[2](h1))
+    assert list(stats) == ["1", "3"]
+    assert stats["1"] == pytest.approx((h1.mean().item(), h1.std().item()))
+    assert stats["3"] == pytest.approx((h2.mean().item(), h2.std().item()))
+    assert all(not m._forward_hooks for m in net.modules())
+
+
+def test_activation_stats_removes_hooks_when_forward_fails():
+    from sslbook.gradients import activation_stats
+
+    net = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid())
+    with pytest.raises(RuntimeError):
+        activation_stats(net, torch.randn(2, 5))
+    assert all(not m._forward_hooks for m in net.modules())
+    with pytest.raises(ValueError, match="Linear has no activation layer of type Sigmoid"):
+        activation_stats(nn.Linear(2, 2), torch.randn(1, 2), types=(nn.Sigmoid,))

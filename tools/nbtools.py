@@ -14,6 +14,7 @@ that nbval will compare against; run it after every edit of a notebook.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -80,6 +81,7 @@ def execute_notebook(path: Path, timeout: int = 300) -> None:
     """Execute ``path`` in place in a fresh python3 kernel, in the notebook's folder."""
     from nbclient import NotebookClient
 
+    os.environ["SSLBOOK_PROGRESS"] = "0"  # stored outputs hold no progress bar (see sslbook.train)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,

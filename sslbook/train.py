@@ -1,0 +1,170 @@
+"""A small, reusable training loop.
+
+:func:`fit` trains any model whose loss can be written as ``loss_fn(model,
+batch)``: a classifier (cross-entropy on ``(x, y)``), an autoencoder (MSE of
+``model(x)`` against ``x``) or a contrastive model (two augmented views of
+``x``). It stops after a fixed number of epochs or steps; an optional
+wall-clock budget is for interactive use only, because a notebook whose
+training length depends on the machine's speed cannot reproduce its outputs.
+
+Progress bars (tqdm) show when a person runs the code, in Jupyter or a
+terminal. The book's stored outputs are made and checked with
+``SSLBOOK_PROGRESS=0`` (set by ``tools/nbtools.py``, the Makefile and the test
+suite), so that no bar, whose timings change every run, is stored.
+
+Example
+-------
+>>> import torch
+>>> from torch import nn
+>>> from sslbook.train import fit, make_loader
+>>> x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
+>>> model = nn.Linear(3, 2)
+>>> history = fit(model, lambda m, b: nn.functional.cross_entropy(m(b[0]), b[1]),
+...               make_loader(x, y, batch_size=16, seed=0),
+...               torch.optim.SGD(model.parameters(), lr=0.1), epochs=2, seed=0, progress=False)
+>>> len(history.losses), history.stopped_by
+(8, 'epochs')
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+#: Set to 0 to turn progress bars off (the book's stored outputs are made so).
+PROGRESS_ENV_VAR = "SSLBOOK_PROGRESS"
+
+
+def progress_enabled() -> bool:
+    """True unless ``SSLBOOK_PROGRESS`` is ``0``, ``false`` or ``no``."""
+    return os.environ.get(PROGRESS_ENV_VAR, "1").strip().lower() not in {"0", "false", "no"}
+
+
+@dataclass
+class History:
+    """What :func:`fit` did.
+
+    Attributes:
+        losses: the training loss of every step, in order.
+        epoch_losses: the mean loss of every pass over the loader (the last
+            one partial when training stopped mid-epoch).
+        steps: the number of optimiser steps taken.
+        stopped_by: ``"epochs"``, ``"steps"`` or ``"time"``.
+    """
+
+    losses: list[float] = field(default_factory=list)
+    epoch_losses: list[float] = field(default_factory=list)
+    steps: int = 0
+    stopped_by: str = ""
+
+
+def make_loader(*tensors: torch.Tensor, batch_size: int, seed: int, shuffle: bool = True, drop_last: bool = False) -> DataLoader:
+    """A DataLoader over in-memory tensors whose shuffling has its own seeded generator.
+
+    Args:
+        tensors: tensors sharing their first dimension, e.g. ``(x, y)``.
+        batch_size: examples per batch, ≥ 1.
+        seed: seeds the order of the batches; the same seed gives the same order.
+        shuffle: reshuffle at every epoch.
+        drop_last: drop the last, smaller batch.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, generator=generator)
+
+
+def fit(
+    model: nn.Module,
+    loss_fn: Callable[[nn.Module, Any], torch.Tensor],
+    loader: Iterable,
+    optimizer: torch.optim.Optimizer,
+    *,
+    epochs: int | None = None,
+    steps: int | None = None,
+    max_seconds: float | None = None,
+    seed: int | None = 0,
+    progress: bool | None = None,
+    description: str = "training",
+) -> History:
+    """Train ``model`` in place; stop after ``epochs`` epochs or ``steps`` steps.
+
+    Args:
+        model: put in train mode for the duration.
+        loss_fn: ``loss_fn(model, batch)`` returns the scalar loss of one batch.
+        loader: an iterable of batches that can be iterated once per epoch.
+        optimizer: steps the model's parameters.
+        epochs: stop after this many passes over ``loader``.
+        steps: stop after this many optimiser steps (may end mid-epoch).
+        max_seconds: also stop once this much wall-clock time has passed. For
+            interactive use only: the result then depends on the machine.
+        seed: if not None, ``torch.manual_seed(seed)`` before training, for
+            dropout, augmentations and any loader without its own generator.
+        progress: show a tqdm bar; ``None`` follows :func:`progress_enabled`.
+        description: the bar's label.
+
+    Raises:
+        ValueError: if neither ``epochs`` nor ``steps`` is given, either is
+            < 1, or the loss becomes nan or infinite (the step is named).
+    """
+    if epochs is None and steps is None:
+        raise ValueError("give epochs or steps (or both): a notebook always trains for a fixed budget")
+    for name, value in (("epochs", epochs), ("steps", steps)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+    if max_seconds is not None and not max_seconds > 0:
+        raise ValueError(f"max_seconds must be > 0, got {max_seconds!r}")
+    if seed is not None:
+        torch.manual_seed(seed)
+    if progress is None:
+        progress = progress_enabled()
+
+    history = History()
+    total = steps if steps is not None else epochs * len(loader) if hasattr(loader, "__len__") else None
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc=description, unit="step")
+    start = time.perf_counter()
+    model.train()
+    epoch = 0
+    try:
+        while history.stopped_by == "":
+            epoch_total, epoch_count = 0.0, 0
+            for batch in loader:
+                loss = loss_fn(model, batch)
+                if not math.isfinite(loss.item()):
+                    raise ValueError(f"the loss became {loss.item()} at step {history.steps + 1}; lower the learning rate")
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                history.steps += 1
+                history.losses.append(loss.item())
+                epoch_total, epoch_count = epoch_total + loss.item(), epoch_count + 1
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+                if steps is not None and history.steps >= steps:
+                    history.stopped_by = "steps"
+                elif max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                    history.stopped_by = "time"
+                if history.stopped_by:
+                    break
+            if epoch_count == 0:
+                raise ValueError("the loader yielded no batch")
+            epoch += 1
+            history.epoch_losses.append(epoch_total / epoch_count)
+            if not history.stopped_by and epochs is not None and epoch >= epochs:
+                history.stopped_by = "epochs"
+    finally:
+        if bar is not None:
+            bar.close()
+    return history

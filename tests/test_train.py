@@ -1,0 +1,104 @@
+import pytest
+import torch
+from torch import nn
+
+from sslbook.train import PROGRESS_ENV_VAR, fit, make_loader, progress_enabled
+
+
+def problem(seed=0):
+    torch.manual_seed(seed)
+    x = torch.randn(64, 4)
+    y = (x[:, 0] > 0).long()
+    return x, y
+
+
+def classifier_loss(model, batch):
+    x, y = batch
+    return nn.functional.cross_entropy(model(x), y)
+
+
+def train(epochs=None, steps=None, seed=0, **kwargs):
+    x, y = problem()
+    torch.manual_seed(123)
+    model = nn.Linear(4, 2)
+    loader = make_loader(x, y, batch_size=16, seed=seed)
+    history = fit(model, classifier_loss, loader, torch.optim.SGD(model.parameters(), lr=0.5),
+                  epochs=epochs, steps=steps, seed=seed, progress=False, **kwargs)
+    return model, history
+
+
+def test_loss_decreases_on_a_learnable_problem():
+    _, history = train(epochs=10)
+    assert history.epoch_losses[-1] < 0.5 * history.epoch_losses[0]
+
+
+def test_epoch_budget():
+    _, history = train(epochs=3)
+    assert (history.steps, len(history.losses), len(history.epoch_losses), history.stopped_by) == (12, 12, 3, "epochs")
+
+
+def test_step_budget_can_end_mid_epoch():
+    _, history = train(steps=6)
+    assert (history.steps, len(history.epoch_losses), history.stopped_by) == (6, 2, "steps")
+
+
+def test_first_budget_reached_wins():
+    _, history = train(epochs=5, steps=7)
+    assert (history.steps, history.stopped_by) == (7, "steps")
+
+
+def test_time_budget(monkeypatch):
+    clock = iter(range(100))
+    monkeypatch.setattr("sslbook.train.time.perf_counter", lambda: next(clock))
+    _, history = train(epochs=100, max_seconds=3)
+    assert (history.steps, history.stopped_by) == (3, "time")
+
+
+def test_same_seed_same_result():
+    model_a, history_a = train(epochs=2, seed=5)
+    model_b, history_b = train(epochs=2, seed=5)
+    _, history_c = train(epochs=2, seed=6)
+    assert history_a.losses == history_b.losses
+    assert torch.equal(model_a.weight, model_b.weight)
+    assert history_a.losses != history_c.losses
+
+
+def test_diverging_loss_is_reported():
+    x, y = problem()
+    model = nn.Linear(4, 2)
+    with torch.no_grad():
+        model.weight.fill_(float("inf"))
+    with pytest.raises(ValueError, match="the loss became nan at step 1"):
+        fit(model, classifier_loss, make_loader(x, y, batch_size=16, seed=0),
+            torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({}, "give epochs or steps"),
+    ({"epochs": 0}, "epochs must be a positive int"),
+    ({"steps": 1.5}, "steps must be a positive int"),
+    ({"epochs": 1, "max_seconds": 0}, "max_seconds must be > 0"),
+])
+def test_bad_budgets(kwargs, message):
+    x, y = problem()
+    model = nn.Linear(4, 2)
+    with pytest.raises(ValueError, match=message):
+        fit(model, classifier_loss, make_loader(x, y, batch_size=16, seed=0),
+            torch.optim.SGD(model.parameters(), lr=0.1), progress=False, **kwargs)
+
+
+def test_progress_switch(monkeypatch):
+    monkeypatch.setenv(PROGRESS_ENV_VAR, "0")
+    assert not progress_enabled()
+    monkeypatch.setenv(PROGRESS_ENV_VAR, "1")
+    assert progress_enabled()
+    monkeypatch.delenv(PROGRESS_ENV_VAR)
+    assert progress_enabled()
+
+
+def test_progress_bar_goes_to_stderr_when_on(capsys):
+    x, y = problem()
+    model = nn.Linear(4, 2)
+    fit(model, classifier_loss, make_loader(x, y, batch_size=16, seed=0),
+        torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=True, description="demo")
+    assert "demo" in capsys.readouterr().err
