@@ -97,7 +97,7 @@ def fit(
     """Train ``model`` in place; stop after ``epochs`` epochs or ``steps`` steps.
 
     Args:
-        model: put in train mode for the duration.
+        model: switched to train mode (and left in it).
         loss_fn: ``loss_fn(model, batch)`` returns the scalar loss of one batch.
         loader: an iterable of batches that can be iterated once per epoch.
         optimizer: steps the model's parameters.
@@ -127,7 +127,9 @@ def fit(
         progress = progress_enabled()
 
     history = History()
-    total = steps if steps is not None else epochs * len(loader) if hasattr(loader, "__len__") else None
+    per_epoch = len(loader) if hasattr(loader, "__len__") else None
+    budgets = [b for b in (steps, epochs * per_epoch if epochs and per_epoch else None) if b is not None]
+    total = min(budgets) if budgets else None  # the bar's length; None when unknown
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -141,17 +143,18 @@ def fit(
             epoch_total, epoch_count = 0.0, 0
             for batch in loader:
                 loss = loss_fn(model, batch)
-                if not math.isfinite(loss.item()):
-                    raise ValueError(f"the loss became {loss.item()} at step {history.steps + 1}; lower the learning rate")
+                value = loss.item()
+                if not math.isfinite(value):
+                    raise ValueError(f"the loss became {value} at step {history.steps + 1}; lower the learning rate")
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
                 history.steps += 1
-                history.losses.append(loss.item())
-                epoch_total, epoch_count = epoch_total + loss.item(), epoch_count + 1
+                history.losses.append(value)
+                epoch_total, epoch_count = epoch_total + value, epoch_count + 1
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+                    bar.set_postfix(loss=f"{value:.4f}", refresh=False)
                 if steps is not None and history.steps >= steps:
                     history.stopped_by = "steps"
                 elif max_seconds is not None and time.perf_counter() - start >= max_seconds:
