@@ -49,6 +49,29 @@ class ProbeResult:
         return float(np.std(self.accuracies))
 
 
+@torch.no_grad()
+def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024) -> float:
+    """The fraction of ``x`` that ``model`` classifies as ``y``, in eval mode.
+
+    Args:
+        model: returns ``(batch, n_classes)`` logits; it is left in eval mode.
+        x: ``(n, ...)`` inputs.
+        y: ``(n,)`` class indices.
+        batch_size: examples per forward pass, to bound memory.
+
+    Raises:
+        ValueError: if ``x`` and ``y`` differ in length or are empty.
+    """
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
+    model.eval()
+    correct = sum(
+        (model(x[i : i + batch_size]).argmax(dim=1) == y[i : i + batch_size]).sum().item()
+        for i in range(0, len(x), batch_size)
+    )
+    return correct / len(x)
+
+
 def _as_numpy(array: np.ndarray | torch.Tensor, name: str) -> np.ndarray:
     if isinstance(array, torch.Tensor):
         array = array.detach().cpu().numpy()

@@ -113,7 +113,9 @@ def activation_stats(
     when the forward pass raises. Nothing is differentiated.
 
     Args:
-        model: the network (its current train/eval mode is used).
+        model: the network, in its current mode. In train mode, a BatchNorm
+            layer uses (and updates its running averages with) the batch's
+            statistics; call ``model.eval()`` first to leave it untouched.
         inputs: ``(batch, ...)``, what ``model`` takes.
         types: which module types count as activation layers.
 

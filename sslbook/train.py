@@ -65,6 +65,16 @@ class History:
     stopped_by: str = ""
 
 
+def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Cross-entropy of ``model(x)`` against ``y`` for a ``(x, y)`` batch: the ``loss_fn`` of a classifier.
+
+    Shapes: ``x`` is ``(batch, ...)``, ``y`` is ``(batch,)`` class indices, and
+    ``model(x)`` returns ``(batch, n_classes)`` logits.
+    """
+    x, y = batch
+    return nn.functional.cross_entropy(model(x), y)
+
+
 def make_loader(*tensors: torch.Tensor, batch_size: int, seed: int, shuffle: bool = True, drop_last: bool = False) -> DataLoader:
     """A DataLoader over in-memory tensors whose shuffling has its own seeded generator.
 

@@ -50,3 +50,19 @@ def test_probe_rejects_mismatched_lengths_and_empty_seeds():
         linear_probe(x, y, x, y, labels_per_class=1, seeds=())
     with pytest.raises(TypeError, match="x_train must be a numpy array or torch tensor"):
         linear_probe(x.tolist(), y, x, y, labels_per_class=1)
+
+
+def test_accuracy_counts_correct_argmax_across_batches():
+    from sslbook.evaluate import accuracy
+
+    class Fixed(torch.nn.Module):  # predicts class 1 for positive first features, else class 0
+        def forward(self, x):
+            return torch.stack([-x[:, 0], x[:, 0]], dim=1)
+
+    x = torch.tensor([[1.0], [-1.0], [2.0], [-3.0], [0.5]])
+    y = torch.tensor([1, 0, 0, 0, 1])
+    model = Fixed().train()
+    assert accuracy(model, x, y, batch_size=2) == pytest.approx(4 / 5)
+    assert not model.training
+    with pytest.raises(ValueError, match="equal length, got 5 and 4"):
+        accuracy(model, x, y[:4])

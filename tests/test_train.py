@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from sslbook.train import PROGRESS_ENV_VAR, fit, make_loader, progress_enabled
+from sslbook.train import PROGRESS_ENV_VAR, classification_loss, fit, make_loader, progress_enabled
 
 
 def problem(seed=0):
@@ -12,17 +12,12 @@ def problem(seed=0):
     return x, y
 
 
-def classifier_loss(model, batch):
-    x, y = batch
-    return nn.functional.cross_entropy(model(x), y)
-
-
 def train(epochs=None, steps=None, seed=0, **kwargs):
     x, y = problem()
     torch.manual_seed(123)
     model = nn.Linear(4, 2)
     loader = make_loader(x, y, batch_size=16, seed=seed)
-    history = fit(model, classifier_loss, loader, torch.optim.SGD(model.parameters(), lr=0.5),
+    history = fit(model, classification_loss, loader, torch.optim.SGD(model.parameters(), lr=0.5),
                   epochs=epochs, steps=steps, seed=seed, progress=False, **kwargs)
     return model, history
 
@@ -69,7 +64,7 @@ def test_diverging_loss_is_reported():
     with torch.no_grad():
         model.weight.fill_(float("inf"))
     with pytest.raises(ValueError, match="the loss became nan at step 1"):
-        fit(model, classifier_loss, make_loader(x, y, batch_size=16, seed=0),
+        fit(model, classification_loss, make_loader(x, y, batch_size=16, seed=0),
             torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
 
 
@@ -83,7 +78,7 @@ def test_bad_budgets(kwargs, message):
     x, y = problem()
     model = nn.Linear(4, 2)
     with pytest.raises(ValueError, match=message):
-        fit(model, classifier_loss, make_loader(x, y, batch_size=16, seed=0),
+        fit(model, classification_loss, make_loader(x, y, batch_size=16, seed=0),
             torch.optim.SGD(model.parameters(), lr=0.1), progress=False, **kwargs)
 
 
@@ -99,6 +94,13 @@ def test_progress_switch(monkeypatch):
 def test_progress_bar_goes_to_stderr_when_on(capsys):
     x, y = problem()
     model = nn.Linear(4, 2)
-    fit(model, classifier_loss, make_loader(x, y, batch_size=16, seed=0),
+    fit(model, classification_loss, make_loader(x, y, batch_size=16, seed=0),
         torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=True, description="demo")
     assert "demo" in capsys.readouterr().err
+
+
+def test_classification_loss_is_cross_entropy_of_the_logits():
+    x, y = problem()
+    model = nn.Linear(4, 2)
+    manual = -torch.log_softmax(model(x), dim=1)[torch.arange(len(y)), y].mean()
+    assert torch.allclose(classification_loss(model, (x, y)), manual)
