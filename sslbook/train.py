@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
 #: Set to 0 to turn progress bars off (the book's stored outputs are made so).
 PROGRESS_ENV_VAR = "SSLBOOK_PROGRESS"
@@ -78,6 +78,10 @@ def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tenso
 def make_loader(*tensors: torch.Tensor, batch_size: int, seed: int, shuffle: bool = True, drop_last: bool = False) -> DataLoader:
     """A DataLoader over in-memory tensors whose shuffling has its own seeded generator.
 
+    Each batch is one indexing operation on the tensors, not ``batch_size``
+    single-example lookups followed by a stack: for small examples (word
+    pairs, 28×28 images) that is many times faster, with the same batches.
+
     Args:
         tensors: tensors sharing their first dimension, e.g. ``(x, y)``.
         batch_size: examples per batch, ≥ 1.
@@ -87,8 +91,12 @@ def make_loader(*tensors: torch.Tensor, batch_size: int, seed: int, shuffle: boo
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    dataset = TensorDataset(*tensors)
     generator = torch.Generator().manual_seed(seed)
-    return DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, generator=generator)
+    order = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+    # batch_size=None turns off per-example collation: the sampler yields index lists.
+    # The loader draws its base seed from `generator` too, as DataLoader(shuffle=True) does.
+    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last), batch_size=None, generator=generator)
 
 
 def fit(

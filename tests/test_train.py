@@ -104,3 +104,13 @@ def test_classification_loss_is_cross_entropy_of_the_logits():
     model = nn.Linear(4, 2)
     manual = -torch.log_softmax(model(x), dim=1)[torch.arange(len(y)), y].mean()
     assert torch.allclose(classification_loss(model, (x, y)), manual)
+
+
+def test_make_loader_batches_are_slices_in_a_seeded_order():
+    x = torch.arange(10)
+    batches = [b[0].tolist() for b in make_loader(x, batch_size=4, seed=0)]
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(sum(batches, [])) == list(range(10))
+    assert batches == [b[0].tolist() for b in make_loader(x, batch_size=4, seed=0)]
+    assert batches != [b[0].tolist() for b in make_loader(x, batch_size=4, seed=1)]
+    assert [b[0].tolist() for b in make_loader(x, batch_size=4, seed=0, shuffle=False, drop_last=True)] == [[0, 1, 2, 3], [4, 5, 6, 7]]
