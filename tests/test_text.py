@@ -1,0 +1,110 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+from gensim.test.utils import datapath
+from scipy.stats import spearmanr
+
+from sslbook.text import (
+    ANALOGY_FILE,
+    WORDSIM353_FILE,
+    check_corpus,
+    evaluate_embeddings,
+    lee,
+    nearest_neighbours,
+    read_corpus,
+    wiki_sample,
+)
+
+
+def test_wiki_sample_is_token_lists_of_the_documented_size():
+    corpus = wiki_sample()
+    assert len(corpus) == 106
+    assert sum(len(doc) for doc in corpus) == 452_944
+    assert all(isinstance(token, str) and token == token.lower() for token in corpus[0])
+
+
+def test_lee_is_300_documents_of_tokens():
+    corpus = lee()
+    assert len(corpus) == 300
+    assert sum(len(doc) for doc in corpus) == 58_152
+    assert corpus[0][:4] == ["hundreds", "of", "people", "have"]
+
+
+def test_read_corpus_streams_a_file_many_times(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("The cat sat.\n\nA dog ran, fast!\n", encoding="utf-8")
+    corpus = read_corpus(path)
+    assert list(corpus) == [["the", "cat", "sat"], ["dog", "ran", "fast"]]
+    assert list(corpus) == list(corpus)  # restartable: Word2Vec iterates once per epoch
+    with pytest.raises(FileNotFoundError, match="missing.txt"):
+        read_corpus(tmp_path / "missing.txt")
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("apple banana cherry", "not a raw str: Word2Vec would treat each character as a word"),
+        (["apple", "banana"], "its first item is 'apple'"),
+        ([], "is empty"),
+        ([[1, 2]], "must be an iterable of token lists"),
+    ],
+)
+def test_check_corpus_rejects_what_is_not_a_corpus(bad, message):
+    with pytest.raises(TypeError, match=message):
+        check_corpus(bad)
+
+
+def random_vectors(words, seed=0, dim=10):
+    kv = KeyedVectors(dim)
+    kv.add_vectors(list(words), np.random.default_rng(seed).normal(size=(len(words), dim)).astype(np.float32))
+    return kv
+
+
+def ws353_pairs():
+    lines = Path(datapath(WORDSIM353_FILE)).read_text(encoding="utf-8").splitlines()
+    rows = [line.split("\t") for line in lines if not line.startswith("#")]
+    return [(a.lower(), b.lower(), float(score)) for a, b, score in rows]
+
+
+def test_wordsim_score_matches_an_independent_computation():
+    pairs = ws353_pairs()
+    words = sorted({w for a, b, _ in pairs for w in (a, b)})
+    kv = random_vectors(words[::2] + words[1::4])  # leave some words out, so some pairs are OOV
+    kept = [(a, b, s) for a, b, s in pairs if a in kv.key_to_index and b in kv.key_to_index]
+    expected_rho = spearmanr([s for *_, s in kept], [kv.similarity(a, b) for a, b, _ in kept])[0]
+    scores = evaluate_embeddings(kv)
+    assert scores.ws353_spearman == pytest.approx(expected_rho, abs=1e-6)
+    assert scores.ws353_oov_pct == pytest.approx(100 * (1 - len(kept) / len(pairs)))
+    assert 0 < scores.ws353_oov_pct < 100
+
+
+def test_analogy_coverage_counts_questions_whose_words_are_known():
+    lines = [line.split() for line in Path(datapath(ANALOGY_FILE)).read_text(encoding="utf-8").splitlines()]
+    questions = [[w.lower() for w in line] for line in lines if line[0] != ":"]
+    kv = random_vectors(sorted({w for q in questions[:500] for w in q}))
+    known = sum(all(w in kv.key_to_index for w in q) for q in questions)
+    scores = evaluate_embeddings(kv)
+    assert scores.analogy_coverage == pytest.approx(known / len(questions))
+    assert 0 <= scores.analogy_accuracy <= 1
+
+
+def test_evaluate_embeddings_wants_keyed_vectors():
+    with pytest.raises(TypeError, match="must be gensim KeyedVectors \\(e.g. model.wv\\), got dict"):
+        evaluate_embeddings({"cat": [1.0]})
+
+
+def test_nearest_neighbours_table():
+    kv = KeyedVectors(2)
+    kv.add_vectors(["cat", "dog", "car"], np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float32))
+    table = nearest_neighbours(kv, ["cat"], topn=2)
+    assert table.loc["cat"].tolist() == ["dog (0.99)", "car (0.00)"]
+    with pytest.raises(KeyError, match="not in the vocabulary: \\['emu'\\]"):
+        nearest_neighbours(kv, ["cat", "emu"])
+
+
+def test_no_covered_pair_gives_nan_not_an_error():
+    scores = evaluate_embeddings(random_vectors(["qwertyuiop"]))
+    assert np.isnan(scores.ws353_spearman) and scores.ws353_oov_pct == 100
+    assert scores.analogy_coverage == 0
