@@ -1,8 +1,14 @@
 """Networks used across the book.
 
-:class:`DeepMLP` is the deep fully connected classifier of the vanishing-gradient
-experiments (chapters 1, 2 and 6): its activation, initialisation, BatchNorm
-and residual connections are switches, so that one class covers every setting.
+- :class:`DeepMLP` is the deep fully connected classifier of the
+  vanishing-gradient experiments (chapters 1, 2 and 6): its activation,
+  initialisation, BatchNorm and residual connections are switches, so that one
+  class covers every setting.
+- :class:`ConvEncoder`, :class:`ConvDecoder` and :class:`ConvAutoencoder` are
+  the image models of chapters 3 and 4: the same small encoder serves the
+  autoencoder and, with BatchNorm, the contrastive model.
+- :func:`shape_trace` tabulates the output shape of every layer, and
+  :func:`encode` turns a dataset into frozen features.
 
 Example
 -------
@@ -119,3 +125,193 @@ class DeepMLP(nn.Module):
             # The first block changes the width, so it cannot be residual.
             h = h + out if self.config.residual and i > 0 else out
         return self.head(h)
+
+
+def _check_positive_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+class ConvEncoder(nn.Module):
+    """A small convolutional encoder: two stride-2 convolutions and a linear layer.
+
+    ``(batch, in_channels, size, size)`` → ``(batch, out_dim)``. Each
+    convolution (3×3, stride 2, padding 1) halves the side, so 28×28 becomes
+    7×7 and 32×32 becomes 8×8 before the linear layer.
+
+    Args:
+        in_channels: 1 for MNIST, 3 for CIFAR-10.
+        image_size: the side of the square input; a multiple of 4.
+        out_dim: the size of the output vector (an autoencoder's latent size).
+        widths: the channels of the two convolutions.
+        batchnorm: add BatchNorm2d after each convolution (used by SimCLR).
+
+    Raises:
+        ValueError: for sizes < 1, an ``image_size`` that is not a multiple of
+            4, or, in ``forward``, an input of another shape.
+    """
+
+    def __init__(self, in_channels: int, image_size: int, out_dim: int, widths: tuple[int, int] = (32, 64), batchnorm: bool = False):
+        super().__init__()
+        for name, value in (("in_channels", in_channels), ("image_size", image_size), ("out_dim", out_dim), *(("widths", w) for w in widths)):
+            _check_positive_int(name, value)
+        if image_size % 4:
+            raise ValueError(f"image_size must be a multiple of 4 (two stride-2 convolutions), got {image_size}")
+        self.input_shape = (in_channels, image_size, image_size)
+        layers: list[nn.Module] = []
+        channels = in_channels
+        for width in widths:
+            layers.append(nn.Conv2d(channels, width, kernel_size=3, stride=2, padding=1))
+            if batchnorm:
+                layers.append(nn.BatchNorm2d(width))
+            layers.append(nn.ReLU())
+            channels = width
+        self.features = nn.Sequential(*layers, nn.Flatten())
+        self.fc = nn.Linear(channels * (image_size // 4) ** 2, out_dim)
+        self.out_dim = out_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_input(x, self.input_shape)
+        return self.fc(self.features(x))
+
+
+def _check_input(x: torch.Tensor, expected: tuple[int, int, int]) -> None:
+    if x.dim() != 4 or tuple(x.shape[1:]) != expected:
+        raise ValueError(f"expected input of shape (batch, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
+
+
+class ConvDecoder(nn.Module):
+    """The mirror of :class:`ConvEncoder`: ``(batch, latent_dim)`` → ``(batch, C, size, size)`` in [0, 1].
+
+    A linear layer makes a ``(64, size/4, size/4)`` feature map, and two
+    transposed convolutions (3×3, stride 2, padding 1, output padding 1)
+    double its side twice. A sigmoid keeps the output in the pixels' range.
+    """
+
+    def __init__(self, out_channels: int, image_size: int, latent_dim: int, widths: tuple[int, int] = (64, 32)):
+        super().__init__()
+        for name, value in (("out_channels", out_channels), ("image_size", image_size), ("latent_dim", latent_dim)):
+            _check_positive_int(name, value)
+        if image_size % 4:
+            raise ValueError(f"image_size must be a multiple of 4, got {image_size}")
+        side = image_size // 4
+        self.fc = nn.Sequential(nn.Linear(latent_dim, widths[0] * side * side), nn.ReLU(), nn.Unflatten(1, (widths[0], side, side)))
+        self.deconv = nn.Sequential(
+            nn.ConvTranspose2d(widths[0], widths[1], kernel_size=3, stride=2, padding=1, output_padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(widths[1], out_channels, kernel_size=3, stride=2, padding=1, output_padding=1),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.deconv(self.fc(z))
+
+
+class ConvAutoencoder(nn.Module):
+    """A convolutional autoencoder: ``z = encoder(x)``, ``x̂ = decoder(z)``.
+
+    Args:
+        in_channels: 1 for 1×28×28 MNIST, 3 for 3×32×32 CIFAR-10.
+        image_size: 28 or 32 (any multiple of 4 works).
+        latent_dim: the size of the code ``z``, at least 1.
+
+    Shapes: ``forward`` maps ``(batch, C, size, size)`` to the same shape;
+    ``encode`` maps it to ``(batch, latent_dim)``.
+
+    Example
+    -------
+    >>> ae = ConvAutoencoder(in_channels=3, image_size=32, latent_dim=16)
+    >>> ae(torch.rand(2, 3, 32, 32)).shape, ae.encode(torch.rand(2, 3, 32, 32)).shape
+    (torch.Size([2, 3, 32, 32]), torch.Size([2, 16]))
+    """
+
+    def __init__(self, in_channels: int = 1, image_size: int = 28, latent_dim: int = 16):
+        super().__init__()
+        _check_positive_int("latent_dim", latent_dim)
+        self.encoder = ConvEncoder(in_channels, image_size, latent_dim)
+        self.decoder = ConvDecoder(in_channels, image_size, latent_dim)
+        self.latent_dim = latent_dim
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+def reconstruction_loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """Mean squared error between ``model(x)`` and ``x``: the ``loss_fn`` of an autoencoder for ``sslbook.train.fit``.
+
+    ``batch`` is ``(x,)`` or ``(x, y)``; labels, if any, are ignored.
+    """
+    x = batch[0]
+    return nn.functional.mse_loss(model(x), x)
+
+
+@torch.no_grad()
+def encode(encoder: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """``encoder(x)`` in eval mode, in batches: ``(n, ...)`` → ``(n, dim)`` features, on the CPU.
+
+    The encoder's train/eval mode is restored afterwards.
+    """
+    was_training = encoder.training
+    encoder.eval()
+    try:
+        return torch.cat([encoder(x[i : i + batch_size]).flatten(1).cpu() for i in range(0, len(x), batch_size)])
+    finally:
+        encoder.train(was_training)
+
+
+def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
+    """The output shape of every layer of ``model`` for one input, as a table.
+
+    Runs a zero tensor of shape ``(1, *input_shape)`` through ``model`` in eval
+    mode (restored afterwards) and records each leaf module's output with a
+    forward hook.
+
+    Args:
+        model: any module; its leaves (modules without children) are traced.
+        input_shape: the shape of one example, without the batch dimension,
+            e.g. ``(3, 32, 32)``.
+
+    Returns:
+        a pandas DataFrame with one row per leaf call: ``layer`` (its dotted
+        name), ``type``, ``output shape`` (without the batch dimension) and
+        ``parameters``.
+
+    Raises:
+        ValueError: if ``input_shape`` is empty or has a size < 1. An error
+            inside the model propagates, with the rows traced so far in its
+            notes.
+    """
+    import pandas as pd
+
+    if len(input_shape) == 0 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in input_shape):
+        raise ValueError(f"input_shape must be a non-empty tuple of positive ints, got {input_shape!r}")
+    rows: list[dict] = []
+
+    def record(name: str):
+        def hook(module: nn.Module, inputs, output) -> None:
+            rows.append({
+                "layer": name,
+                "type": type(module).__name__,
+                "output shape": tuple(output.shape[1:]),
+                "parameters": sum(p.numel() for p in module.parameters()),
+            })
+        return hook
+
+    leaves = [(name, m) for name, m in model.named_modules() if not list(m.children())]
+    handles = [module.register_forward_hook(record(name)) for name, module in leaves]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape))
+    except Exception as error:
+        error.add_note(f"shape_trace: the layers before the failure gave {[(r['layer'], r['output shape']) for r in rows]}")
+        raise
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    return pd.DataFrame(rows)

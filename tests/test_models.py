@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from sslbook.models import DeepMLP, MLPConfig
+from sslbook.models import ConvAutoencoder, ConvEncoder, DeepMLP, MLPConfig, encode, reconstruction_loss, shape_trace
+from sslbook.train import fit
 
 
 def test_output_shape_and_weight_layers():
@@ -53,3 +54,61 @@ def test_wrong_input_size_is_explained():
 def test_bad_config_is_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MLPConfig(**kwargs)
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
+def test_autoencoder_output_shape_equals_input_shape(shape):
+    ae = ConvAutoencoder(in_channels=shape[0], image_size=shape[1], latent_dim=5)
+    x = torch.rand(4, *shape)
+    assert ae(x).shape == x.shape
+    assert ae.encode(x).shape == (4, 5)
+    assert encode(ae.encoder, x).shape == (4, 5)
+    out = ae(x)
+    assert out.min() >= 0 and out.max() <= 1  # a sigmoid output, like the pixels
+
+
+def test_autoencoder_rejects_bad_input():
+    ae = ConvAutoencoder(in_channels=1, image_size=28, latent_dim=4)
+    with pytest.raises(ValueError, match=r"expected input of shape \(batch, 1, 28, 28\), got \(2, 3, 28, 28\)"):
+        ae(torch.rand(2, 3, 28, 28))
+    with pytest.raises(ValueError, match="latent_dim must be a positive int, got 0"):
+        ConvAutoencoder(latent_dim=0)
+    with pytest.raises(ValueError, match="image_size must be a multiple of 4"):
+        ConvAutoencoder(image_size=30)
+
+
+def test_reconstruction_loss_decreases_on_a_tiny_batch():
+    torch.manual_seed(0)
+    x = torch.rand(8, 1, 28, 28)
+    ae = ConvAutoencoder(latent_dim=8)
+    history = fit(ae, reconstruction_loss, [(x,)], torch.optim.Adam(ae.parameters(), lr=1e-2), steps=60, seed=0, progress=False)
+    assert history.losses[-1] < 0.5 * history.losses[0]
+    assert reconstruction_loss(ae, (x, torch.zeros(8))).item() == pytest.approx(torch.nn.functional.mse_loss(ae(x), x).item())
+
+
+def test_encode_restores_training_mode_and_batches():
+    encoder = ConvEncoder(1, 8, 3, batchnorm=True)
+    x = torch.rand(10, 1, 8, 8)
+    encoder.eval()
+    expected = encoder(x)
+    encoder.train()
+    assert torch.allclose(encode(encoder, x, batch_size=3), expected, atol=1e-6)
+    assert encoder.training
+
+
+def test_shape_trace_of_a_known_stack():
+    stack = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(8 * 15 * 15, 4))
+    table = shape_trace(stack, (3, 32, 32))
+    assert table["output shape"].tolist() == [(8, 30, 30), (8, 15, 15), (1800,), (4,)]
+    assert table["type"].tolist() == ["Conv2d", "MaxPool2d", "Flatten", "Linear"]
+    assert table["parameters"].tolist() == [3 * 8 * 9 + 8, 0, 0, 1800 * 4 + 4]
+    assert stack.training  # the mode is restored
+
+
+def test_shape_trace_names_the_layers_before_a_failure():
+    stack = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Linear(5, 2))
+    with pytest.raises(RuntimeError) as info:
+        shape_trace(stack, (3, 8, 8))
+    assert "the layers before the failure gave [('0', (8, 6, 6))]" in "".join(info.value.__notes__)
+    with pytest.raises(ValueError, match="input_shape must be a non-empty tuple of positive ints"):
+        shape_trace(stack, (3, 0, 8))
