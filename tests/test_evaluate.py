@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from sslbook.evaluate import linear_probe, sample_per_class
+from sslbook.evaluate import alignment_uniformity, knn_accuracy, knn_predict, linear_probe, sample_per_class, train_from_scratch
 
 
 def test_sample_per_class_draws_k_of_each_class_reproducibly():
@@ -66,3 +66,52 @@ def test_accuracy_counts_correct_argmax_across_batches():
     assert not model.training
     with pytest.raises(ValueError, match="equal length, got 5 and 4"):
         accuracy(model, x, y[:4])
+
+
+def test_knn_is_right_on_a_planted_problem():
+    torch.manual_seed(0)
+    directions = torch.eye(3)
+    train_labels = torch.arange(300) % 3
+    train = directions[train_labels] + 0.1 * torch.randn(300, 3)
+    test_labels = torch.tensor([2, 0, 1, 1])
+    test = directions[test_labels] * 5.0  # cosine ignores the scale
+    assert knn_predict(train, train_labels, test, k=200, temperature=0.1).tolist() == [2, 0, 1, 1]
+    assert knn_accuracy(train, train_labels, test, test_labels) == 1.0
+
+
+def test_knn_weights_close_neighbours_more():
+    # two votes for class 0 far away, one for class 1 very close: with a small τ, class 1 wins
+    train = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    labels = torch.tensor([1, 0, 0])
+    query = torch.tensor([[1.0, 0.2]])
+    assert knn_predict(train, labels, query, k=3, temperature=0.1).item() == 1
+    assert knn_predict(train, labels, query, k=3, temperature=100.0).item() == 0  # nearly unweighted: majority
+
+
+def test_knn_rejects_bad_input():
+    with pytest.raises(ValueError, match="same dim"):
+        knn_predict(torch.zeros(3, 2), torch.zeros(3), torch.zeros(1, 4))
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        knn_predict(torch.zeros(3, 2), torch.zeros(3), torch.zeros(1, 2), k=0)
+
+
+def test_alignment_and_uniformity_of_known_configurations():
+    z = torch.eye(4)
+    alignment, uniformity = alignment_uniformity(z, z)
+    assert alignment == 0.0
+    assert uniformity == pytest.approx(-4.0)  # every pair at squared distance 2: log exp(-2 * 2)
+    collapsed = torch.ones(4, 3)
+    assert alignment_uniformity(collapsed, collapsed)[1] == pytest.approx(0.0)  # all equal: the worst uniformity
+    assert alignment_uniformity(z, -z)[0] == pytest.approx(4.0)
+
+
+def test_train_from_scratch_learns_separable_images():
+    torch.manual_seed(0)
+    y = torch.arange(40) % 2
+    x = torch.zeros(40, 1, 4, 4)
+    x[y == 1, :, :2] = 1.0  # class 1: top half lit
+    x += 0.05 * torch.rand_like(x)
+    result = train_from_scratch(lambda: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2)),
+                                x, y, x, y, labels_per_class=3, seeds=(0, 1), steps=50, lr=0.1)
+    assert result.labels_per_class == 3 and len(result.accuracies) == 2
+    assert result.mean == 1.0

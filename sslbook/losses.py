@@ -1,0 +1,103 @@
+"""Contrastive losses: InfoNCE and SimCLR's NT-Xent.
+
+Both score an *anchor* against one *positive* (another view of the same
+example) and several *negatives* (views of other examples), with cosine
+similarity divided by a temperature τ, and minimise the cross-entropy of
+picking the positive:
+
+    ℓ(a) = −log  exp(sim(a, p)/τ) / (exp(sim(a, p)/τ) + Σ_n exp(sim(a, n)/τ)).
+
+- :func:`info_nce_loss` is the general form, with explicit negatives
+  (van den Oord et al. 2018). With a single negative it is the source
+  article's loss of section 3.3, with the sign it forgot.
+- :func:`nt_xent_loss` is SimCLR's normalised temperature-scaled
+  cross-entropy (Chen et al. 2020, eq. 1): for a batch of N examples seen
+  twice, each of the 2N views is an anchor, its other view is the positive and
+  the 2N − 2 views of the other examples are the negatives.
+
+Example
+-------
+>>> import torch
+>>> from sslbook.losses import nt_xent_loss
+>>> z1, z2 = torch.randn(8, 16), torch.randn(8, 16)
+>>> loss = nt_xent_loss(z1, z2, temperature=0.5)
+>>> loss.shape, bool(loss > 0)
+(torch.Size([]), True)
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.nn import functional as F
+
+
+def _check_temperature(temperature: float) -> None:
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
+
+
+def nt_xent_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
+    """SimCLR's NT-Xent loss (Chen et al. 2020, eq. 1), averaged over the 2N anchors.
+
+    Args:
+        z1: ``(batch, dim)`` embeddings of the first view of each example.
+        z2: ``(batch, dim)`` embeddings of the second view, row i matching row i of ``z1``.
+        temperature: τ > 0; similarities are cosines divided by τ.
+
+    Returns:
+        a scalar tensor: the mean over the 2N anchors of
+        −log softmax(similarities)[positive], where each anchor is compared
+        with its positive and the 2N − 2 other views (itself excluded).
+
+    Raises:
+        ValueError: if ``z1`` and ``z2`` are not 2-D with equal shapes, the
+            batch is smaller than 2 (no negatives), or τ is not > 0.
+    """
+    if z1.dim() != 2 or z1.shape != z2.shape:
+        raise ValueError(f"z1 and z2 must both be (batch, dim) with equal shapes, got {tuple(z1.shape)} and {tuple(z2.shape)}")
+    n = z1.shape[0]
+    if n < 2:
+        raise ValueError(f"the batch must hold at least 2 examples, so that each anchor has negatives; got {n}")
+    _check_temperature(temperature)
+    z = torch.cat([z1, z2])  # (2N, dim)
+    # rows scaled to length 1/sqrt(τ), so that z @ z.T is cosine / τ: one pass over (2N, dim)
+    # instead of a division of the (2N, 2N) matrix (the clamp guards an all-zero row, like F.normalize)
+    z = z * torch.rsqrt((z * z).sum(dim=1, keepdim=True).clamp_min(1e-24) * temperature)
+    logits = z @ z.T  # (2N, 2N)
+    logits.fill_diagonal_(float("-inf"))  # an anchor is not its own negative: exp(-inf) = 0
+    # the positive of row i is row i + N (and of row i + N, row i)
+    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
+    return F.cross_entropy(logits, targets)
+
+
+def info_nce_loss(anchor: torch.Tensor, positive: torch.Tensor, negatives: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
+    """InfoNCE with explicit negatives, with cosine similarity, averaged over the anchors.
+
+    Args:
+        anchor: ``(batch, dim)``.
+        positive: ``(batch, dim)``, one positive per anchor.
+        negatives: ``(batch, k, dim)``, k negatives per anchor, or ``(k, dim)``
+            shared by every anchor (e.g. a queue of past embeddings, as in MoCo).
+        temperature: τ > 0.
+
+    Returns:
+        a scalar: mean over anchors of −log(e^{s⁺/τ} / (e^{s⁺/τ} + Σ_k e^{s_k/τ})).
+
+    Raises:
+        ValueError: for mismatched shapes, no negatives, or τ not > 0.
+    """
+    if anchor.dim() != 2 or anchor.shape != positive.shape:
+        raise ValueError(f"anchor and positive must both be (batch, dim) with equal shapes, got {tuple(anchor.shape)} and {tuple(positive.shape)}")
+    dim = anchor.shape[1]
+    if negatives.dim() not in (2, 3) or negatives.shape[-1] != dim or (negatives.dim() == 3 and negatives.shape[0] != anchor.shape[0]):
+        raise ValueError(f"negatives must be (batch, k, {dim}) or (k, {dim}), got {tuple(negatives.shape)}")
+    if negatives.shape[-2] < 1:
+        raise ValueError("negatives must hold at least one negative")
+    _check_temperature(temperature)
+    a, p, neg = F.normalize(anchor, dim=-1), F.normalize(positive, dim=-1), F.normalize(negatives, dim=-1)
+    positive_logit = (a * p).sum(-1, keepdim=True)  # (batch, 1)
+    negative_logits = a @ neg.T if neg.dim() == 2 else torch.einsum("bd,bkd->bk", a, neg)  # (batch, k)
+    logits = torch.cat([positive_logit, negative_logits], dim=1) / temperature
+    return F.cross_entropy(logits, torch.zeros(len(a), dtype=torch.long, device=a.device))
