@@ -133,3 +133,34 @@ def test_glued_numbers_are_pasted_into_the_prose(site):
         if "scrapbook" in out.get("metadata", {})
     }
     assert {"ch1_grad_ratio_first_last"} <= glued
+
+
+def glued_keys(notebook: Path) -> set[str]:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return {out["metadata"]["scrapbook"]["name"] for cell in cells for out in cell.get("outputs", []) if "scrapbook" in out.get("metadata", {})}
+
+
+# Glue keys that the issues name, by notebook: other checks and readers rely on them.
+NAMED_GLUE_KEYS = {
+    "chapters/04_code/04_1_word2vec.ipynb": {"w2v_ws353_spearman", "w2v_ws353_oov_pct", "w2v_simlex_spearman", "w2v_analogy_acc", "w2v_tokens"},
+    "chapters/03_algorithms/03_2_autoencoders.ipynb": {"ae_linear_pca_max_angle_deg"},
+    "chapters/04_code/04_2_autoencoder.ipynb": {"ae_test_mse", "pca_test_mse", "ae_latent_dim", "ae_probe_acc_10"},
+    "chapters/04_code/04_3_simclr.ipynb": {
+        "simclr_probe_acc_1", "simclr_probe_acc_10", "simclr_probe_acc_100", "raw_probe_acc_10",
+        "random_probe_acc_10", "supervised_acc_10", "simclr_knn_acc",
+    },
+    "chapters/06_faq.ipynb": {
+        "faq_acc_sigmoid_random", "faq_acc_sigmoid_pretrained", "faq_acc_relu_he",
+        "faq_grad_ratio_random", "faq_grad_ratio_pretrained",
+    },
+}
+
+
+@pytest.mark.parametrize("notebook", sorted(NAMED_GLUE_KEYS))
+def test_named_glue_keys_are_glued(notebook):
+    assert NAMED_GLUE_KEYS[notebook] - glued_keys(ROOT / notebook) == set()
+
+
+def test_execution_report_has_the_execution_table(site):
+    page = (site.html / "appendix" / "execution.html").read_text(encoding="utf-8")
+    assert "Run Time (s)" in page and "<table" in page
