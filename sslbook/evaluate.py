@@ -240,7 +240,9 @@ def train_from_scratch(
     optionally on augmented images.
 
     Args:
-        make_model: returns a new ``nn.Module`` mapping images to logits.
+        make_model: returns a new ``nn.Module`` mapping images to logits;
+            random for a supervised baseline, or built on a copy of a
+            pre-trained encoder to fine-tune it.
         x_train, y_train, x_test, y_test: images ``(n, C, H, W)`` and labels.
         labels_per_class: ``k``.
         seeds: one draw (and one initialisation) per seed.

@@ -54,10 +54,13 @@ class MoCo(nn.Module):
         self.query = model
         self.key = copy.deepcopy(model).requires_grad_(False)
         self.momentum = momentum
-        with torch.no_grad():
-            dim = model(torch.zeros(2, *model.encoder.input_shape)).shape[1] if hasattr(model.encoder, "input_shape") else None
-        if dim is None:
+        if not hasattr(model.encoder, "input_shape"):
             raise TypeError("model.encoder must have an input_shape attribute, as sslbook.models.ConvEncoder does")
+        was_training = model.training
+        model.eval()  # so that this probe forward leaves BatchNorm statistics untouched
+        with torch.no_grad():
+            dim = model(torch.zeros(1, *model.encoder.input_shape)).shape[1]
+        model.train(was_training)
         generator = torch.Generator().manual_seed(seed)
         self.register_buffer("queue", F.normalize(torch.randn(queue_size, dim, generator=generator), dim=1))
         self.pointer = 0

@@ -50,6 +50,15 @@ def test_training_moves_the_key_encoder_and_fills_the_queue():
     assert not torch.equal(queue_before, moco.queue)
 
 
+def test_construction_leaves_batchnorm_statistics_alone():
+    torch.manual_seed(0)
+    model = SimCLRModel(ConvEncoder(1, 8, 16, widths=(4, 8), batchnorm=True), projection_dim=4)
+    before = [b.clone() for b in model.buffers()]
+    MoCo(model, queue_size=4)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.buffers()))
+    assert model.training
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="queue_size must be >= 1"):
         small_moco(queue_size=0)
