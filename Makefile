@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help install book test notebooks clean
+.PHONY: help install browser book test notebooks clean
 
 help:
 	@echo "make book       install, execute every notebook, build the website in _build/html"
 	@echo "make test       install, then unit tests + nbval (strict) on every notebook + site build with -W"
+	@echo "                + every page opened in headless Chromium (installed with apt-get if missing)"
 	@echo "make notebooks  re-execute every notebook in place (after editing one)"
 	@echo "make clean      remove _build"
 
@@ -26,7 +27,11 @@ book: $(STAMP)
 	SSLBOOK_PROGRESS=0 $(BIN)/jupyter-book build .
 	@echo "Book built: open $(CURDIR)/_build/html/index.html"
 
-test: $(STAMP)
+# Chromium for tests/test_browser.py (apt-get, when missing and possible).
+browser:
+	@sh tools/install_browser.sh
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 notebooks: $(STAMP)

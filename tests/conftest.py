@@ -19,8 +19,7 @@ def book_config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="session")
-def toc_files() -> list[str]:
+def read_toc_files() -> list[str]:
     """Every file named in _toc.yml, without suffix, in reading order."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     files = [toc["root"]]
@@ -33,6 +32,11 @@ def toc_files() -> list[str]:
     for part in toc["parts"]:
         walk(part["chapters"])
     return files
+
+
+@pytest.fixture(scope="session")
+def toc_files() -> list[str]:
+    return read_toc_files()
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,17 @@ def site(book_config: dict, tmp_path_factory: pytest.TempPathFactory) -> SiteBui
 
     nbval (run in the same session) has checked that the stored outputs are what
     a fresh execution gives, so the build does not execute the notebooks again:
-    it uses a copy of _config.yml whose only change is ``execute_notebooks: off``.
+    it uses a copy of _config.yml with ``execute_notebooks: off`` (and the local
+    extensions' folder made absolute, since the copy lives elsewhere).
     """
     out = tmp_path_factory.mktemp("site")
     config = dict(book_config)
     config["execute"] = {**config.get("execute", {}), "execute_notebooks": "off"}
+    # jupyter-book resolves local extensions relative to the config file's folder.
+    sphinx = config["sphinx"] = dict(config.get("sphinx", {}))
+    sphinx["local_extensions"] = {
+        name: str(ROOT / path) for name, path in sphinx.get("local_extensions", {}).items()
+    }
     config_path = out / "_config.yml"
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")  # the venv's command
