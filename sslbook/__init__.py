@@ -11,7 +11,10 @@ Each module holds one concept:
   :mod:`sslbook.moco`, :mod:`sslbook.simsiam`, :mod:`sslbook.pretrain`
   (greedy layer-wise pre-training);
 - training and measurement: :mod:`sslbook.train`, :mod:`sslbook.optim`,
-  :mod:`sslbook.gradients`, :mod:`sslbook.evaluate`.
+  :mod:`sslbook.gradients`, :mod:`sslbook.evaluate`;
+- several processes: :mod:`sslbook.distributed` (the gather with gradients,
+  and its check), :mod:`sslbook.simclr_train` (the command-line trainer,
+  ``python -m sslbook.simclr_train``, under ``torchrun``).
 
 Importing the package downloads, prints and seeds nothing.
 """

@@ -38,18 +38,28 @@ def _check_temperature(temperature: float) -> None:
         raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
 
 
-def nt_xent_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
+def nt_xent_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5, *, gather_distributed: bool = False) -> torch.Tensor:
     """SimCLR's NT-Xent loss (Chen et al. 2020, eq. 1), averaged over the 2N anchors.
 
     Args:
         z1: ``(batch, dim)`` embeddings of the first view of each example.
         z2: ``(batch, dim)`` embeddings of the second view, row i matching row i of ``z1``.
         temperature: τ > 0; similarities are cosines divided by τ.
+        gather_distributed: when ``torch.distributed`` is initialised with
+            more than one process, score this process's anchors against the
+            views of *every* process: the embeddings are gathered with
+            :func:`sslbook.distributed.all_gather_with_gradient`, whose
+            backward pass sums each view's gradient over the processes that
+            used it as a negative. Each anchor then has 2·N·world_size − 2 negatives, and
+            the loss, averaged by DistributedDataParallel over the processes,
+            and its gradients equal those of one process that sees the
+            concatenated batch. Without an initialised process group, or with
+            a single process, this is the plain loss.
 
     Returns:
-        a scalar tensor: the mean over the 2N anchors of
+        a scalar tensor: the mean over this process's 2N anchors of
         −log softmax(similarities)[positive], where each anchor is compared
-        with its positive and the 2N − 2 other views (itself excluded).
+        with its positive and all other views (itself excluded).
 
     Raises:
         ValueError: if ``z1`` and ``z2`` are not 2-D with equal shapes, the
@@ -61,15 +71,56 @@ def nt_xent_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -
     if n < 2:
         raise ValueError(f"the batch must hold at least 2 examples, so that each anchor has negatives; got {n}")
     _check_temperature(temperature)
-    z = torch.cat([z1, z2])  # (2N, dim)
-    # rows scaled to length 1/sqrt(τ), so that z @ z.T is cosine / τ: one pass over (2N, dim)
-    # instead of a division of the (2N, 2N) matrix (the clamp guards an all-zero row, like F.normalize)
-    z = z * torch.rsqrt((z * z).sum(dim=1, keepdim=True).clamp_min(1e-24) * temperature)
+    world, rank = _process_group() if gather_distributed else (1, 0)
+    if world > 1:
+        return _gathered_nt_xent(z1, z2, temperature, world, rank)
+    z = _scaled(torch.cat([z1, z2]), temperature)  # (2N, dim)
     logits = z @ z.T  # (2N, 2N)
     logits.fill_diagonal_(float("-inf"))  # an anchor is not its own negative: exp(-inf) = 0
     # the positive of row i is row i + N (and of row i + N, row i)
     targets = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
     return F.cross_entropy(logits, targets)
+
+
+def _scaled(z: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Rows scaled to length 1/√τ, so that a product of two is cosine / τ.
+
+    One pass over ``(rows, dim)`` instead of a division of the similarity
+    matrix; the clamp guards an all-zero row, as ``F.normalize`` does.
+    """
+    return z * torch.rsqrt((z * z).sum(dim=1, keepdim=True).clamp_min(1e-24) * temperature)
+
+
+def _process_group() -> tuple[int, int]:
+    """``(world_size, rank)`` of the default process group, ``(1, 0)`` without one."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size(), dist.get_rank()
+    return 1, 0
+
+
+def _gathered_nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float, world: int, rank: int, gather=None) -> torch.Tensor:
+    """NT-Xent of this process's 2N anchors against the 2·N·world views of all processes.
+
+    ``gather(t)`` concatenates every rank's ``t`` in rank order; the default is
+    :func:`sslbook.distributed.all_gather_with_gradient`, whose backward pass
+    sums the gradients over the ranks. (:func:`sslbook.distributed.compare_gather_gradients`
+    passes one without that sum, to show what goes wrong.)
+    """
+    if gather is None:
+        from sslbook.distributed import all_gather_with_gradient as gather
+
+    n = z1.shape[0]
+    # all views in a fixed order: every rank's first views, then every rank's second views
+    everyone = _scaled(torch.cat([gather(z1), gather(z2)]), temperature)  # (2·N·world, dim)
+    anchors = _scaled(torch.cat([z1, z2]), temperature)  # (2N, dim): this rank's rows of `everyone`
+    logits = anchors @ everyone.T  # (2N, 2·N·world)
+    first = torch.arange(rank * n, (rank + 1) * n, device=z1.device)  # this rank's first views
+    second = first + world * n  # and their second views
+    own = torch.cat([first, second])
+    logits[torch.arange(2 * n, device=z1.device), own] = float("-inf")  # not its own negative
+    return F.cross_entropy(logits, torch.cat([second, first]))
 
 
 def info_nce_loss(anchor: torch.Tensor, positive: torch.Tensor, negatives: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:

@@ -98,3 +98,10 @@ def test_info_nce_accepts_shared_negatives_and_checks_shapes():
         info_nce_loss(anchor, positive, torch.randn(6, 5))
     with pytest.raises(ValueError, match="at least one negative"):
         info_nce_loss(anchor, positive, torch.randn(0, 4))
+
+
+def test_nt_xent_gather_flag_without_a_process_group_is_the_plain_loss():
+    # The two-process case is tested in test_distributed.py.
+    torch.manual_seed(0)
+    z1, z2 = torch.randn(6, 5), torch.randn(6, 5)
+    assert torch.equal(nt_xent_loss(z1, z2, 0.3, gather_distributed=True), nt_xent_loss(z1, z2, 0.3))

@@ -1,0 +1,366 @@
+"""SimCLR from the command line, on one process or many: ``python -m sslbook.simclr_train``.
+
+The training of section 4.3 as a script, for longer runs than a notebook
+allows: CIFAR-10 on a GPU, or several GPUs (or CPU processes) with
+``torchrun``. It uses PyTorch's own distributed engine: one process per device,
+:class:`~torch.nn.parallel.DistributedDataParallel` to average gradients, a
+:class:`~torch.utils.data.DistributedSampler` to split each epoch between the
+processes, and NT-Xent with ``gather_distributed=True``, so that every anchor
+is scored against the views of all processes (see :mod:`sslbook.distributed`).
+
+Usage::
+
+    # one process (CPU, or the GPU if there is one)
+    python -m sslbook.simclr_train --dataset mnist5k --epochs 40 --out runs/mnist5k
+    # two processes on this machine: gloo on CPU, nccl on GPUs
+    torchrun --standalone --nproc_per_node=2 -m sslbook.simclr_train --dataset mnist5k --epochs 40 --out runs/mnist5k-2p
+    # carry on after an interruption, or train longer
+    torchrun --standalone --nproc_per_node=2 -m sslbook.simclr_train --dataset mnist5k --epochs 60 --out runs/mnist5k-2p --resume
+
+``--batch-size`` is the global batch, split evenly over the processes, so the
+same command with more processes trains on the same number of images per step.
+The defaults are those of section 4.3 (encoder widths 16 and 32, 128-d
+features, 64-d projection, Adam at 3e-3, batch 256, τ = 0.5).
+
+What it writes in ``--out``:
+
+- ``checkpoint.pt``: model, optimiser, epoch and configuration, after every
+  epoch (written to a temporary file, then renamed). ``--resume`` loads it with
+  ``torch.load(..., weights_only=True)`` and continues; the result equals an
+  uninterrupted run on the CPU, because every random draw is seeded by
+  ``(seed, epoch, rank)``.
+- ``metrics.json``: the configuration and, per epoch, the mean loss, the
+  training images per second, the kNN accuracy (k = 200, τ = 0.1, on the
+  encoder's features) every ``--knn-every`` epochs and after the last, and on
+  CUDA the peak memory.
+
+On CUDA, the forward pass runs in bfloat16 autocast (``--no-amp`` turns it off),
+BatchNorm is synchronised across processes, and cuDNN picks its fastest
+kernels, so GPU runs are fast rather than bit-reproducible. A progress bar
+(tqdm) is drawn by rank 0 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import BatchSampler, DistributedSampler
+
+from sslbook.augment import SimCLRAugment, augment_config
+from sslbook.data import load_images
+from sslbook.distributed import ProcessInfo, init_from_env, world_size_from_env
+from sslbook.evaluate import knn_accuracy
+from sslbook.losses import nt_xent_loss
+from sslbook.models import ConvEncoder, encode
+from sslbook.repro import DEFAULT_THREADS, seed_everything
+from sslbook.simclr import SimCLRModel
+from sslbook.train import progress_enabled
+
+#: The datasets the trainer knows (``sslbook.data.load_images`` names).
+DATASETS = ("mnist5k", "cifar10")
+CHECKPOINT = "checkpoint.pt"
+METRICS = "metrics.json"
+#: Settings that a resumed run must share with the checkpoint. The others may
+#: change between runs: epochs, monitoring, device, and the number of processes
+#: (the global batch stays the same; the random draws then differ from an
+#: uninterrupted run's).
+RESUME_MUST_MATCH = ("dataset", "batch_size", "lr", "temperature", "seed", "widths", "feature_dim", "projection_dim", "subset")
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, unreadable, or from a different configuration."""
+
+
+def _int_at_least(minimum: int):
+    """An argparse ``type``: an integer >= ``minimum``, with a message that says so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def _widths(text: str) -> tuple[int, int]:
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        widths = ()
+    if len(widths) != 2 or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"must be two positive integers separated by a comma, e.g. 16,32; got {text!r}")
+    return widths  # type: ignore[return-value]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sslbook.simclr_train",
+        description="Train SimCLR on one process, or on several under torchrun (DistributedDataParallel).",
+    )
+    parser.add_argument("--dataset", choices=DATASETS, default="mnist5k", help="mnist5k (embedded, no network) or cifar10 (downloaded once into --data-root)")
+    parser.add_argument("--epochs", type=_int_at_least(1), default=40, help="train until this epoch (with --resume: the total, not the extra)")
+    parser.add_argument("--batch-size", type=_int_at_least(1), default=256, help="global batch, split evenly over the processes (at least 2 each)")
+    parser.add_argument("--lr", type=_positive_float, default=3e-3, help="Adam's learning rate")
+    parser.add_argument("--temperature", type=_positive_float, default=0.5, help="NT-Xent's τ")
+    parser.add_argument("--seed", type=_int_at_least(0), default=0)
+    parser.add_argument("--out", type=Path, default=Path("runs/simclr"), help="folder for checkpoint.pt and metrics.json")
+    parser.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.pt")
+    parser.add_argument("--knn-every", type=_int_at_least(0), default=5, help="kNN accuracy every N epochs and after the last (0: after the last only)")
+    parser.add_argument("--widths", type=_widths, default=(16, 32), help="channels of the encoder's two convolutions (default 16,32)")
+    parser.add_argument("--feature-dim", type=_int_at_least(1), default=128, help="the encoder's output size")
+    parser.add_argument("--projection-dim", type=_int_at_least(1), default=64, help="the projection head's output size")
+    parser.add_argument("--subset", type=_int_at_least(1), default=None, help="train on the first N training images only (quick trials and tests)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="auto: CUDA when available")
+    parser.add_argument("--no-amp", action="store_true", help="on CUDA, train in float32 instead of bfloat16 autocast")
+    parser.add_argument("--data-root", type=Path, default=None, help="where CIFAR-10 is kept (default $SSLBOOK_DATA or ~/.cache/sslbook)")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse and check the arguments; errors exit with a message, as argparse does.
+
+    The batch is checked against the number of processes that ``torchrun``
+    announces in ``WORLD_SIZE``, before any process group starts.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    world = world_size_from_env()
+    if args.batch_size % world:
+        parser.error(f"--batch-size {args.batch_size} does not split evenly over {world} processes")
+    if args.batch_size // world < 2:
+        processes = f"{world} process" + ("es" if world > 1 else "")
+        parser.error(
+            f"--batch-size {args.batch_size} over {processes} leaves {args.batch_size // world} image per process; "
+            "NT-Xent needs at least 2 per process, so that each anchor has a negative"
+        )
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda, but PyTorch sees no CUDA device")
+    args.world_size = world
+    return args
+
+
+def config_of(args: argparse.Namespace) -> dict:
+    """The run's settings as plain JSON values (stored in the checkpoint and metrics)."""
+    config = {k: v for k, v in vars(args).items() if k not in ("out", "data_root")}
+    config["widths"] = list(args.widths)
+    return config
+
+
+def _seed_for(seed: int, epoch: int, rank: int) -> int:
+    """One seed per (run seed, epoch, rank): a resumed epoch draws what it would have drawn."""
+    return int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0])
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Read a checkpoint written by this trainer, with ``weights_only=True``.
+
+    Raises:
+        CheckpointError: when the file is missing, cannot be read (truncated,
+            corrupt, or not a PyTorch file) or lacks the trainer's entries.
+    """
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}; run without --resume to start a new run there")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises RuntimeError, UnpicklingError, EOFError... by cause
+        raise CheckpointError(
+            f"cannot read checkpoint {path} ({type(error).__name__}: {error}). It may be truncated or not "
+            "written by sslbook.simclr_train; delete it to start over, or choose another --out"
+        ) from None
+    missing = {"model", "optimizer", "epoch", "config", "metrics"} - set(checkpoint if isinstance(checkpoint, dict) else ())
+    if missing:
+        raise CheckpointError(f"{path} is not an sslbook.simclr_train checkpoint: it lacks {sorted(missing)}")
+    return checkpoint
+
+
+def _check_resumable(checkpoint: dict, config: dict, path: Path) -> None:
+    differ = {k: (checkpoint["config"].get(k), config[k]) for k in RESUME_MUST_MATCH if checkpoint["config"].get(k) != config[k]}
+    if differ:
+        detail = ", ".join(f"{k}: checkpoint {old!r}, now {new!r}" for k, (old, new) in differ.items())
+        raise CheckpointError(f"{path} was written by a run with other settings ({detail}); use the same settings or another --out")
+    if checkpoint["epoch"] >= config["epochs"]:
+        raise CheckpointError(f"{path} has already trained {checkpoint['epoch']} epochs; ask for more with --epochs")
+
+
+def _save_atomically(obj, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    if isinstance(obj, dict) and path.suffix == ".json":
+        tmp.write_text(json.dumps(obj, indent=1), encoding="utf-8")
+    else:
+        torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _build_model(data_shape: tuple[int, int, int], args: argparse.Namespace) -> SimCLRModel:
+    channels, side, _ = data_shape
+    encoder = ConvEncoder(channels, side, out_dim=args.feature_dim, widths=tuple(args.widths), batchnorm=True)
+    return SimCLRModel(encoder, projection_dim=args.projection_dim)
+
+
+def train(args: argparse.Namespace) -> dict:
+    """Run the training that ``args`` (from :func:`parse_args`) describes; return the metrics.
+
+    Raises:
+        CheckpointError: for ``--resume`` without a readable, matching
+            checkpoint, or a new run into a folder that holds one.
+        sslbook.data.DatasetUnavailableError: when CIFAR-10 is neither on
+            disk nor downloadable.
+    """
+    use_cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+    out: Path = args.out
+    config = config_of(args)
+    checkpoint_path = out / CHECKPOINT
+    checkpoint = None
+    if args.resume:
+        checkpoint = load_checkpoint(checkpoint_path)
+        _check_resumable(checkpoint, config, checkpoint_path)
+    elif checkpoint_path.exists():
+        raise CheckpointError(f"{checkpoint_path} exists; pass --resume to continue that run, or choose another --out")
+
+    # On the CPU: the book's two threads, shared by the processes (so the same command
+    # gives the same numbers on any machine), and deterministic kernels, so that
+    # --resume reproduces an uninterrupted run exactly.
+    threads = None if use_cuda else max(1, DEFAULT_THREADS // args.world_size)
+    proc = init_from_env(use_cuda)
+    try:
+        seed_everything(args.seed, threads=threads, deterministic=not use_cuda)
+        return _train(args, proc, config, checkpoint, use_cuda)
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint: dict | None, use_cuda: bool) -> dict:
+    data = load_images(args.dataset, seed=args.seed, root=args.data_root)
+    x_train = data.x_train[: args.subset] if args.subset else data.x_train
+    y_train = data.y_train[: len(x_train)]
+    per_rank = args.batch_size // proc.world_size
+    if len(x_train) < args.batch_size:
+        raise ValueError(f"--batch-size {args.batch_size} is larger than the {len(x_train)} training images")
+    x_train, x_test = x_train.to(proc.device), data.x_test.to(proc.device)
+    if use_cuda:
+        torch.backends.cudnn.benchmark = True
+
+    model = _build_model(data.image_shape, args).to(proc.device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    start_epoch, history = 0, []
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        start_epoch, history = checkpoint["epoch"], list(checkpoint["metrics"])
+    trained = model
+    if proc.world_size > 1:
+        if use_cuda:
+            trained = nn.SyncBatchNorm.convert_sync_batchnorm(trained)
+        trained = nn.parallel.DistributedDataParallel(trained, device_ids=[proc.local_rank] if use_cuda else None)
+    network = trained.module if isinstance(trained, nn.parallel.DistributedDataParallel) else trained
+
+    sampler = DistributedSampler(range(len(x_train)), num_replicas=proc.world_size, rank=proc.rank, shuffle=True, seed=args.seed, drop_last=True)
+    batches = BatchSampler(sampler, per_rank, drop_last=True)
+    augment = SimCLRAugment(augment_config(args.dataset), seed=args.seed)
+    amp = use_cuda and not args.no_amp
+    steps_per_epoch = len(batches)
+
+    bar = None
+    if proc.is_main and progress_enabled():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=args.epochs * steps_per_epoch, initial=start_epoch * steps_per_epoch, desc="SimCLR", unit="step")
+    try:
+        for epoch in range(start_epoch, args.epochs):
+            sampler.set_epoch(epoch)
+            augment.generator.manual_seed(_seed_for(args.seed, epoch, proc.rank))
+            trained.train()
+            if use_cuda:
+                torch.cuda.synchronize()
+            start, total = time.perf_counter(), torch.zeros((), device=proc.device)
+            for index in batches:
+                x = x_train[index]
+                views = torch.cat([augment(x), augment(x)])
+                with torch.autocast(device_type=proc.device.type, dtype=torch.bfloat16, enabled=amp):
+                    z = trained(views)
+                z1, z2 = z.float().chunk(2)
+                loss = nt_xent_loss(z1, z2, args.temperature, gather_distributed=True)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += loss.detach()
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.4f}", refresh=False)
+            if use_cuda:
+                torch.cuda.synchronize()
+            seconds = time.perf_counter() - start
+            if proc.world_size > 1:
+                dist.all_reduce(total)
+            mean_loss = float(total) / (steps_per_epoch * proc.world_size)
+            if not math.isfinite(mean_loss):
+                raise ValueError(f"the loss became {mean_loss} in epoch {epoch + 1}; lower --lr")
+            row = {
+                "epoch": epoch + 1,
+                "loss": round(mean_loss, 6),
+                "seconds": round(seconds, 3),
+                "images_per_s": round(steps_per_epoch * args.batch_size / seconds, 1),
+                "knn_acc": None,
+            }
+            last = epoch + 1 == args.epochs
+            if proc.is_main and (last or (args.knn_every and (epoch + 1) % args.knn_every == 0)):
+                train_features = encode(network.encoder, x_train)
+                test_features = encode(network.encoder, x_test)
+                row["knn_acc"] = round(knn_accuracy(train_features, y_train, test_features, data.y_test), 4)
+            if use_cuda:
+                row["max_memory_mib"] = round(torch.cuda.max_memory_allocated(proc.device) / 2**20, 1)
+            history.append(row)
+            if proc.is_main:
+                args.out.mkdir(parents=True, exist_ok=True)
+                state = {"model": network.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch + 1, "config": config, "metrics": history}
+                _save_atomically(state, args.out / CHECKPOINT)
+                metrics = {"config": config, "device": str(proc.device), "world_size": proc.world_size, "epochs": history}
+                _save_atomically(metrics, args.out / METRICS)
+            if proc.world_size > 1:
+                dist.barrier()  # no process starts the next epoch before the checkpoint is written
+    finally:
+        if bar is not None:
+            bar.close()
+    if proc.is_main:
+        final = history[-1]
+        print(f"epoch {final['epoch']}: loss {final['loss']:.4f}, kNN accuracy {final['knn_acc']:.3f}, "
+              f"{final['images_per_s']:.0f} images/s on {proc.world_size} × {proc.device.type}; wrote {args.out}")  # fmt: skip
+    return {"config": config, "world_size": proc.world_size, "epochs": history}
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    """Parse ``argv`` (default: the command line) and train."""
+    return train(parse_args(argv))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except CheckpointError as error:
+        sys.exit(f"error: {error}")

@@ -1,0 +1,93 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from sslbook.simclr_train import CHECKPOINT, METRICS, CheckpointError, main
+
+TINY = ["--dataset", "mnist5k", "--subset", "256", "--batch-size", "64", "--widths", "4,8",
+        "--feature-dim", "16", "--projection-dim", "8", "--knn-every", "1"]  # fmt: skip
+
+
+def torchrun(*args: str) -> None:
+    """The trainer in 2 CPU processes, started as README says (the venv's torchrun --standalone)."""
+    cmd = [str(Path(sys.executable).with_name("torchrun")), "--standalone", "--nproc_per_node=2",
+           "-m", "sslbook.simclr_train", *TINY, *args]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+
+
+def test_two_processes_resumed_from_a_checkpoint_equal_an_uninterrupted_run(tmp_path):
+    torchrun("--epochs", "2", "--out", str(tmp_path / "straight"))
+    torchrun("--epochs", "1", "--out", str(tmp_path / "resumed"))
+    torchrun("--epochs", "2", "--out", str(tmp_path / "resumed"), "--resume")
+
+    straight, resumed = (torch.load(tmp_path / run / CHECKPOINT, weights_only=True) for run in ("straight", "resumed"))
+    assert straight["epoch"] == resumed["epoch"] == 2
+    for name, tensor in straight["model"].items():
+        assert torch.equal(tensor, resumed["model"][name]), name
+    metrics = [json.loads((tmp_path / run / METRICS).read_text()) for run in ("straight", "resumed")]
+    assert [m["world_size"] for m in metrics] == [2, 2]
+    drop_timing = lambda rows: [(r["epoch"], r["loss"], r["knn_acc"]) for r in rows]  # noqa: E731
+    assert drop_timing(metrics[0]["epochs"]) == drop_timing(metrics[1]["epochs"])
+    assert all(row["knn_acc"] is not None for row in metrics[0]["epochs"])  # --knn-every 1
+
+
+@pytest.fixture(scope="module")
+def one_epoch(tmp_path_factory):
+    """A finished one-epoch run in this process (no torchrun): its output folder."""
+    out = tmp_path_factory.mktemp("run")
+    main([*TINY, "--epochs", "1", "--out", str(out)])
+    return out
+
+
+def test_a_run_writes_its_checkpoint_and_metrics(one_epoch):
+    checkpoint = torch.load(one_epoch / CHECKPOINT, weights_only=True)
+    metrics = json.loads((one_epoch / METRICS).read_text())
+    assert checkpoint["epoch"] == 1 and checkpoint["config"]["batch_size"] == 64
+    assert [row["epoch"] for row in metrics["epochs"]] == [1]
+    assert 0.1 < metrics["epochs"][0]["knn_acc"] <= 1.0  # 10 classes: better than chance
+
+
+def test_a_corrupt_checkpoint_is_refused_with_a_clear_error(one_epoch, tmp_path):
+    (tmp_path / CHECKPOINT).write_bytes((one_epoch / CHECKPOINT).read_bytes()[:1000])  # truncated
+    with pytest.raises(CheckpointError, match="cannot read checkpoint .* truncated"):
+        main([*TINY, "--epochs", "2", "--out", str(tmp_path), "--resume"])
+    (tmp_path / CHECKPOINT).write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+        main([*TINY, "--epochs", "2", "--out", str(tmp_path), "--resume"])
+
+
+def test_resume_needs_a_checkpoint_with_the_same_settings(one_epoch, tmp_path):
+    with pytest.raises(CheckpointError, match="no checkpoint at"):
+        main([*TINY, "--epochs", "2", "--out", str(tmp_path), "--resume"])
+    with pytest.raises(CheckpointError, match="other settings .*temperature: checkpoint 0.5, now 0.2"):
+        main([*TINY, "--epochs", "2", "--out", str(one_epoch), "--resume", "--temperature", "0.2"])
+    with pytest.raises(CheckpointError, match="already trained 1 epochs"):
+        main([*TINY, "--epochs", "1", "--out", str(one_epoch), "--resume"])
+    with pytest.raises(CheckpointError, match="exists; pass --resume"):
+        main([*TINY, "--epochs", "2", "--out", str(one_epoch)])
+
+
+@pytest.mark.parametrize(
+    "world, args, message",
+    [
+        ("1", ["--dataset", "imagenet"], "invalid choice: 'imagenet'"),
+        ("1", ["--batch-size", "1"], "--batch-size 1 over 1 process leaves 1 image per process"),
+        ("2", ["--batch-size", "2"], "--batch-size 2 over 2 processes leaves 1 image per process"),
+        ("2", ["--batch-size", "5"], "does not split evenly over 2 processes"),
+        ("1", ["--lr", "0"], "must be a finite number > 0"),
+        ("1", ["--widths", "16"], "two positive integers"),
+        ("1", ["--epochs", "0"], "must be an integer >= 1, got '0'"),
+        ("1", ["--seed", "x"], "must be an integer >= 0, got 'x'"),
+    ],
+)
+def test_bad_arguments_exit_with_a_message(monkeypatch, capsys, world, args, message):
+    monkeypatch.setenv("WORLD_SIZE", world)  # as torchrun sets it; checked before any process group starts
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
