@@ -207,9 +207,10 @@ def _check_resumable(checkpoint: dict, config: dict, path: Path) -> None:
         raise CheckpointError(f"{path} has already trained {checkpoint['epoch']} epochs; ask for more with --epochs")
 
 
-def _save_atomically(obj, path: Path) -> None:
+def _save_atomically(obj: dict, path: Path) -> None:
+    """Write ``obj`` as JSON (``.json``) or with ``torch.save``, to a temporary file renamed at the end."""
     tmp = path.with_name(path.name + ".tmp")
-    if isinstance(obj, dict) and path.suffix == ".json":
+    if path.suffix == ".json":
         tmp.write_text(json.dumps(obj, indent=1), encoding="utf-8")
     else:
         torch.save(obj, tmp)

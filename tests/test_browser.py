@@ -184,9 +184,10 @@ def test_every_image_loads(visit, stem):
     assert [i["src"] for i in images if not i["loaded"]] == []
 
 
-def test_chapters_show_their_figures(visit):
-    figures = {stem: len(visit(stem).report["images"]) for stem in NOTEBOOK_PAGES}
-    assert all(figures[stem] > 0 for stem in ("chapters/02_core_concepts", "chapters/04_code/04_3_simclr"))
+@pytest.mark.parametrize("stem", ["chapters/02_core_concepts", "chapters/04_code/04_3_simclr"])
+def test_chapters_with_figures_show_them(visit, stem):
+    # Guards test_every_image_loads against passing because it found no image.
+    assert len(visit(stem).report["images"]) > 0
 
 
 @pytest.mark.parametrize("stem", NOTEBOOK_PAGES)
