@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help install browser book test notebooks clean
+.PHONY: help install browser book test unit notebooks clean
 
 help:
 	@echo "make book       install, execute every notebook, build the website in _build/html"
 	@echo "make test       install, then unit tests + nbval (strict) on every notebook + site build with -W"
 	@echo "                + every page opened in headless Chromium (installed with apt-get if missing)"
+	@echo "make unit       install, then the unit tests only (no notebook, site or browser): the fast loop"
 	@echo "make notebooks  re-execute every notebook in place (after editing one)"
 	@echo "make clean      remove _build"
 
@@ -33,6 +34,10 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The fast loop after changing a helper: tests/ without the book and the browser.
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not book and not browser"
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/nbtools.py execute $(NOTEBOOKS)

@@ -2,7 +2,8 @@
 
 Each module holds one concept:
 
-- set-up: :mod:`sslbook.repro` (seeding), :mod:`sslbook.profile` (quick or full runs);
+- set-up: :mod:`sslbook.repro` (seeding), :mod:`sslbook.profile` (quick or full
+  runs), :mod:`sslbook.checks` (the argument checks the modules share);
 - data: :mod:`sslbook.data` (image datasets), :mod:`sslbook.text` (corpora and
   word-embedding benchmarks), :mod:`sslbook.signals` (synthetic 1-D signals),
   :mod:`sslbook.augment` (SimCLR augmentations);
@@ -11,9 +12,11 @@ Each module holds one concept:
   :mod:`sslbook.moco`, :mod:`sslbook.simsiam`, :mod:`sslbook.pretrain`
   (greedy layer-wise pre-training);
 - training and measurement: :mod:`sslbook.train`, :mod:`sslbook.optim`,
-  :mod:`sslbook.gradients`, :mod:`sslbook.evaluate`;
+  :mod:`sslbook.gradients`, :mod:`sslbook.evaluate` (the book's protocol:
+  probes and baselines chosen on validation, scores over seeds, and the rule
+  for calling a difference);
 - several processes: :mod:`sslbook.distributed` (the gather with gradients,
-  and its check), :mod:`sslbook.simclr_train` (the command-line trainer,
+  rank 0 first), :mod:`sslbook.simclr_train` (the command-line trainer,
   ``python -m sslbook.simclr_train``, under ``torchrun``).
 
 Importing the package downloads, prints and seeds nothing.

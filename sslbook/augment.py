@@ -1,21 +1,34 @@
-"""SimCLR-style image augmentations, batched and seeded.
+"""SimCLR-style image augmentations, batched and seeded, with every parameter drawn per image.
 
 Contrastive learning makes two random *views* of each image and trains the
 encoder to match them. SimCLR (Chen et al. 2020, §3 and appendix A) found the
-composition that matters: a random resized crop, colour distortion (jitter and
-random grayscale) and Gaussian blur.
+composition that matters: a random resized crop, colour distortion (jitter of
+brightness, contrast, saturation and hue in a random order, and random
+grayscale) and Gaussian blur.
 
 :class:`SimCLRAugment` applies that composition to a whole batch
-``(batch, C, H, W)`` at once, with different random parameters for every
-image: crops are cut and resized in one call (``torchvision.ops.roi_align``,
-bilinear), jitter is tensor arithmetic, and blur is
-``torchvision.transforms.v2.functional.gaussian_blur``. Applying a
+``(batch, C, H, W)`` at once. Every random parameter is drawn per image by
+:meth:`SimCLRAugment.sample` (crop box, flip, whether to jitter, the four
+jitter factors and their order, grayscale, whether to blur, and the blur's σ),
+and :meth:`SimCLRAugment.apply` applies them: crops are cut and resized in one
+call (``torchvision.ops.roi_align``, bilinear), jitter is tensor arithmetic
+(hue through HSV, as ``torchvision``'s ``adjust_hue``), and the blur is one
+grouped convolution with a 3 × 3 Gaussian kernel per image. Applying a
 ``transforms.v2`` pipeline image by image gives the same distribution but costs
 about 100–200 µs per image on a CPU, which would dominate a small model's
 training step.
 
 All randomness comes from the augmenter's own ``torch.Generator``: the same
-seed gives the same views, and the global RNG is untouched.
+seed gives the same views, and the global RNG is untouched. The arithmetic is
+done in float32 whatever the images' dtype (bfloat16 holds integers exactly
+only up to 256, and a crop box holds an image's index in the batch), and the
+views are returned in the images' dtype.
+
+Why not ``kornia.augmentation``? It is the well-kept library for batched
+augmentations, but its colour jitter draws one order of its four parts per
+batch, not per image, it draws from the global RNG rather than a generator of
+its own, and with its default crop it cost 1.7–2 times as much on this book's
+CPU (``benchmarks/augment.py``; README has the numbers).
 
 Example
 -------
@@ -32,8 +45,11 @@ import math
 from dataclasses import dataclass
 
 import torch
+from torch.nn import functional as F
 from torchvision.ops import roi_align
-from torchvision.transforms.v2 import functional as TF
+
+#: The jitter operations, in the order of the columns of :attr:`AugmentParams.order`.
+JITTER_OPS = ("brightness", "contrast", "saturation", "hue")
 
 
 @dataclass(frozen=True)
@@ -46,8 +62,11 @@ class AugmentConfig:
         flip_p: probability of a horizontal flip (0 for digits: a flipped 2 is
             not a 2).
         jitter_p: probability of colour jitter.
-        brightness, contrast, saturation: jitter strengths; a factor is drawn
-            uniformly in [1 − s, 1 + s]. Saturation only acts on 3 channels.
+        brightness, contrast, saturation: jitter strengths in [0, 1]; a factor
+            is drawn uniformly in [1 − s, 1 + s]. Saturation only acts on 3
+            channels.
+        hue: jitter strength in [0, 0.5]; the hue is shifted by a fraction of
+            the colour circle drawn uniformly in [−hue, hue]. 3 channels only.
         grayscale_p: probability of converting a 3-channel image to gray.
         blur_p: probability of a Gaussian blur.
         blur_sigma: the range of the blur's standard deviation, in pixels.
@@ -60,6 +79,7 @@ class AugmentConfig:
     brightness: float = 0.4
     contrast: float = 0.4
     saturation: float = 0.4
+    hue: float = 0.1
     grayscale_p: float = 0.2
     blur_p: float = 0.5
     blur_sigma: tuple[float, float] = (0.1, 2.0)
@@ -73,6 +93,11 @@ class AugmentConfig:
         for name in ("flip_p", "jitter_p", "grayscale_p", "blur_p"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be a probability in [0, 1], got {getattr(self, name)}")
+        for name in ("brightness", "contrast", "saturation"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1] (a factor in [1 - s, 1 + s] must not be negative), got {getattr(self, name)}")
+        if not 0 <= self.hue <= 0.5:
+            raise ValueError(f"hue must be in [0, 0.5] (a shift of at most half the colour circle), got {self.hue}")
         if not 0 < self.blur_sigma[0] <= self.blur_sigma[1]:
             raise ValueError(f"blur_sigma must satisfy 0 < low <= high, got {self.blur_sigma}")
 
@@ -80,8 +105,11 @@ class AugmentConfig:
 def augment_config(dataset: str) -> AugmentConfig:
     """The book's augmentation settings for a dataset of :data:`sslbook.data.DATASETS`.
 
-    Digits get no flip and a milder crop; CIFAR-10 gets SimCLR's CIFAR settings
-    (crop scale 0.08–1, flips, jitter 0.4, grayscale 0.2).
+    Digits get no flip and a milder crop (grey images: no saturation, hue or
+    grayscale); CIFAR-10 gets SimCLR's CIFAR settings (crop scale 0.08–1,
+    flips, colour jitter of strength 0.5, that is 0.4 for brightness,
+    contrast and saturation and 0.1 for hue, with probability 0.8, grayscale
+    with probability 0.2, and no blur).
     """
     if dataset in ("mnist5k", "digits"):
         return AugmentConfig(crop_scale=(0.3, 1.0), flip_p=0.0, blur_sigma=(0.1, 1.0))
@@ -90,21 +118,52 @@ def augment_config(dataset: str) -> AugmentConfig:
     raise ValueError(f"unknown dataset {dataset!r}; known: mnist5k, digits, cifar10")
 
 
+@dataclass(frozen=True)
+class AugmentParams:
+    """The random parameters of one call, one row per image (all on the CPU).
+
+    Attributes:
+        boxes: ``(n, 4)`` float32 crop boxes ``x0, y0, x1, y1`` in pixels.
+        flip: ``(n,)`` bool.
+        jitter: ``(n,)`` bool: whether the colour jitter applies.
+        factors: ``(n, 4)`` float32: the brightness, contrast and saturation
+            factors and the hue shift, in the order of :data:`JITTER_OPS`.
+        order: ``(n, 4)`` int64: each row a permutation of 0..3, the order in
+            which that image's jitter operations are applied.
+        grayscale: ``(n,)`` bool.
+        blur: ``(n,)`` bool.
+        sigma: ``(n,)`` float32: the blur's standard deviation.
+    """
+
+    boxes: torch.Tensor
+    flip: torch.Tensor
+    jitter: torch.Tensor
+    factors: torch.Tensor
+    order: torch.Tensor
+    grayscale: torch.Tensor
+    blur: torch.Tensor
+    sigma: torch.Tensor
+
+
 class SimCLRAugment:
     """Random views of a batch of images: crop and resize, flip, jitter, grayscale, blur.
 
     Args:
         config: the parameters; see :func:`augment_config`.
         seed: seeds this augmenter's generator.
+        check_range: refuse images outside [0, 1]. The check reads one value
+            back from the device, a synchronisation on a GPU; a trainer whose
+            images are known to be in range may turn it off.
 
-    Calling it on ``(batch, C, H, W)`` float images in [0, 1] returns a new
-    tensor of the same shape, dtype and device, with independent random
-    parameters per image.
+    Calling it on ``(batch, C, H, W)`` float images in [0, 1] (C = 1 or 3)
+    returns a new tensor of the same shape, dtype and device, with
+    independent random parameters per image.
     """
 
-    def __init__(self, config: AugmentConfig, seed: int):
+    def __init__(self, config: AugmentConfig, seed: int, check_range: bool = True):
         self.config = config
         self.generator = torch.Generator().manual_seed(seed)
+        self.check_range = check_range
 
     def _uniform(self, n: int, low: float, high: float) -> torch.Tensor:
         return low + (high - low) * torch.rand(n, generator=self.generator)
@@ -112,8 +171,13 @@ class SimCLRAugment:
     def _coin(self, n: int, p: float) -> torch.Tensor:
         return torch.rand(n, generator=self.generator) < p
 
-    def _crop_boxes(self, n: int, height: int, width: int) -> torch.Tensor:
-        """``(n, 5)`` boxes ``[index, x0, y0, x1, y1]`` as RandomResizedCrop draws them."""
+    def sample(self, n: int, height: int, width: int) -> AugmentParams:
+        """Draw the parameters of ``n`` images of ``height × width``, one set per image.
+
+        The crop follows ``RandomResizedCrop``: an area fraction in
+        ``crop_scale`` and a log-uniform aspect ratio in ``crop_ratio``, the box
+        clamped to the image and placed uniformly.
+        """
         c = self.config
         area = self._uniform(n, *c.crop_scale) * height * width
         ratio = torch.exp(self._uniform(n, math.log(c.crop_ratio[0]), math.log(c.crop_ratio[1])))
@@ -121,47 +185,144 @@ class SimCLRAugment:
         h = torch.sqrt(area / ratio).clamp(1, height)
         x0 = torch.rand(n, generator=self.generator) * (width - w)
         y0 = torch.rand(n, generator=self.generator) * (height - h)
-        return torch.stack([torch.arange(n, dtype=torch.float32), x0, y0, x0 + w, y0 + h], dim=1)
+        strengths = torch.tensor([c.brightness, c.contrast, c.saturation])
+        factors = 1 + strengths * (2 * torch.rand(n, 3, generator=self.generator) - 1)
+        hue = c.hue * (2 * torch.rand(n, 1, generator=self.generator) - 1)
+        return AugmentParams(
+            boxes=torch.stack([x0, y0, x0 + w, y0 + h], dim=1),
+            flip=self._coin(n, c.flip_p),
+            jitter=self._coin(n, c.jitter_p),
+            factors=torch.cat([factors, hue], dim=1),
+            order=torch.rand(n, len(JITTER_OPS), generator=self.generator).argsort(dim=1),
+            grayscale=self._coin(n, c.grayscale_p),
+            blur=self._coin(n, c.blur_p),
+            sigma=self._uniform(n, *c.blur_sigma),
+        )
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
-        if images.dim() != 4 or not images.is_floating_point():
-            raise ValueError(f"images must be a float tensor (batch, C, H, W), got {images.dtype} of shape {tuple(images.shape)}")
+        self._check(images)
+        n, _, height, width = images.shape
+        return self.apply(images, self.sample(n, height, width))
+
+    def _check(self, images: torch.Tensor) -> None:
+        if images.dim() != 4 or not images.is_floating_point() or images.shape[1] not in (1, 3):
+            raise ValueError(f"images must be a float tensor (batch, C, H, W) with C = 1 or 3, got {images.dtype} of shape {tuple(images.shape)}")
+        if self.check_range and images.numel() and bool(((images < 0) | (images > 1)).any()):
+            low, high = float(images.min()), float(images.max())
+            raise ValueError(
+                f"images must hold values in [0, 1], got values from {low:.4g} to {high:.4g}; "
+                "scale them first (e.g. divide uint8 pixels by 255), and augment before any normalisation"
+            )
+
+    def apply(self, images: torch.Tensor, params: AugmentParams) -> torch.Tensor:
+        """Apply ``params`` (from :meth:`sample`) to ``images`` ``(n, C, H, W)``, image by image."""
+        self._check(images)
         n, channels, height, width = images.shape
-        c, device = self.config, images.device
-        boxes = self._crop_boxes(n, height, width).to(device=device, dtype=images.dtype)
-        x = roi_align(images, boxes, output_size=(height, width), spatial_scale=1.0, sampling_ratio=1, aligned=True)
+        if len(params.flip) != n:
+            raise ValueError(f"params are for {len(params.flip)} images, got {n}")
+        device = images.device
+        x = images.float()  # every step in float32; the result is cast back at the end
 
-        flip = self._coin(n, c.flip_p).to(device)
-        x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+        index = torch.arange(n, dtype=torch.float32)[:, None]
+        boxes = torch.cat([index, params.boxes.float()], dim=1).to(device)  # (n, 5): [index, x0, y0, x1, y1]
+        x = roi_align(x, boxes, output_size=(height, width), spatial_scale=1.0, sampling_ratio=1, aligned=True)
 
-        jitter = self._coin(n, c.jitter_p).to(device)[:, None, None, None]
-        brightness = self._uniform(n, 1 - c.brightness, 1 + c.brightness).to(device, images.dtype)[:, None, None, None]
-        contrast = self._uniform(n, 1 - c.contrast, 1 + c.contrast).to(device, images.dtype)[:, None, None, None]
-        saturation = self._uniform(n, 1 - c.saturation, 1 + c.saturation).to(device, images.dtype)[:, None, None, None]
-        jittered = (x * brightness).clamp(0, 1)
-        mean = _gray(jittered).mean(dim=(1, 2, 3), keepdim=True)
-        jittered = ((jittered - mean) * contrast + mean).clamp(0, 1)
+        x = torch.where(params.flip.to(device)[:, None, None, None], x.flip(-1), x)
+        x = _jitter(x, params, device)
         if channels == 3:
-            gray = _gray(jittered)
-            jittered = ((jittered - gray) * saturation + gray).clamp(0, 1)
-        x = torch.where(jitter, jittered, x)
-
-        if channels == 3:
-            to_gray = self._coin(n, c.grayscale_p).to(device)[:, None, None, None]
+            to_gray = params.grayscale.to(device)[:, None, None, None]
             x = torch.where(to_gray, _gray(x).expand_as(x), x)
-
-        blur = self._coin(n, c.blur_p)
-        if blur.any():
-            sigma = float(self._uniform(1, *c.blur_sigma))  # one σ per batch: one v2 call
+        if params.blur.any():
+            idx = params.blur.nonzero().squeeze(1).to(device)
             x = x.clone()
-            idx = blur.nonzero().squeeze(1).to(device)
-            x[idx] = TF.gaussian_blur(x[idx], kernel_size=[3, 3], sigma=[sigma, sigma])
+            x[idx] = gaussian_blur(x[idx], params.sigma[params.blur.cpu()].to(device))
+        return x.to(images.dtype)
+
+
+def _jitter(x: torch.Tensor, params: AugmentParams, device: torch.device) -> torch.Tensor:
+    """Colour jitter of the images with ``params.jitter``, each in its own order of operations."""
+    selected = params.jitter.nonzero().squeeze(1)
+    if len(selected) == 0:
         return x
+    ops = JITTER_OPS if x.shape[1] == 3 else JITTER_OPS[:2]  # grey images: brightness and contrast only
+    part = x[selected.to(device)]
+    factors = params.factors[selected].to(device)
+    order = params.order[selected]
+    # keep, per image, only the operations that apply to its channels, in its own order
+    order = order[torch.isin(order, torch.arange(len(ops)))].view(len(selected), len(ops))
+    for position in range(len(ops)):
+        for op, name in enumerate(ops):
+            rows = (order[:, position] == op).nonzero().squeeze(1).to(device)
+            if len(rows):
+                part[rows] = _JITTER[name](part[rows], factors[rows, op])
+    x = x.clone()
+    x[selected.to(device)] = part
+    return x
+
+
+def _brightness(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    return (x * factor[:, None, None, None]).clamp(0, 1)
+
+
+def _contrast(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    mean = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
+    return ((x - mean) * factor[:, None, None, None] + mean).clamp(0, 1)
+
+
+def _saturation(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    gray = _gray(x)
+    return ((x - gray) * factor[:, None, None, None] + gray).clamp(0, 1)
+
+
+def _hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """Rotate the hue of ``(n, 3, H, W)`` RGB images by ``shift`` ``(n,)`` of the colour circle."""
+    r, g, b = x.unbind(dim=1)
+    value, _ = x.max(dim=1)
+    delta = value - x.min(dim=1).values
+    saturation = torch.where(value > 0, delta / value.clamp_min(1e-12), torch.zeros_like(value))
+    safe = torch.where(delta > 0, delta, torch.ones_like(delta))
+    hue = torch.where(value == r, ((g - b) / safe) % 6, torch.where(value == g, (b - r) / safe + 2, (r - g) / safe + 4)) / 6
+    hue = torch.where(delta > 0, hue, torch.zeros_like(hue))
+    hue = (hue + shift[:, None, None]) % 1.0
+    # back to RGB: sector i of the colour circle and the position f within it
+    h6 = hue * 6
+    sector = torch.floor(h6)
+    f = h6 - sector
+    p = value * (1 - saturation)
+    q = value * (1 - saturation * f)
+    t = value * (1 - saturation * (1 - f))
+    sector = sector.long().remainder(6).unsqueeze(0)  # (1, n, H, W)
+    red = torch.stack([value, q, p, p, t, value]).gather(0, sector)[0]
+    green = torch.stack([t, value, value, q, p, p]).gather(0, sector)[0]
+    blue = torch.stack([p, p, t, value, value, q]).gather(0, sector)[0]
+    return torch.stack([red, green, blue], dim=1)
+
+
+_JITTER = {"brightness": _brightness, "contrast": _contrast, "saturation": _saturation, "hue": _hue}
+
+
+def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    """3 × 3 Gaussian blur of ``(n, C, H, W)`` images, image ``i`` with standard deviation ``sigma[i]``.
+
+    Reflect padding and a normalised separable kernel, as
+    ``torchvision.transforms.v2.functional.gaussian_blur``; one grouped
+    convolution for the whole batch.
+    """
+    n, channels, height, width = x.shape
+    if sigma.shape != (n,):
+        raise ValueError(f"sigma must be ({n},), one per image, got {tuple(sigma.shape)}")
+    offsets = torch.tensor([-1.0, 0.0, 1.0], dtype=x.dtype, device=x.device)
+    kernel = torch.exp(-0.5 * (offsets / sigma.to(x.dtype)[:, None]) ** 2)
+    kernel = kernel / kernel.sum(dim=1, keepdim=True)  # (n, 3)
+    kernel = kernel[:, :, None] * kernel[:, None, :]  # (n, 3, 3)
+    weight = kernel.repeat_interleave(channels, dim=0)[:, None]  # (n·C, 1, 3, 3)
+    padded = F.pad(x.reshape(1, n * channels, height, width), (1, 1, 1, 1), mode="reflect")
+    return F.conv2d(padded, weight, groups=n * channels).reshape(n, channels, height, width)
 
 
 def _gray(x: torch.Tensor) -> torch.Tensor:
-    """Luminance ``(batch, 1, H, W)`` of 1- or 3-channel images (ITU-R 601 weights, as torchvision)."""
+    """Luminance ``(batch, 1, H, W)`` of 1- or 3-channel images, with torchvision's weights for tensors."""
     if x.shape[1] == 1:
         return x
-    weights = torch.tensor([0.299, 0.587, 0.114], dtype=x.dtype, device=x.device)[None, :, None, None]
+    weights = torch.tensor([0.2989, 0.587, 0.114], dtype=x.dtype, device=x.device)[None, :, None, None]
     return (x * weights).sum(dim=1, keepdim=True)

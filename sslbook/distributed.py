@@ -1,4 +1,4 @@
-"""Several processes, one contrastive loss: PyTorch's distributed engine, and a check of its gradients.
+"""Several processes, one contrastive loss: PyTorch's distributed engine and a gather with gradients.
 
 Data-parallel training runs one process per GPU (or per CPU group), each on a
 slice of the batch, and :class:`torch.nn.parallel.DistributedDataParallel`
@@ -13,32 +13,34 @@ terms: the bug reported in 2024 in Lightly's gather (lightly-ai/lightly issue 15
 - :func:`all_gather_with_gradient` is that gather.
 - :func:`init_from_env` starts the process group that ``torchrun`` describes
   in its environment variables (``gloo`` on CPU, ``nccl`` on GPU).
-- :func:`compare_gather_gradients` runs the check on the CPU: it starts
-  ``world_size`` processes, trains one step of a small model with
-  DistributedDataParallel and ``nt_xent_loss(..., gather_distributed=True)``,
-  and compares the loss and every gradient with one process that sees the
-  concatenated batch; and the same with a gather whose backward does not sum.
+
+The test suite (``tests/test_distributed.py``) starts two CPU processes,
+trains one step of a small model with DistributedDataParallel and
+``nt_xent_loss(..., gather_distributed=True)``, and compares the loss and
+every gradient with one process that sees the concatenated batch.
+
+This module imports nothing from the rest of :mod:`sslbook`.
 
 Example
 -------
->>> from sslbook.distributed import compare_gather_gradients
->>> check = compare_gather_gradients(world_size=2)  # doctest: +SKIP
->>> check.gathered_max_abs_diff < 1e-5 < check.no_sum_max_abs_diff  # doctest: +SKIP
-True
+>>> from sslbook.distributed import init_from_env
+>>> init_from_env(use_cuda=False).world_size  # started without torchrun
+1
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Callable, TypeVar
 
 import torch
 import torch.distributed as dist
-from torch import nn
 
-from sslbook.losses import _gathered_nt_xent, nt_xent_loss
+T = TypeVar("T")
+
+#: Dimensions of a shape that :func:`all_gather_with_gradient` compares across processes.
+_MAX_DIMS = 8
 
 
 @dataclass(frozen=True)
@@ -99,18 +101,72 @@ def init_from_env(use_cuda: bool) -> ProcessInfo:
     return ProcessInfo(world, rank, local_rank, device)
 
 
+def main_process_first(load: Callable[[bool], T], proc: ProcessInfo) -> T:
+    """``load(download)`` on every process, rank 0 first, so that only rank 0 downloads.
+
+    Rank 0 calls ``load(True)``; once it has finished, the other processes
+    call ``load(False)`` and read what it wrote. If rank 0 fails, every
+    process raises (a ``RuntimeError`` naming rank 0's error) instead of
+    waiting for it. Without a process group it is just ``load(True)``.
+
+    Args:
+        load: loads the data; its argument says whether it may download.
+        proc: this process, from :func:`init_from_env`.
+    """
+    if proc.world_size == 1 or not dist.is_initialized():
+        return load(True)
+    outcome: list[object] = [None]
+    result = None
+    if proc.is_main:
+        try:
+            result = load(True)
+        except Exception as error:  # told to the other ranks, then raised here too
+            outcome[0] = f"{type(error).__name__}: {error}"
+            dist.broadcast_object_list(outcome, src=0)
+            raise
+    dist.broadcast_object_list(outcome, src=0)  # the other ranks wait here for rank 0
+    if proc.is_main:
+        return result
+    if outcome[0] is not None:
+        raise RuntimeError(f"rank 0 could not load the data, so rank {proc.rank} stops too: {outcome[0]}")
+    return load(False)
+
+
+def _check_same_shape(tensor: torch.Tensor) -> None:
+    """Raise on every process at once when the processes' tensors differ in shape.
+
+    ``all_gather`` of unequal shapes can hang or fail with an opaque message;
+    gathering the shapes first (a fixed-size tensor) lets every process see
+    all of them and raise the same error.
+    """
+    if tensor.dim() > _MAX_DIMS:
+        raise ValueError(f"all_gather_with_gradient takes tensors of at most {_MAX_DIMS} dimensions, got {tensor.dim()}")
+    mine = torch.full((_MAX_DIMS + 1,), -1, dtype=torch.long, device=tensor.device)
+    mine[0] = tensor.dim()
+    mine[1 : tensor.dim() + 1] = torch.tensor(tensor.shape, dtype=torch.long)
+    shapes = [torch.empty_like(mine) for _ in range(dist.get_world_size())]
+    dist.all_gather(shapes, mine)
+    described = [tuple(s[1 : int(s[0]) + 1].tolist()) for s in shapes]
+    if len(set(described)) > 1:
+        listed = ", ".join(f"rank {rank}: {shape}" for rank, shape in enumerate(described))
+        raise ValueError(f"all_gather_with_gradient needs tensors of one shape on every process, got {listed}")
+
+
 class _AllGatherWithGradient(torch.autograd.Function):
     @staticmethod
     def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
+        _check_same_shape(tensor)
         parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
         dist.all_gather(parts, tensor.contiguous())
         return torch.cat(parts)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        grad = grad.contiguous()
-        dist.all_reduce(grad)  # every rank's loss used every gathered row: sum their gradients
-        return grad.chunk(dist.get_world_size())[dist.get_rank()]
+        # all_reduce works in place: reduce a copy, so that the gradient autograd
+        # handed us (which it may share with other consumers) is left as it was.
+        summed = grad.contiguous().clone()
+        dist.all_reduce(summed)  # every rank's loss used every gathered row: sum their gradients
+        return summed.chunk(dist.get_world_size())[dist.get_rank()]
 
 
 def all_gather_with_gradient(tensor: torch.Tensor) -> torch.Tensor:
@@ -118,126 +174,17 @@ def all_gather_with_gradient(tensor: torch.Tensor) -> torch.Tensor:
 
     The backward pass sums, over the processes, the gradient that each one's
     loss sends to each gathered row, and hands every process the rows it
-    contributed. All processes must pass tensors of the same shape.
+    contributed. All processes must pass tensors of the same shape; the
+    shapes are compared first (one small extra collective), so that unequal
+    shapes raise a ``ValueError`` on every process instead of hanging.
 
     PyTorch's own ``torch.distributed.nn.functional.all_gather`` does this but
     is deprecated in torch 2.14, and the replacements it names live in a
     private module whose names changed between releases; this is the same
     computation on the stable ``all_gather`` and ``all_reduce``, checked by
-    :func:`compare_gather_gradients`.
-    """
-    return _AllGatherWithGradient.apply(tensor)
-
-
-@dataclass(frozen=True)
-class GatherCheck:
-    """What :func:`compare_gather_gradients` measured.
-
-    Attributes:
-        world_size: the number of processes.
-        single_loss: the loss of one process on the concatenated batch.
-        gathered_loss: the loss averaged over the processes, with the gather.
-        gathered_max_abs_diff: the largest difference between a parameter's
-            gradient with the gather and with one process.
-        no_sum_max_abs_diff: the same, for a gather whose backward pass
-            returns each process only the gradient of its own loss.
-        max_abs_grad: the largest gradient of the single process, for scale.
-    """
-
-    world_size: int
-    single_loss: float
-    gathered_loss: float
-    gathered_max_abs_diff: float
-    no_sum_max_abs_diff: float
-    max_abs_grad: float
-
-
-def _check_model(seed: int) -> nn.Module:
-    torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(12, 32), nn.ReLU(), nn.Linear(32, 8))
-
-
-def _check_views(world_size: int, batch_per_process: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    generator = torch.Generator().manual_seed(seed + 1)
-    x = torch.randn(world_size * batch_per_process, 12, generator=generator)
-    return x + 0.1 * torch.randn(x.shape, generator=generator), x + 0.1 * torch.randn(x.shape, generator=generator)
-
-
-def _gather_without_sum(t: torch.Tensor) -> torch.Tensor:
-    """Every rank's ``t``, with gradient only into this rank's own copy (the bug)."""
-    parts = [torch.empty_like(t) for _ in range(dist.get_world_size())]
-    dist.all_gather(parts, t.detach().contiguous())
-    parts[dist.get_rank()] = t
-    return torch.cat(parts)
-
-
-def _gradients(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {name: p.grad.detach().clone() for name, p in model.named_parameters()}
-
-
-def _check_worker(rank: int, world_size: int, batch_per_process: int, seed: int, folder: str) -> None:
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{folder}/store", rank=rank, world_size=world_size)
-    try:
-        v1, v2 = (v.chunk(world_size)[rank] for v in _check_views(world_size, batch_per_process, seed))
-        result = {}
-        for name, gather in (("gathered", None), ("no_sum", _gather_without_sum)):
-            model = nn.parallel.DistributedDataParallel(_check_model(seed))
-            z1, z2 = model(torch.cat([v1, v2])).chunk(2)
-            if gather is None:
-                loss = nt_xent_loss(z1, z2, 0.5, gather_distributed=True)
-            else:
-                loss = _gathered_nt_xent(z1, z2, 0.5, world_size, rank, gather=gather)
-            loss.backward()  # DistributedDataParallel averages the gradients over the processes
-            mean_loss = loss.detach().clone()
-            dist.all_reduce(mean_loss)
-            result[name] = {"loss": mean_loss / world_size, "grads": _gradients(model.module)}
-        if rank == 0:
-            torch.save(result, Path(folder) / "result.pt")
-    finally:
-        dist.destroy_process_group()
-
-
-def compare_gather_gradients(world_size: int = 2, batch_per_process: int = 8, seed: int = 0) -> GatherCheck:
-    """Check the gathered NT-Xent against one process that sees the whole batch.
-
-    Starts ``world_size`` CPU processes (``gloo``), each with its slice of the
-    same two views of ``world_size × batch_per_process`` random examples, and
-    one training step of a small MLP under DistributedDataParallel. Compares
-    the loss and every parameter's gradient with those of one process on the
-    concatenated batch (plain :func:`~sslbook.losses.nt_xent_loss`): once with
-    ``gather_distributed=True``, and once with a gather whose backward pass
-    does not sum the gradients over the processes.
+    the test suite against one process on the concatenated batch.
 
     Raises:
-        ValueError: if ``world_size`` < 2 or ``batch_per_process`` < 2.
+        ValueError: when the processes pass tensors of different shapes.
     """
-    if world_size < 2:
-        raise ValueError(f"world_size must be at least 2 to compare with one process, got {world_size}")
-    if batch_per_process < 2:
-        raise ValueError(f"batch_per_process must be at least 2, got {batch_per_process}")
-    import torch.multiprocessing as mp
-
-    with tempfile.TemporaryDirectory() as folder:
-        mp.spawn(_check_worker, args=(world_size, batch_per_process, seed, folder), nprocs=world_size, join=True)
-        result = torch.load(Path(folder) / "result.pt", weights_only=True)
-
-    model = _check_model(seed)
-    v1, v2 = _check_views(world_size, batch_per_process, seed)
-    z1, z2 = model(torch.cat([v1, v2])).chunk(2)
-    single_loss = nt_xent_loss(z1, z2, 0.5)
-    single_loss.backward()
-    single_loss = single_loss.detach()
-    reference = _gradients(model)
-
-    def max_diff(grads: dict[str, torch.Tensor]) -> float:
-        return max(float((grads[name] - g).abs().max()) for name, g in reference.items())
-
-    return GatherCheck(
-        world_size=world_size,
-        single_loss=float(single_loss),
-        gathered_loss=float(result["gathered"]["loss"]),
-        gathered_max_abs_diff=max_diff(result["gathered"]["grads"]),
-        no_sum_max_abs_diff=max_diff(result["no_sum"]["grads"]),
-        max_abs_grad=max(float(g.abs().max()) for g in reference.values()),
-    )
+    return _AllGatherWithGradient.apply(tensor)

@@ -1,15 +1,38 @@
-"""Evaluating representations with few labels: the linear probe.
+"""How the book measures: probes, baselines, seeds and the rule for calling a difference.
 
-A linear probe freezes the features and fits a logistic regression on top,
-using only ``k`` labelled examples per class. It is the standard way to ask how
-much a representation helps when labels are scarce (e.g. SimCLR, Chen et al.
-2020, §4). Because the drawn labelled subset matters a lot at small ``k``, the
-accuracy is averaged over several draws.
+Every number the book reports comes out of the same protocol (the appendix
+page "How this book measures" states it for readers):
+
+1. **Choose on validation, report on test once.** Settings (a probe's
+   regularisation, a baseline's learning rate and length, a temperature) are
+   chosen by their mean score on the validation split over the seeds;
+   :func:`select` makes that choice. The test split is then scored once, for
+   the chosen settings only.
+2. **Several seeds.** A *seed* repeats a whole experiment: the network's
+   initialisation, the order of the batches, the augmentations and the draw
+   of the few labelled examples. :func:`over_seeds` runs an experiment once
+   per seed; :class:`SeedScores` keeps one score per seed and reports
+   mean ± sd (the sample standard deviation).
+3. **A stated rule for calling a difference.** :func:`compare` says "A beats
+   B" only when Welch's t-test on the per-seed scores rejects equal means at
+   α = 0.05 (two-sided); otherwise it calls a tie. With 3 seeds a side that
+   needs a difference of several standard deviations: a tie means "not shown
+   here", not "equal".
+
+The measurements themselves:
+
+- :func:`linear_probe` freezes the features and fits a logistic regression
+  on ``k`` labelled examples per class (SimCLR, Chen et al. 2020, §4);
+  :func:`select_probe` chooses its regularisation on validation.
+- :func:`knn_predict` is the weighted kNN monitor of Wu et al. (2018).
+- :func:`train_classifier` trains a network on the labelled examples (a
+  supervised baseline, or fine-tuning); :func:`select_supervised` tunes its
+  learning rate, weight decay and number of steps on validation.
 
 Example
 -------
 >>> import numpy as np
->>> from sslbook.evaluate import linear_probe
+>>> from sslbook.evaluate import compare, linear_probe
 >>> rng = np.random.default_rng(0)
 >>> y = np.repeat([0, 1], 50)
 >>> x = rng.normal(size=(100, 2)) + 3 * y[:, None]
@@ -19,38 +42,224 @@ True
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 import torch
+from torch import nn
+
+from sslbook.checks import check_int
+
+#: The significance level of :func:`compare`'s Welch t-test.
+ALPHA = 0.05
+#: The inverse regularisation strengths that :func:`select_probe` tries.
+PROBE_C_GRID = (0.01, 0.1, 1.0, 10.0)
+
+
+# ---------------------------------------------------------------------------
+# Seeds, summaries and the verdict rule
+# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ProbeResult:
-    """Test accuracy of a linear probe over several draws of the labelled subset.
+class SeedScores:
+    """One score per seed, summarised as mean ± sd.
 
     Attributes:
-        labels_per_class: ``k``, the labelled training examples per class.
-        accuracies: one test accuracy per seed, in [0, 1].
+        values: the scores, one per seed, in the order of ``seeds``.
+        seeds: the seeds that produced them.
     """
 
-    labels_per_class: int
-    accuracies: tuple[float, ...]
+    values: tuple[float, ...]
+    seeds: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.values) == 0 or len(self.values) != len(self.seeds):
+            raise ValueError(f"need one value per seed and at least one seed, got {len(self.values)} values for seeds {self.seeds}")
+
+    @property
+    def n(self) -> int:
+        """The number of seeds."""
+        return len(self.values)
 
     @property
     def mean(self) -> float:
-        """The mean test accuracy over the draws."""
-        return float(np.mean(self.accuracies))
+        """The mean over the seeds."""
+        return float(np.mean(self.values))
 
     @property
-    def std(self) -> float:
-        """The standard deviation of the test accuracy over the draws."""
-        return float(np.std(self.accuracies))
+    def sd(self) -> float:
+        """The sample standard deviation over the seeds (0 for a single seed)."""
+        return float(np.std(self.values, ddof=1)) if self.n > 1 else 0.0
+
+    def format(self, digits: int = 3) -> str:
+        """``"mean ± sd"`` with ``digits`` decimals."""
+        return f"{self.mean:.{digits}f} ± {self.sd:.{digits}f}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def over_seeds(experiment: Callable[[int], float | Mapping[str, float]], seeds: Sequence[int]) -> SeedScores | dict[str, SeedScores]:
+    """Run ``experiment(seed)`` once per seed and collect the scores.
+
+    Args:
+        experiment: returns a score, or a mapping of named scores, for one seed.
+        seeds: the seeds, e.g. ``(0, 1, 2)``.
+
+    Returns:
+        a :class:`SeedScores`, or a dict of them when ``experiment`` returns a mapping.
+
+    Raises:
+        ValueError: for no seed, repeated seeds, or runs that return different names.
+    """
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct and at least one, got {seeds}")
+    results = [experiment(seed) for seed in seeds]
+    if isinstance(results[0], Mapping):
+        names = list(results[0])
+        if any(list(r) != names for r in results):
+            raise ValueError(f"every run must return the same names; got {[list(r) for r in results]}")
+        return {name: SeedScores(tuple(float(r[name]) for r in results), seeds) for name in names}
+    return SeedScores(tuple(float(r) for r in results), seeds)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The verdict of :func:`compare` on two methods' per-seed scores.
+
+    Attributes:
+        name_a, name_b: the two methods.
+        a, b: their scores.
+        difference: mean of ``a`` minus mean of ``b``.
+        p_value: Welch's two-sided t-test of equal means.
+        alpha: the significance level.
+        higher_is_better: False for errors and losses.
+    """
+
+    name_a: str
+    name_b: str
+    a: SeedScores
+    b: SeedScores
+    difference: float
+    p_value: float
+    alpha: float = ALPHA
+    higher_is_better: bool = True
+
+    @property
+    def winner(self) -> str | None:
+        """The better method's name, or ``None`` for a tie."""
+        if self.p_value >= self.alpha or self.difference == 0:
+            return None
+        a_better = (self.difference > 0) == self.higher_is_better
+        return self.name_a if a_better else self.name_b
+
+    @property
+    def text(self) -> str:
+        """The verdict in words: ``"A beats B"``, or ``"A and B tie"``."""
+        if self.winner is None:
+            return f"{self.name_a} and {self.name_b} tie"
+        loser = self.name_b if self.winner == self.name_a else self.name_a
+        return f"{self.winner} beats {loser}"
+
+    def __str__(self) -> str:
+        return f"{self.text} (difference {self.difference:+.3f}, Welch's t-test p = {self.p_value:.2g})"
+
+
+def compare(a: SeedScores, b: SeedScores, name_a: str, name_b: str, *, higher_is_better: bool = True, alpha: float = ALPHA) -> Comparison:
+    """The book's rule for calling a difference: Welch's t-test on the per-seed scores.
+
+    "A beats B" is said only when the two-sided Welch t-test rejects equal
+    means at level ``alpha``; otherwise the verdict is a tie. When neither
+    side varies over its seeds (a deterministic method), any difference in
+    the means counts.
+
+    Args:
+        a, b: per-seed scores, at least 2 seeds each.
+        name_a, name_b: how the verdict names them.
+        higher_is_better: False for an error or a loss.
+        alpha: the significance level, in (0, 1).
+
+    Raises:
+        ValueError: for fewer than 2 seeds on a side, or ``alpha`` outside (0, 1).
+    """
+    if a.n < 2 or b.n < 2:
+        raise ValueError(f"compare needs at least 2 seeds a side (the book uses 3), got {a.n} and {b.n}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    difference = a.mean - b.mean
+    p_value = _welch_p_value(a, b)
+    if p_value is None:  # neither side varies over its seeds: any difference counts
+        p_value = 0.0 if difference != 0 else 1.0
+    return Comparison(name_a, name_b, a, b, difference, p_value, alpha, higher_is_better)
+
+
+def _welch_p_value(a: SeedScores, b: SeedScores) -> float | None:
+    """Two-sided p-value of Welch's t-test of equal means; ``None`` when neither side varies.
+
+    t = (mean_a − mean_b) / √(s_a²/n_a + s_b²/n_b), with the Welch–Satterthwaite
+    degrees of freedom. Written out (rather than ``scipy.stats.ttest_ind``) so
+    that a side whose seeds agree exactly (s = 0) needs no special warning.
+    """
+    from scipy.stats import t as student_t
+
+    va, vb = a.sd**2 / a.n, b.sd**2 / b.n
+    if va + vb == 0:
+        return None
+    t_stat = (a.mean - b.mean) / np.sqrt(va + vb)
+    dof = (va + vb) ** 2 / (va**2 / (a.n - 1) + vb**2 / (b.n - 1))
+    return float(2 * student_t.sf(abs(t_stat), dof))
+
+
+def select(candidates: Mapping[Hashable, SeedScores], *, higher_is_better: bool = True) -> Hashable:
+    """The candidate with the best mean validation score (the first one on a tie).
+
+    Args:
+        candidates: ``{settings: validation scores}``.
+        higher_is_better: False when the score is an error.
+
+    Raises:
+        ValueError: if ``candidates`` is empty.
+    """
+    if not candidates:
+        raise ValueError("select needs at least one candidate")
+    sign = 1.0 if higher_is_better else -1.0
+    return max(candidates, key=lambda key: sign * candidates[key].mean)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Settings chosen on validation, and the test score of the choice.
+
+    Attributes:
+        choice: the chosen settings.
+        validation: ``{settings: validation scores over the seeds}`` for every candidate.
+        test: the chosen settings' test scores, one per seed: the only test read.
+    """
+
+    choice: Hashable
+    validation: dict
+    test: SeedScores
+
+    def validation_table(self, name: str = "settings"):
+        """The validation scores as a pandas DataFrame, the chosen row marked."""
+        import pandas as pd
+
+        rows = [{name: str(key), "validation": scores.format(), "chosen": "✓" if key == self.choice else ""}
+                for key, scores in self.validation.items()]  # fmt: skip
+        return pd.DataFrame(rows).set_index(name)
+
+
+# ---------------------------------------------------------------------------
+# Labelled subsets and linear probes
+# ---------------------------------------------------------------------------
 
 
 @torch.no_grad()
-def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024) -> float:
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024) -> float:
     """The fraction of ``x`` that ``model`` classifies as ``y``, in eval mode.
 
     Args:
@@ -66,7 +275,7 @@ def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
     model.eval()
     correct = sum(
-        (model(x[i : i + batch_size]).argmax(dim=1) == y[i : i + batch_size]).sum().item()
+        (model(x[i : i + batch_size]).argmax(dim=1) == y[i : i + batch_size].to(x.device)).sum().item()
         for i in range(0, len(x), batch_size)
     )
     return correct / len(x)
@@ -95,8 +304,7 @@ def sample_per_class(labels: np.ndarray | torch.Tensor, k: int, seed: int) -> np
         ValueError: if ``k`` < 1 or a class has fewer than ``k`` examples.
     """
     labels = _as_numpy(labels, "labels")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+    check_int("k", k)
     rng = np.random.default_rng(seed)
     chosen = []
     for cls in np.unique(labels):
@@ -107,55 +315,131 @@ def sample_per_class(labels: np.ndarray | torch.Tensor, k: int, seed: int) -> np
     return np.sort(np.concatenate(chosen))
 
 
+def _flat_features(x, name: str) -> np.ndarray:
+    x = _as_numpy(x, name)
+    return x.reshape(len(x), -1)
+
+
+def _fit_probe(x: np.ndarray, y: np.ndarray, c: float, max_iter: int):
+    """Standardise with the labelled subset's own statistics, then an L2 logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=max_iter)).fit(x, y)
+
+
 def linear_probe(
     x_train: np.ndarray | torch.Tensor,
     y_train: np.ndarray | torch.Tensor,
-    x_test: np.ndarray | torch.Tensor,
-    y_test: np.ndarray | torch.Tensor,
+    x_eval: np.ndarray | torch.Tensor,
+    y_eval: np.ndarray | torch.Tensor,
     *,
     labels_per_class: int,
     seeds: Sequence[int] = (0, 1, 2),
+    c: float = 1.0,
     max_iter: int = 2000,
-) -> ProbeResult:
-    """Fit a logistic regression on ``k`` labels per class; report test accuracy.
+) -> SeedScores:
+    """Fit a logistic regression on ``k`` labels per class; score it on ``x_eval``.
 
     The features are standardised with statistics of the labelled subset only
     (the probe sees nothing else of the training set), then scikit-learn's
-    ``LogisticRegression`` (L2, C=1) is fitted.
+    ``LogisticRegression`` (L2, inverse strength ``c``) is fitted.
 
     Args:
         x_train: ``(n_train, ...)`` frozen features; trailing dims are flattened.
         y_train: ``(n_train,)`` labels to draw the labelled subset from.
-        x_test: ``(n_test, ...)`` features of held-out examples.
-        y_test: ``(n_test,)`` their labels.
+        x_eval: ``(n_eval, ...)`` features of held-out examples (validation or test).
+        y_eval: ``(n_eval,)`` their labels.
         labels_per_class: ``k``.
         seeds: one draw of the labelled subset per seed.
+        c: the inverse regularisation strength (choose it with :func:`select_probe`).
         max_iter: the solver's iteration cap.
 
     Raises:
         ValueError: for mismatched lengths, an empty ``seeds``, or a bad ``k``.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    x_train = _as_numpy(x_train, "x_train").reshape(len(x_train), -1)
-    x_test = _as_numpy(x_test, "x_test").reshape(len(x_test), -1)
-    y_train, y_test = _as_numpy(y_train, "y_train"), _as_numpy(y_test, "y_test")
-    if len(x_train) != len(y_train) or len(x_test) != len(y_test):
+    x_train, x_eval = _flat_features(x_train, "x_train"), _flat_features(x_eval, "x_eval")
+    y_train, y_eval = _as_numpy(y_train, "y_train"), _as_numpy(y_eval, "y_eval")
+    if len(x_train) != len(y_train) or len(x_eval) != len(y_eval):
         raise ValueError(
             f"features and labels differ in length: x_train {len(x_train)} vs y_train {len(y_train)}, "
-            f"x_test {len(x_test)} vs y_test {len(y_test)}"
+            f"x_eval {len(x_eval)} vs y_eval {len(y_eval)}"
         )
     if len(seeds) == 0:
         raise ValueError("seeds must name at least one draw")
-    accuracies = []
+    scores = []
     for seed in seeds:
         idx = sample_per_class(y_train, labels_per_class, seed)
-        probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
-        probe.fit(x_train[idx], y_train[idx])
-        accuracies.append(float(probe.score(x_test, y_test)))
-    return ProbeResult(labels_per_class, tuple(accuracies))
+        scores.append(float(_fit_probe(x_train[idx], y_train[idx], c, max_iter).score(x_eval, y_eval)))
+    return SeedScores(tuple(scores), tuple(int(s) for s in seeds))
+
+
+#: Features of one seed: ``(train, validation, test)``, arrays or tensors of ``(n, ...)``.
+Features = tuple
+
+
+def select_probe(
+    features: Mapping[int, Features],
+    y_train: np.ndarray | torch.Tensor,
+    y_val: np.ndarray | torch.Tensor,
+    y_test: np.ndarray | torch.Tensor,
+    *,
+    labels_per_class: int,
+    grid: Sequence[float] = PROBE_C_GRID,
+    max_iter: int = 2000,
+) -> Selection:
+    """A linear probe whose regularisation is chosen on validation, scored once on test.
+
+    For every seed ``s`` of ``features`` the labelled subset is
+    ``sample_per_class(y_train, k, s)``, and one probe per value of ``c`` is
+    fitted on it. The ``c`` with the best mean validation accuracy is chosen;
+    only its probes are scored on the test split.
+
+    Args:
+        features: ``{seed: (train, val, test)}`` features; for a representation
+            that has no seed of its own (raw pixels) pass the same arrays for
+            every seed: the seeds then draw different labelled subsets.
+        y_train, y_val, y_test: the labels of the three splits.
+        labels_per_class: ``k``.
+        grid: the values of ``c`` to try.
+
+    Returns:
+        a :class:`Selection` whose ``choice`` is the chosen ``c``.
+    """
+    if not features:
+        raise ValueError("features must hold at least one seed")
+    if len(grid) == 0:
+        raise ValueError("grid must hold at least one value of c")
+    y_train, y_val, y_test = (_as_numpy(y, name) for y, name in ((y_train, "y_train"), (y_val, "y_val"), (y_test, "y_test")))
+    seeds = tuple(int(s) for s in features)
+    probes: dict[float, list] = {c: [] for c in grid}
+    validation: dict[float, list[float]] = {c: [] for c in grid}
+    tests = {}
+    for seed, split in features.items():
+        if len(split) != 3:
+            raise ValueError(f"features[{seed}] must be (train, val, test), got {len(split)} arrays")
+        x_train, x_val, x_test = (_flat_features(x, name) for x, name in zip(split, ("train", "val", "test")))
+        if (len(x_train), len(x_val), len(x_test)) != (len(y_train), len(y_val), len(y_test)):
+            raise ValueError(
+                f"features[{seed}] hold {len(x_train)}/{len(x_val)}/{len(x_test)} rows for "
+                f"{len(y_train)}/{len(y_val)}/{len(y_test)} labels"
+            )
+        idx = sample_per_class(y_train, labels_per_class, seed)
+        for c in grid:
+            probe = _fit_probe(x_train[idx], y_train[idx], c, max_iter)
+            probes[c].append(probe)
+            validation[c].append(float(probe.score(x_val, y_val)))
+        tests[seed] = x_test
+    val_scores = {c: SeedScores(tuple(v), seeds) for c, v in validation.items()}
+    chosen = select(val_scores)
+    test = SeedScores(tuple(float(p.score(tests[s], y_test)) for p, s in zip(probes[chosen], seeds)), seeds)
+    return Selection(chosen, val_scores, test)
+
+
+# ---------------------------------------------------------------------------
+# kNN
+# ---------------------------------------------------------------------------
 
 
 @torch.no_grad()
@@ -173,7 +457,10 @@ def knn_predict(
     Wu et al. (2018)'s rule, the usual monitor of self-supervised CIFAR-10
     runs: each test example takes its ``k`` most cosine-similar training
     examples, each neighbour votes for its label with weight exp(sim / τ), and
-    the class with the largest total wins.
+    the class with the largest total wins. The votes are summed with a
+    one-hot product, which is deterministic on CPU and CUDA alike (a
+    ``scatter_add_`` is not, on CUDA), and everything stays on the features'
+    device.
 
     Args:
         train_features: ``(n_train, dim)``, or ``(n_train, ...)`` flattened.
@@ -184,31 +471,36 @@ def knn_predict(
         batch_size: test examples per similarity matrix, to bound memory.
 
     Returns:
-        ``(n_test,)`` predicted class indices.
+        ``(n_test,)`` predicted class indices, on the device of ``test_features``.
 
     Raises:
-        ValueError: for mismatched shapes, ``k`` < 1 or τ not > 0.
+        ValueError: for mismatched shapes or devices, ``k`` < 1 or τ not > 0.
     """
-    train_features = torch.as_tensor(train_features).float()
-    test_features = torch.as_tensor(test_features).float()
-    train_labels = torch.as_tensor(train_labels).long()
+    train_features = torch.as_tensor(train_features)
+    test_features = torch.as_tensor(test_features)
+    if train_features.device != test_features.device:
+        raise ValueError(f"train and test features must be on one device, got {train_features.device} and {test_features.device}")
+    device = test_features.device
+    train_features, test_features = train_features.float(), test_features.float()
+    train_labels = torch.as_tensor(train_labels).long().to(device)
     if train_features.dim() > 2 and test_features.dim() > 2:  # images: flatten the trailing dims
         train_features, test_features = train_features.flatten(1), test_features.flatten(1)
     if train_features.dim() != 2 or test_features.dim() != 2 or train_features.shape[1] != test_features.shape[1]:
         raise ValueError(f"features must be (n, dim) with the same dim, got {tuple(train_features.shape)} and {tuple(test_features.shape)}")
     if len(train_labels) != len(train_features):
         raise ValueError(f"train_labels has {len(train_labels)} entries for {len(train_features)} training examples")
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+    check_int("k", k)
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
     k = min(k, len(train_features))
     num_classes = int(train_labels.max()) + 1
-    bank = torch.nn.functional.normalize(train_features, dim=1)
+    bank = nn.functional.normalize(train_features, dim=1)
     predictions = []
-    for queries in torch.nn.functional.normalize(test_features, dim=1).split(batch_size):
+    for queries in nn.functional.normalize(test_features, dim=1).split(batch_size):
         similarity, index = (queries @ bank.T).topk(k, dim=1)  # (b, k)
-        votes = torch.zeros(len(queries), num_classes).scatter_add_(1, train_labels[index], (similarity / temperature).exp())
+        weights = (similarity / temperature).exp()  # (b, k)
+        one_hot = nn.functional.one_hot(train_labels[index], num_classes).to(weights.dtype)  # (b, k, classes)
+        votes = (weights.unsqueeze(-1) * one_hot).sum(dim=1)  # (b, classes)
         predictions.append(votes.argmax(dim=1))
     return torch.cat(predictions)
 
@@ -216,54 +508,153 @@ def knn_predict(
 def knn_accuracy(train_features, train_labels, test_features, test_labels, *, k: int = 200, temperature: float = 0.1) -> float:
     """Test accuracy of :func:`knn_predict` (k=200, τ=0.1 by default)."""
     predictions = knn_predict(train_features, train_labels, test_features, k=k, temperature=temperature)
-    return float((predictions == torch.as_tensor(test_labels)).float().mean())
+    return float((predictions == torch.as_tensor(test_labels).to(predictions.device)).float().mean())
 
 
-def train_from_scratch(
-    make_model,
+# ---------------------------------------------------------------------------
+# Training on the labelled examples: supervised baselines and fine-tuning
+# ---------------------------------------------------------------------------
+
+
+def train_classifier(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    steps: int,
+    lr: float,
+    weight_decay: float = 0.0,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    batch_size: int = 256,
+    seed: int = 0,
+    on_step: Callable[[int], None] | None = None,
+    description: str = "supervised",
+):
+    """Train ``model`` in place on ``(x, y)`` with AdamW and the cross-entropy.
+
+    Args:
+        model: maps ``(batch, C, H, W)`` images to ``(batch, classes)`` logits.
+        x, y: the labelled images and their labels.
+        steps: optimiser steps (batches of up to ``batch_size``, reshuffled each epoch).
+        lr: AdamW's learning rate.
+        weight_decay: AdamW's decoupled weight decay (0: plain Adam).
+        augment: an optional callable applied to every training batch, e.g.
+            :class:`sslbook.augment.SimCLRAugment`.
+        batch_size: examples per step.
+        seed: seeds the batch order (and any global-RNG draw during training).
+        on_step: passed to :func:`sslbook.train.fit`.
+
+    Returns:
+        the :class:`sslbook.train.History` of the run.
+    """
+    from sslbook.train import fit, make_loader
+
+    transform = augment if augment is not None else (lambda t: t)
+
+    def loss_fn(m: nn.Module, batch) -> torch.Tensor:
+        return nn.functional.cross_entropy(m(transform(batch[0])), batch[1])
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    loader = make_loader(x, y, batch_size=batch_size, seed=seed)
+    return fit(model, loss_fn, loader, optimizer, steps=steps, seed=seed, on_step=on_step, description=description)
+
+
+@dataclass(frozen=True)
+class SupervisedGrid:
+    """The settings :func:`select_supervised` tries: every ``(lr, weight_decay)``, stopped at each of ``checkpoints``."""
+
+    lrs: tuple[float, ...] = (1e-3, 3e-3)
+    weight_decays: tuple[float, ...] = (0.0, 5e-4)
+    checkpoints: tuple[int, ...] = (50, 100, 200, 400)
+
+    def __post_init__(self) -> None:
+        if not self.lrs or not self.weight_decays or not self.checkpoints:
+            raise ValueError("every part of the grid needs at least one value")
+        for step in self.checkpoints:
+            check_int("each checkpoint", step)
+        if list(self.checkpoints) != sorted(set(self.checkpoints)):
+            raise ValueError(f"checkpoints must be increasing, got {self.checkpoints}")
+
+
+def select_supervised(
+    make_model: Callable[[int], nn.Module],
     x_train: torch.Tensor,
     y_train: torch.Tensor,
+    x_val: torch.Tensor,
+    y_val: torch.Tensor,
     x_test: torch.Tensor,
     y_test: torch.Tensor,
     *,
     labels_per_class: int,
     seeds: Sequence[int] = (0, 1, 2),
-    steps: int = 300,
-    lr: float = 1e-3,
-    augment=None,
-) -> ProbeResult:
-    """Supervised baseline: train a fresh classifier on ``k`` labels per class, report test accuracy.
+    grid: SupervisedGrid = SupervisedGrid(),
+    make_augment: Callable[[int], Callable] | None = None,
+    batch_size: int = 256,
+    description: str = "supervised",
+) -> Selection:
+    """Train a network on ``k`` labels per class, tuned on validation, scored once on test.
 
-    The same labelled subsets as :func:`linear_probe` (same seeds), so the two
-    compare like for like. Each draw trains ``make_model()`` with Adam on the
-    cross-entropy for ``steps`` full-batch steps (up to 256 examples a batch),
-    optionally on augmented images.
+    For every seed ``s`` and every ``(lr, weight_decay)`` of ``grid``, a fresh
+    ``make_model(s)`` (initialised under ``torch.manual_seed(s)``) is trained
+    on ``sample_per_class(y_train, k, s)``, the same labelled subset that
+    :func:`select_probe` uses, and scored on the validation split at every
+    checkpoint. The settings ``(lr, weight_decay, steps)`` with the best mean
+    validation accuracy are chosen, and only those models are scored on the
+    test split. The caller's global RNG is left as it was.
 
     Args:
-        make_model: returns a new ``nn.Module`` mapping images to logits;
-            random for a supervised baseline, or built on a copy of a
-            pre-trained encoder to fine-tune it.
-        x_train, y_train, x_test, y_test: images ``(n, C, H, W)`` and labels.
+        make_model: ``make_model(seed)`` returns the network to train: a new
+            one for a supervised baseline, or a copy of the encoder that was
+            pre-trained with that seed, to fine-tune it.
+        x_train, y_train, x_val, y_val, x_test, y_test: images and labels.
         labels_per_class: ``k``.
-        seeds: one draw (and one initialisation) per seed.
-        steps: optimiser steps per draw.
-        lr: Adam's learning rate.
-        augment: an optional callable applied to every training batch, e.g.
-            :class:`sslbook.augment.SimCLRAugment`.
-    """
-    from sslbook.train import fit, make_loader
+        seeds: one run (labelled draw, initialisation, batch order) per seed.
+        grid: the learning rates, weight decays and checkpoints to try.
+        make_augment: ``make_augment(seed)`` returns the training
+            augmentation of one run, or None for none.
+        batch_size: examples per step.
 
-    accuracies = []
-    for seed in seeds:
-        idx = torch.from_numpy(sample_per_class(y_train, labels_per_class, seed))
-        torch.manual_seed(seed)
-        model = make_model()
-        transform = augment if augment is not None else (lambda x: x)
-        loss_fn = lambda m, batch: torch.nn.functional.cross_entropy(m(transform(batch[0])), batch[1])  # noqa: E731
-        loader = make_loader(x_train[idx], y_train[idx], batch_size=256, seed=seed)
-        fit(model, loss_fn, loader, torch.optim.Adam(model.parameters(), lr=lr), steps=steps, seed=seed, description=f"supervised, k={labels_per_class}")
-        accuracies.append(accuracy(model, x_test, y_test))
-    return ProbeResult(labels_per_class, tuple(accuracies))
+    Returns:
+        a :class:`Selection` whose ``choice`` is ``(lr, weight_decay, steps)``.
+    """
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds must name at least one run")
+    validation: dict[tuple, list[float]] = {}
+    snapshots: dict[tuple, list[dict]] = {}
+    for lr in grid.lrs:
+        for weight_decay in grid.weight_decays:
+            for seed in seeds:
+                idx = torch.from_numpy(sample_per_class(y_train, labels_per_class, seed))
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(seed)
+                    model = make_model(seed)
+
+                def record(step: int, model=model, lr=lr, weight_decay=weight_decay) -> None:
+                    if step in grid.checkpoints:
+                        key = (lr, weight_decay, step)
+                        validation.setdefault(key, []).append(accuracy(model, x_val, y_val))
+                        snapshots.setdefault(key, []).append(copy.deepcopy(model.state_dict()))
+
+                augment = make_augment(seed) if make_augment is not None else None
+                train_classifier(model, x_train[idx], y_train[idx], steps=max(grid.checkpoints), lr=lr,
+                                 weight_decay=weight_decay, augment=augment, batch_size=batch_size, seed=seed,
+                                 on_step=record, description=f"{description}, k={labels_per_class}, lr={lr:g}, wd={weight_decay:g}")  # fmt: skip
+    val_scores = {key: SeedScores(tuple(v), seeds) for key, v in validation.items()}
+    chosen = select(val_scores)
+    tests = []
+    for seed, state in zip(seeds, snapshots[chosen]):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = make_model(seed)
+        model.load_state_dict(state)
+        tests.append(accuracy(model, x_test, y_test))
+    return Selection(chosen, val_scores, SeedScores(tuple(tests), seeds))
+
+
+# ---------------------------------------------------------------------------
+# Geometry of the embeddings
+# ---------------------------------------------------------------------------
 
 
 @torch.no_grad()
@@ -283,7 +674,7 @@ def alignment_uniformity(z1: torch.Tensor, z2: torch.Tensor, t: float = 2.0) -> 
     """
     if z1.dim() != 2 or z1.shape != z2.shape or len(z1) < 2:
         raise ValueError(f"z1 and z2 must be (n, dim) with equal shapes and n >= 2, got {tuple(z1.shape)} and {tuple(z2.shape)}")
-    a, b = torch.nn.functional.normalize(z1, dim=1), torch.nn.functional.normalize(z2, dim=1)
+    a, b = nn.functional.normalize(z1, dim=1), nn.functional.normalize(z2, dim=1)
     alignment = (a - b).pow(2).sum(dim=1).mean()
     uniformity = torch.pdist(a).pow(2).mul(-t).exp().mean().log()
     return float(alignment), float(uniformity)

@@ -28,6 +28,7 @@ Example
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import torch
 from torch.nn import functional as F
@@ -73,7 +74,7 @@ def nt_xent_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5, *
     _check_temperature(temperature)
     world, rank = _process_group() if gather_distributed else (1, 0)
     if world > 1:
-        return _gathered_nt_xent(z1, z2, temperature, world, rank)
+        return nt_xent_loss_gathered(z1, z2, temperature, world=world, rank=rank)
     z = _scaled(torch.cat([z1, z2]), temperature)  # (2N, dim)
     logits = z @ z.T  # (2N, 2N)
     logits.fill_diagonal_(float("-inf"))  # an anchor is not its own negative: exp(-inf) = 0
@@ -100,20 +101,46 @@ def _process_group() -> tuple[int, int]:
     return 1, 0
 
 
-def _gathered_nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float, world: int, rank: int, gather=None) -> torch.Tensor:
-    """NT-Xent of this process's 2N anchors against the 2·N·world views of all processes.
+def nt_xent_loss_gathered(
+    z1: torch.Tensor,
+    z2: torch.Tensor,
+    temperature: float,
+    *,
+    world: int,
+    rank: int,
+    gather: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """NT-Xent of one process's 2N anchors against the 2·N·world views of all processes.
 
-    ``gather(t)`` concatenates every rank's ``t`` in rank order; the default is
-    :func:`sslbook.distributed.all_gather_with_gradient`, whose backward pass
-    sums the gradients over the ranks. (:func:`sslbook.distributed.compare_gather_gradients`
-    passes one without that sum, to show what goes wrong.)
+    :func:`nt_xent_loss` calls it with ``gather_distributed=True`` under
+    ``torchrun``. It is public so that the gather can be swapped: chapter 5
+    simulates several processes in one by passing a ``gather`` that
+    concatenates per-process tensors, with or without their gradients.
+
+    Args:
+        z1, z2: ``(batch, dim)`` this process's two views.
+        temperature: τ > 0.
+        world: the number of processes, ≥ 1.
+        rank: this process's index, in ``[0, world)``.
+        gather: ``gather(t)`` returns every process's ``t`` concatenated
+            along dim 0 in rank order, ``(world · batch, dim)``. The default,
+            :func:`sslbook.distributed.all_gather_with_gradient`, sums each
+            row's gradient over the processes in its backward pass.
+
+    Returns:
+        the mean over this process's 2N anchors, each scored against its
+        positive and every other view of every process.
     """
     if gather is None:
         from sslbook.distributed import all_gather_with_gradient as gather
-
+    if not 0 <= rank < world:
+        raise ValueError(f"rank must be in [0, world), got rank={rank}, world={world}")
+    _check_temperature(temperature)
     n = z1.shape[0]
     # all views in a fixed order: every rank's first views, then every rank's second views
     everyone = _scaled(torch.cat([gather(z1), gather(z2)]), temperature)  # (2·N·world, dim)
+    if everyone.shape[0] != 2 * n * world:
+        raise ValueError(f"gather returned {everyone.shape[0] // 2} rows per view, expected world × batch = {world * n}")
     anchors = _scaled(torch.cat([z1, z2]), temperature)  # (2N, dim): this rank's rows of `everyone`
     logits = anchors @ everyone.T  # (2N, 2·N·world)
     first = torch.arange(rank * n, (rank + 1) * n, device=z1.device)  # this rank's first views

@@ -10,6 +10,18 @@ average of the trained *query encoder*:
 
     θ_k ← m θ_k + (1 − m) θ_q,   m close to 1 (0.99 here, 0.999 in the paper).
 
+**Shuffle-BN.** With BatchNorm, the statistics of a batch are shared by its
+examples, and a query and its positive key are computed from batches that
+hold the same images: the network can lower the loss by recognising a
+sub-batch through its statistics instead of learning good features (He et
+al. 2020, §3.3). MoCo computes BatchNorm statistics on each GPU separately
+and shuffles the keys across GPUs. On one device the same effect comes from
+:class:`SplitBatchNorm`, which normalises ``splits`` groups of the batch
+separately (as MoCo's own single-GPU CIFAR-10 demonstration does), and from
+shuffling the key batch before the key encoder: the group a key is normalised
+with then holds other images than its query's group. ``MoCo(...,
+shuffle_bn_splits=s)`` turns both on.
+
 Example
 -------
 >>> import torch
@@ -31,7 +43,67 @@ from torch import nn
 from torch.nn import functional as F
 
 from sslbook.augment import SimCLRAugment
+from sslbook.checks import check_int
 from sslbook.losses import info_nce_loss
+
+
+class SplitBatchNorm(nn.Module):
+    """BatchNorm whose training statistics come from ``splits`` groups of the batch separately.
+
+    In training mode example ``i`` of a batch of ``N`` is normalised with the
+    mean and variance of the examples ``j`` with ``j % splits == i % splits``
+    (the ``N / splits`` examples of its group), as if each group were on its
+    own GPU; the running statistics are updated with the mean over the groups.
+    In eval mode it is the wrapped BatchNorm.
+
+    Args:
+        batchnorm: a ``BatchNorm1d`` or ``BatchNorm2d`` whose parameters and
+            running statistics are kept and used.
+        splits: the number of groups, ≥ 1; the batch size must be a multiple.
+
+    Raises:
+        ValueError: in ``forward``, for a batch that ``splits`` does not divide.
+    """
+
+    def __init__(self, batchnorm: nn.modules.batchnorm._BatchNorm, splits: int):
+        super().__init__()
+        if not isinstance(batchnorm, nn.modules.batchnorm._BatchNorm):
+            raise TypeError(f"batchnorm must be a torch BatchNorm layer, got {type(batchnorm).__name__}")
+        self.bn = batchnorm
+        self.splits = check_int("splits", splits)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        bn, s = self.bn, self.splits
+        if not bn.training or s == 1:
+            return bn(x)
+        n, c = x.shape[:2]
+        if n % s:
+            raise ValueError(f"SplitBatchNorm with {s} splits needs a batch that is a multiple of {s}, got {n}")
+        # (N, C, ...) -> (N/s, s*C, ...): example a*s + b lands in channel block b, so group b is {b, b+s, ...}
+        grouped = x.reshape(n // s, s * c, *x.shape[2:])
+        running_mean = bn.running_mean.repeat(s) if bn.track_running_stats else None
+        running_var = bn.running_var.repeat(s) if bn.track_running_stats else None
+        weight = bn.weight.repeat(s) if bn.affine else None
+        bias = bn.bias.repeat(s) if bn.affine else None
+        momentum = 0.0 if bn.momentum is None else bn.momentum
+        out = F.batch_norm(grouped, running_mean, running_var, weight, bias, True, momentum, bn.eps)
+        if bn.track_running_stats:
+            with torch.no_grad():
+                bn.running_mean.copy_(running_mean.view(s, c).mean(dim=0))
+                bn.running_var.copy_(running_var.view(s, c).mean(dim=0))
+                bn.num_batches_tracked.add_(1)
+        return out.reshape(x.shape)
+
+
+def split_batchnorm(module: nn.Module, splits: int) -> nn.Module:
+    """Replace, in place, every BatchNorm layer of ``module`` by a :class:`SplitBatchNorm`; return ``module``."""
+    check_int("splits", splits)
+    for name, child in module.named_children():
+        if isinstance(child, nn.modules.batchnorm._BatchNorm):
+            setattr(module, name, SplitBatchNorm(child, splits))
+        else:
+            split_batchnorm(child, splits)
+    return module
 
 
 class MoCo(nn.Module):
@@ -39,31 +111,45 @@ class MoCo(nn.Module):
 
     Args:
         model: the query network, e.g. a :class:`sslbook.simclr.SimCLRModel`;
-            it must map images to ``(batch, dim)`` and have an ``encoder``.
-        queue_size: K, the number of negatives kept.
+            it must map images to ``(batch, dim)`` and have an ``encoder``
+            with an ``input_shape``.
+        queue_size: K, the number of negatives kept. It should be well below
+            the number of training images: a queue that holds a whole epoch
+            holds each query's own image, from an earlier epoch, as a negative.
         momentum: m of the key encoder's moving average, in [0, 1).
-        seed: seeds the queue's random initial content.
+        seed: seeds the queue's random initial content and the key shuffles.
+        shuffle_bn_splits: if given, shuffle-BN with this many groups: every
+            BatchNorm of both encoders becomes a :class:`SplitBatchNorm`, and
+            :func:`moco_loss_fn` shuffles the key batch. ``None`` leaves the
+            model as it is.
+
+    Attributes:
+        queue: ``(queue_size, dim)`` buffer of L2-normalised keys.
+        pointer: a 0-d ``int64`` buffer, the queue row that the next key
+            replaces; both are saved in the ``state_dict``.
     """
 
-    def __init__(self, model: nn.Module, queue_size: int = 1024, momentum: float = 0.99, seed: int = 0):
+    def __init__(self, model: nn.Module, queue_size: int = 1024, momentum: float = 0.99, seed: int = 0, shuffle_bn_splits: int | None = None):
         super().__init__()
-        if queue_size < 1:
-            raise ValueError(f"queue_size must be >= 1, got {queue_size}")
+        check_int("queue_size", queue_size)
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        if not hasattr(getattr(model, "encoder", None), "input_shape"):
+            raise TypeError("model.encoder must have an input_shape attribute, as sslbook.models.ConvEncoder does")
+        if shuffle_bn_splits is not None:
+            split_batchnorm(model, shuffle_bn_splits)
+        self.shuffle_bn_splits = shuffle_bn_splits
         self.query = model
         self.key = copy.deepcopy(model).requires_grad_(False)
         self.momentum = momentum
-        if not hasattr(model.encoder, "input_shape"):
-            raise TypeError("model.encoder must have an input_shape attribute, as sslbook.models.ConvEncoder does")
         was_training = model.training
         model.eval()  # so that this probe forward leaves BatchNorm statistics untouched
         with torch.no_grad():
             dim = model(torch.zeros(1, *model.encoder.input_shape)).shape[1]
         model.train(was_training)
-        generator = torch.Generator().manual_seed(seed)
-        self.register_buffer("queue", F.normalize(torch.randn(queue_size, dim, generator=generator), dim=1))
-        self.pointer = 0
+        self.generator = torch.Generator().manual_seed(seed)
+        self.register_buffer("queue", F.normalize(torch.randn(queue_size, dim, generator=self.generator), dim=1))
+        self.register_buffer("pointer", torch.zeros((), dtype=torch.long))
 
     @property
     def encoder(self) -> nn.Module:
@@ -79,30 +165,54 @@ class MoCo(nn.Module):
             k.copy_(q)
 
     @torch.no_grad()
+    def encode_keys(self, x: torch.Tensor) -> torch.Tensor:
+        """The key encoder's embeddings ``(batch, dim)`` of ``x``, row i for ``x[i]``.
+
+        With shuffle-BN the batch is permuted before the key encoder and the
+        result permuted back, so that its BatchNorm groups differ from the
+        query encoder's.
+        """
+        if self.shuffle_bn_splits is None:
+            return self.key(x)
+        order = torch.randperm(len(x), generator=self.generator).to(x.device)
+        keys = self.key(x[order])
+        return keys[torch.argsort(order)]
+
+    @torch.no_grad()
     def enqueue(self, keys: torch.Tensor) -> None:
-        """Replace the oldest ``len(keys)`` entries of the queue by ``keys`` (normalised), in FIFO order."""
-        keys = F.normalize(keys, dim=1)
-        size = len(self.queue)
-        index = (self.pointer + torch.arange(len(keys))) % size
-        self.queue[index] = keys[-size:] if len(keys) > size else keys
-        self.pointer = int((self.pointer + len(keys)) % size)
+        """Push ``keys`` ``(batch, dim)`` (normalised) into the queue, oldest out first.
+
+        The result is what pushing the keys one at a time would give: with more
+        keys than the queue holds, only the newest ``queue_size`` remain.
+        """
+        if keys.dim() != 2 or keys.shape[1] != self.queue.shape[1]:
+            raise ValueError(f"keys must be (batch, {self.queue.shape[1]}), got {tuple(keys.shape)}")
+        size, n = len(self.queue), len(keys)
+        keys = F.normalize(keys, dim=1).to(self.queue.dtype)
+        start = int(self.pointer)
+        if n > size:  # the first n - size keys would be overwritten within this call
+            start = (start + n - size) % size
+            keys = keys[-size:]
+        index = (start + torch.arange(len(keys), device=self.queue.device)) % size
+        self.queue[index] = keys
+        self.pointer.fill_((int(self.pointer) + n) % size)
 
 
 def moco_loss_fn(augment: SimCLRAugment, temperature: float = 0.2) -> Callable[[MoCo, tuple], torch.Tensor]:
     """The ``loss_fn(moco, batch)`` of MoCo for :func:`sslbook.train.fit`.
 
     Queries come from one view through the query network, keys from the other
-    view through the key network (no gradient); the loss is InfoNCE with the
-    queue as shared negatives. After computing the loss it updates the key
-    encoder and pushes the keys into the queue, as MoCo does every step.
+    view through the key network (no gradient; shuffled when the model uses
+    shuffle-BN); the loss is InfoNCE with the queue as shared negatives. After
+    computing the loss it updates the key encoder and pushes the keys into the
+    queue, as MoCo does every step.
     """
 
     def loss_fn(moco: MoCo, batch: tuple) -> torch.Tensor:
         x = batch[0]
         query = moco.query(augment(x))
         moco.momentum_update()
-        with torch.no_grad():
-            key = moco.key(augment(x))
+        key = moco.encode_keys(augment(x))
         loss = info_nce_loss(query, key, moco.queue.clone(), temperature)
         moco.enqueue(key)
         return loss

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from sslbook.checks import check_int
+
 #: Activation functions by name.
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 #: Weight initialisations by name (see :class:`MLPConfig`).
@@ -67,9 +69,7 @@ class MLPConfig:
 
     def __post_init__(self) -> None:
         for field in ("in_features", "hidden", "depth", "out_features"):
-            value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{field} must be a positive int, got {value!r}")
+            check_int(field, getattr(self, field))
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.activation!r}; known: {', '.join(ACTIVATIONS)}")
         if self.init not in INITS:
@@ -127,11 +127,6 @@ class DeepMLP(nn.Module):
         return self.head(h)
 
 
-def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-
-
 class ConvEncoder(nn.Module):
     """A small convolutional encoder: two stride-2 convolutions and a linear layer.
 
@@ -154,7 +149,7 @@ class ConvEncoder(nn.Module):
     def __init__(self, in_channels: int, image_size: int, out_dim: int, widths: tuple[int, int] = (32, 64), batchnorm: bool = False):
         super().__init__()
         for name, value in (("in_channels", in_channels), ("image_size", image_size), ("out_dim", out_dim), *(("widths", w) for w in widths)):
-            _check_positive_int(name, value)
+            check_int(name, value)
         if image_size % 4:
             raise ValueError(f"image_size must be a multiple of 4 (two stride-2 convolutions), got {image_size}")
         self.input_shape = (in_channels, image_size, image_size)
@@ -191,7 +186,7 @@ class ConvDecoder(nn.Module):
     def __init__(self, out_channels: int, image_size: int, latent_dim: int, widths: tuple[int, int] = (64, 32)):
         super().__init__()
         for name, value in (("out_channels", out_channels), ("image_size", image_size), ("latent_dim", latent_dim)):
-            _check_positive_int(name, value)
+            check_int(name, value)
         if image_size % 4:
             raise ValueError(f"image_size must be a multiple of 4, got {image_size}")
         side = image_size // 4
@@ -227,7 +222,7 @@ class ConvAutoencoder(nn.Module):
 
     def __init__(self, in_channels: int = 1, image_size: int = 28, latent_dim: int = 16):
         super().__init__()
-        _check_positive_int("latent_dim", latent_dim)
+        check_int("latent_dim", latent_dim)
         self.encoder = ConvEncoder(in_channels, image_size, latent_dim)
         self.decoder = ConvDecoder(in_channels, image_size, latent_dim)
         self.latent_dim = latent_dim
@@ -286,8 +281,10 @@ def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
     """
     import pandas as pd
 
-    if len(input_shape) == 0 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in input_shape):
+    if len(input_shape) == 0:
         raise ValueError(f"input_shape must be a non-empty tuple of positive ints, got {input_shape!r}")
+    for size in input_shape:
+        check_int("each size in input_shape", size)
     rows: list[dict] = []
 
     def record(name: str):

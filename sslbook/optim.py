@@ -23,6 +23,8 @@ from typing import Callable
 
 import torch
 
+from sslbook.checks import check_int
+
 Loss = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -68,8 +70,7 @@ def gradient_descent(loss_fn: Loss, theta0: torch.Tensor, *, lr: float, steps: i
     """
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    check_int("steps", steps, minimum=0)
     if theta0.dim() != 1:
         raise ValueError(f"theta0 must be 1-D (d,), got shape {tuple(theta0.shape)}")
     theta = theta0.detach().clone()
@@ -104,8 +105,7 @@ def optimizer_path(
     Returns:
         ``(steps + 1, d)``: θ₀, θ₁, …, θ_steps.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    check_int("steps", steps, minimum=0)
     theta = theta0.detach().clone().requires_grad_(True)
     optimizer = make_optimizer([theta])
     path = [theta.detach().clone()]

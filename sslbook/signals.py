@@ -54,13 +54,30 @@ def make_signals(n: int, length: int = 128, seed: int = 0, noise: float = 0.3) -
 
 
 class SignalAugment:
-    """Random views of ``(batch, 1, length)`` signals: shift, scale, noise and a masked stretch."""
+    """Random views of ``(batch, 1, length)`` signals: shift, scale, noise and a masked stretch.
+
+    Args:
+        seed: seeds this augmenter's own generator (the global RNG is untouched).
+        max_mask: the longest masked stretch, as a fraction of the length, in [0, 1).
+        noise: the standard deviation of the added Gaussian noise, ≥ 0.
+
+    Raises:
+        ValueError: for settings outside those ranges, or, when called, for
+            input that is not a float tensor ``(batch, 1, length)``.
+    """
 
     def __init__(self, seed: int, max_mask: float = 0.25, noise: float = 0.2):
+        if not (isinstance(max_mask, (int, float)) and 0 <= max_mask < 1):
+            raise ValueError(f"max_mask must be a fraction of the length in [0, 1), got {max_mask!r}")
+        if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
+            raise ValueError(f"noise must be a finite standard deviation >= 0, got {noise!r}")
         self.generator = torch.Generator().manual_seed(seed)
         self.max_mask, self.noise = max_mask, noise
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[1] != 1 or not x.is_floating_point() or x.shape[2] < 2:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"signals must be a float tensor (batch, 1, length) with length >= 2, got {shape}")
         n, _, length = x.shape
         g = self.generator
         shift = torch.randint(0, length, (n,), generator=g)

@@ -30,9 +30,15 @@ What it writes in ``--out``:
   uninterrupted run on the CPU, because every random draw is seeded by
   ``(seed, epoch, rank)``.
 - ``metrics.json``: the configuration and, per epoch, the mean loss, the
-  training images per second, the kNN accuracy (k = 200, τ = 0.1, on the
-  encoder's features) every ``--knn-every`` epochs and after the last, and on
-  CUDA the peak memory.
+  training images per second, the kNN accuracy on the validation split
+  (``val_knn_acc``: k = 200, τ = 0.1, on the encoder's features, with the
+  training images as neighbours) every ``--knn-every`` epochs and after the
+  last, and on CUDA the peak memory. The test split is never read: a monitor
+  is for choosing, and choices are made on validation.
+
+With several processes, rank 0 finds (or downloads) the dataset first, and
+the other processes read it from disk once it is there, so that no two
+processes write the same archive.
 
 On CUDA, the forward pass runs in bfloat16 autocast (``--no-amp`` turns it off),
 BatchNorm is synchronised across processes, and cuDNN picks its fastest
@@ -58,8 +64,8 @@ from torch import nn
 from torch.utils.data import BatchSampler, DistributedSampler
 
 from sslbook.augment import SimCLRAugment, augment_config
-from sslbook.data import load_images
-from sslbook.distributed import ProcessInfo, init_from_env, world_size_from_env
+from sslbook.data import DATASETS, load_images
+from sslbook.distributed import ProcessInfo, init_from_env, main_process_first, world_size_from_env
 from sslbook.evaluate import knn_accuracy
 from sslbook.losses import nt_xent_loss
 from sslbook.models import ConvEncoder, encode
@@ -67,8 +73,6 @@ from sslbook.repro import DEFAULT_THREADS, seed_everything
 from sslbook.simclr import SimCLRModel
 from sslbook.train import progress_enabled
 
-#: The datasets the trainer knows (``sslbook.data.load_images`` names).
-DATASETS = ("mnist5k", "cifar10")
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.json"
 #: Settings that a resumed run must share with the checkpoint. The others may
@@ -122,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m sslbook.simclr_train",
         description="Train SimCLR on one process, or on several under torchrun (DistributedDataParallel).",
     )
-    parser.add_argument("--dataset", choices=DATASETS, default="mnist5k", help="mnist5k (embedded, no network) or cifar10 (downloaded once into --data-root)")
+    parser.add_argument("--dataset", choices=DATASETS, default="mnist5k", help="mnist5k or digits (embedded, no network), or cifar10 (downloaded once into --data-root)")
     parser.add_argument("--epochs", type=_int_at_least(1), default=40, help="train until this epoch (with --resume: the total, not the extra)")
     parser.add_argument("--batch-size", type=_int_at_least(1), default=256, help="global batch, split evenly over the processes (at least 2 each)")
     parser.add_argument("--lr", type=_positive_float, default=3e-3, help="Adam's learning rate")
@@ -130,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=_int_at_least(0), default=0)
     parser.add_argument("--out", type=Path, default=Path("runs/simclr"), help="folder for checkpoint.pt and metrics.json")
     parser.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.pt")
-    parser.add_argument("--knn-every", type=_int_at_least(0), default=5, help="kNN accuracy every N epochs and after the last (0: after the last only)")
+    parser.add_argument("--knn-every", type=_int_at_least(0), default=5, help="kNN accuracy on the validation split every N epochs and after the last (0: after the last only)")
+    parser.add_argument("--log-every", type=_int_at_least(1), default=10, help="read the loss back for the progress bar every N steps (each read synchronises a GPU)")
     parser.add_argument("--widths", type=_widths, default=(16, 32), help="channels of the encoder's two convolutions (default 16,32)")
     parser.add_argument("--feature-dim", type=_int_at_least(1), default=128, help="the encoder's output size")
     parser.add_argument("--projection-dim", type=_int_at_least(1), default=64, help="the projection head's output size")
@@ -223,7 +228,7 @@ def _build_model(data_shape: tuple[int, int, int], args: argparse.Namespace) -> 
     return SimCLRModel(encoder, projection_dim=args.projection_dim)
 
 
-def train(args: argparse.Namespace) -> dict:
+def run_training(args: argparse.Namespace) -> dict:
     """Run the training that ``args`` (from :func:`parse_args`) describes; return the metrics.
 
     Raises:
@@ -257,13 +262,14 @@ def train(args: argparse.Namespace) -> dict:
 
 
 def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint: dict | None, use_cuda: bool) -> dict:
-    data = load_images(args.dataset, seed=args.seed, root=args.data_root)
+    # Rank 0 finds or downloads the data first; the others then read it from disk.
+    data = main_process_first(lambda download: load_images(args.dataset, seed=args.seed, root=args.data_root, download=download), proc)
     x_train = data.x_train[: args.subset] if args.subset else data.x_train
     y_train = data.y_train[: len(x_train)]
     per_rank = args.batch_size // proc.world_size
     if len(x_train) < args.batch_size:
         raise ValueError(f"--batch-size {args.batch_size} is larger than the {len(x_train)} training images")
-    x_train, x_test = x_train.to(proc.device), data.x_test.to(proc.device)
+    x_train, x_val = x_train.to(proc.device), data.x_val.to(proc.device)
     if use_cuda:
         torch.backends.cudnn.benchmark = True
 
@@ -283,7 +289,8 @@ def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint
 
     sampler = DistributedSampler(range(len(x_train)), num_replicas=proc.world_size, rank=proc.rank, shuffle=True, seed=args.seed, drop_last=True)
     batches = BatchSampler(sampler, per_rank, drop_last=True)
-    augment = SimCLRAugment(augment_config(args.dataset), seed=args.seed)
+    # load_images gives pixels in [0, 1]: skip the range check, which would synchronise a GPU twice a step
+    augment = SimCLRAugment(augment_config(args.dataset), seed=args.seed, check_range=False)
     amp = use_cuda and not args.no_amp
     steps_per_epoch = len(batches)
 
@@ -300,7 +307,7 @@ def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint
             if use_cuda:
                 torch.cuda.synchronize()
             start, total = time.perf_counter(), torch.zeros((), device=proc.device)
-            for index in batches:
+            for step, index in enumerate(batches, start=1):
                 x = x_train[index]
                 views = torch.cat([augment(x), augment(x)])
                 with torch.autocast(device_type=proc.device.type, dtype=torch.bfloat16, enabled=amp):
@@ -310,10 +317,11 @@ def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                total += loss.detach()
+                total += loss.detach()  # summed on the device: no synchronisation per step
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.4f}", refresh=False)
+                    if step % args.log_every == 0:
+                        bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.4f}", refresh=False)
             if use_cuda:
                 torch.cuda.synchronize()
             seconds = time.perf_counter() - start
@@ -327,13 +335,13 @@ def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint
                 "loss": round(mean_loss, 6),
                 "seconds": round(seconds, 3),
                 "images_per_s": round(steps_per_epoch * args.batch_size / seconds, 1),
-                "knn_acc": None,
+                "val_knn_acc": None,
             }
             last = epoch + 1 == args.epochs
             if proc.is_main and (last or (args.knn_every and (epoch + 1) % args.knn_every == 0)):
                 train_features = encode(network.encoder, x_train)
-                test_features = encode(network.encoder, x_test)
-                row["knn_acc"] = round(knn_accuracy(train_features, y_train, test_features, data.y_test), 4)
+                val_features = encode(network.encoder, x_val)
+                row["val_knn_acc"] = round(knn_accuracy(train_features, y_train, val_features, data.y_val), 4)
             if use_cuda:
                 row["max_memory_mib"] = round(torch.cuda.max_memory_allocated(proc.device) / 2**20, 1)
             history.append(row)
@@ -350,14 +358,14 @@ def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint
             bar.close()
     if proc.is_main:
         final = history[-1]
-        print(f"epoch {final['epoch']}: loss {final['loss']:.4f}, kNN accuracy {final['knn_acc']:.3f}, "
+        print(f"epoch {final['epoch']}: loss {final['loss']:.4f}, validation kNN accuracy {final['val_knn_acc']:.3f}, "
               f"{final['images_per_s']:.0f} images/s on {proc.world_size} × {proc.device.type}; wrote {args.out}")  # fmt: skip
     return {"config": config, "world_size": proc.world_size, "epochs": history}
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
     """Parse ``argv`` (default: the command line) and train."""
-    return train(parse_args(argv))
+    return run_training(parse_args(argv))
 
 
 if __name__ == "__main__":

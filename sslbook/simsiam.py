@@ -37,14 +37,31 @@ class Siamese(nn.Module):
 
     Args:
         encoder: maps images to ``(batch, encoder.out_dim)``.
-        dim: the projection size.
+        dim: the projection size, at least 2 (the predictor's hidden layer
+            has ``dim // 2`` units).
         predictor: add the predictor MLP (Linear, BatchNorm, ReLU, Linear).
+        output_batchnorm: end the projector with a BatchNorm without affine
+            parameters, as SimSiam's projector does (Chen & He 2021, §4.4).
+            Off by default: in training mode a BatchNorm on the output
+            standardises every dimension over the batch, so the output
+            cannot be one constant vector. That by itself blocks the complete
+            collapse that the book's experiment shows when it removes the
+            predictor and the stop-gradient, and the experiment would then
+            no longer isolate what those two do (the tests measure it).
+
+    Raises:
+        ValueError: for ``dim`` < 2.
     """
 
-    def __init__(self, encoder: nn.Module, dim: int = 64, predictor: bool = True):
+    def __init__(self, encoder: nn.Module, dim: int = 64, predictor: bool = True, output_batchnorm: bool = False):
         super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 2:
+            raise ValueError(f"dim must be an int >= 2 (the predictor's hidden layer has dim // 2 units), got {dim!r}")
         self.encoder = encoder
-        self.projector = nn.Sequential(nn.Linear(encoder.out_dim, dim), nn.BatchNorm1d(dim), nn.ReLU(), nn.Linear(dim, dim))
+        layers = [nn.Linear(encoder.out_dim, dim), nn.BatchNorm1d(dim), nn.ReLU(), nn.Linear(dim, dim)]
+        if output_batchnorm:
+            layers.append(nn.BatchNorm1d(dim, affine=False))
+        self.projector = nn.Sequential(*layers)
         self.predictor = nn.Sequential(nn.Linear(dim, dim // 2), nn.BatchNorm1d(dim // 2), nn.ReLU(), nn.Linear(dim // 2, dim)) if predictor else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -5,7 +5,7 @@ so it works offline: the book's default profile never downloads text.
 
 - :func:`wiki_sample`: a shortened English Wikipedia dump, about 450k tokens.
 - :func:`lee`: the Lee background corpus (300 news articles).
-- :func:`read_corpus`: your own, larger corpus from a text file.
+- :class:`TextFileCorpus`: your own, larger corpus, streamed from a text file.
 - :func:`evaluate_embeddings`: WordSim353, SimLex-999 and the analogy set
   (Mikolov et al. 2013), through gensim's ``evaluate_word_pairs`` and
   ``evaluate_word_analogies``.
@@ -88,11 +88,6 @@ class TextFileCorpus:
                 tokens = simple_preprocess(line)
                 if tokens:
                     yield tokens
-
-
-def read_corpus(path: str | Path) -> TextFileCorpus:
-    """Your own corpus for the full profile: see :class:`TextFileCorpus`."""
-    return TextFileCorpus(path)
 
 
 def check_corpus(sentences: Iterable[Sequence[str]], name: str = "sentences") -> None:

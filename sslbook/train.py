@@ -38,6 +38,8 @@ import torch
 from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
+from sslbook.checks import check_int
+
 #: Set to 0 to turn progress bars off (the book's stored outputs are made so).
 PROGRESS_ENV_VAR = "SSLBOOK_PROGRESS"
 
@@ -89,8 +91,7 @@ def make_loader(*tensors: torch.Tensor, batch_size: int, seed: int, shuffle: boo
         shuffle: reshuffle at every epoch.
         drop_last: drop the last, smaller batch.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    check_int("batch_size", batch_size)
     dataset = TensorDataset(*tensors)
     generator = torch.Generator().manual_seed(seed)
     order = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
@@ -111,6 +112,8 @@ def fit(
     seed: int | None = 0,
     progress: bool | None = None,
     description: str = "training",
+    sync_every: int = 25,
+    on_step: Callable[[int], None] | None = None,
 ) -> History:
     """Train ``model`` in place; stop after ``epochs`` epochs or ``steps`` steps.
 
@@ -123,10 +126,21 @@ def fit(
         steps: stop after this many optimiser steps (may end mid-epoch).
         max_seconds: also stop once this much wall-clock time has passed. For
             interactive use only: the result then depends on the machine.
-        seed: if not None, ``torch.manual_seed(seed)`` before training, for
-            dropout, augmentations and any loader without its own generator.
+        seed: if not None, training draws its global-RNG randomness (dropout,
+            noise words, any loader without its own generator) from a stream
+            seeded with ``seed``, and the caller's global RNG state is restored
+            afterwards: calling ``fit`` does not change the caller's random
+            stream. ``None`` draws from (and advances) the caller's stream.
         progress: show a tqdm bar; ``None`` follows :func:`progress_enabled`.
         description: the bar's label.
+        sync_every: the losses stay on the model's device and are read back
+            (one synchronisation of a GPU) every this many steps, at the end
+            of every epoch and at the end of training; the check for a nan
+            or infinite loss happens then.
+        on_step: called after every optimiser step with the number of steps
+            taken so far, e.g. to score the model on a validation split at
+            chosen steps (the model is then in train mode again when
+            training resumes).
 
     Raises:
         ValueError: if neither ``epochs`` nor ``steps`` is given, either is
@@ -135,15 +149,22 @@ def fit(
     if epochs is None and steps is None:
         raise ValueError("give epochs or steps (or both): a notebook always trains for a fixed budget")
     for name, value in (("epochs", epochs), ("steps", steps)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+        if value is not None:
+            check_int(name, value)
+    check_int("sync_every", sync_every)
     if max_seconds is not None and not max_seconds > 0:
         raise ValueError(f"max_seconds must be > 0, got {max_seconds!r}")
-    if seed is not None:
-        torch.manual_seed(seed)
     if progress is None:
         progress = progress_enabled()
+    if seed is None:
+        return _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress, description, sync_every, on_step)
+    devices = [torch.cuda.current_device()] if torch.cuda.is_available() and torch.cuda.is_initialized() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        return _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress, description, sync_every, on_step)
 
+
+def _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress, description, sync_every, on_step) -> History:
     history = History()
     per_epoch = len(loader) if hasattr(loader, "__len__") else None
     budgets = [b for b in (steps, epochs * per_epoch if epochs and per_epoch else None) if b is not None]
@@ -153,26 +174,43 @@ def fit(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, desc=description, unit="step")
+    pending: list[torch.Tensor] = []  # detached losses not yet read back from the device
+
+    def read_back() -> None:
+        """Move the pending losses into ``history``; fail on the first non-finite one."""
+        if not pending:
+            return
+        values = torch.stack(pending).float().tolist()
+        first = len(history.losses) + 1
+        pending.clear()
+        for offset, value in enumerate(values):
+            if not math.isfinite(value):
+                raise ValueError(f"the loss became {value} at step {first + offset}; lower the learning rate")
+        history.losses.extend(values)
+        if bar is not None:
+            bar.set_postfix(loss=f"{values[-1]:.4f}", refresh=False)
+
     start = time.perf_counter()
     model.train()
     epoch = 0
     try:
         while history.stopped_by == "":
-            epoch_total, epoch_count = 0.0, 0
+            epoch_start, epoch_count = history.steps, 0
             for batch in loader:
                 loss = loss_fn(model, batch)
-                value = loss.item()
-                if not math.isfinite(value):
-                    raise ValueError(f"the loss became {value} at step {history.steps + 1}; lower the learning rate")
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
                 history.steps += 1
-                history.losses.append(value)
-                epoch_total, epoch_count = epoch_total + value, epoch_count + 1
+                epoch_count += 1
+                pending.append(loss.detach())
+                if len(pending) >= sync_every:
+                    read_back()
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+                if on_step is not None:
+                    on_step(history.steps)
+                    model.train()
                 if steps is not None and history.steps >= steps:
                     history.stopped_by = "steps"
                 elif max_seconds is not None and time.perf_counter() - start >= max_seconds:
@@ -181,8 +219,9 @@ def fit(
                     break
             if epoch_count == 0:
                 raise ValueError("the loader yielded no batch")
+            read_back()
             epoch += 1
-            history.epoch_losses.append(epoch_total / epoch_count)
+            history.epoch_losses.append(sum(history.losses[epoch_start:]) / epoch_count)
             if not history.stopped_by and epochs is not None and epoch >= epochs:
                 history.stopped_by = "epochs"
     finally:

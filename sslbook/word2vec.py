@@ -33,6 +33,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sslbook.checks import check_int
 from sslbook.text import check_corpus
 
 
@@ -47,11 +48,12 @@ def skipgram_pairs(sentences: Sequence[Sequence[str]], window: int, min_count: i
 
     Raises:
         TypeError: if ``sentences`` is not a list of token lists.
-        ValueError: if ``window`` < 1 or no word reaches ``min_count``.
+        ValueError: if ``window`` < 1, no word reaches ``min_count``, or no
+            sentence holds two kept words (so there is no pair to learn from).
     """
     check_corpus(sentences)
-    if window < 1:
-        raise ValueError(f"window must be >= 1, got {window}")
+    check_int("window", window)
+    check_int("min_count", min_count)
     frequency = Counter(token for sentence in sentences for token in sentence)
     vocab = [word for word, count in frequency.most_common() if count >= min_count]
     if not vocab:
@@ -65,8 +67,14 @@ def skipgram_pairs(sentences: Sequence[Sequence[str]], window: int, min_count: i
                 if j != i:
                     centres.append(centre)
                     contexts.append(ids[j])
+    if not centres:
+        raise ValueError(
+            "no (centre, context) pair: every sentence holds fewer than two words that occur at least "
+            f"min_count={min_count} times. A raw string split into characters, or one word per sentence, "
+            "gives this; pass sentences of several tokens"
+        )
     counts = torch.tensor([frequency[word] for word in vocab], dtype=torch.float64)
-    return vocab, torch.tensor(centres), torch.tensor(contexts), counts
+    return vocab, torch.tensor(centres, dtype=torch.long), torch.tensor(contexts, dtype=torch.long), counts
 
 
 def noise_distribution(counts: torch.Tensor, power: float = 0.75) -> torch.Tensor:

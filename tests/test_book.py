@@ -14,6 +14,8 @@ import pytest
 from conftest import ROOT
 from nbtools import SETUP_TAG, colab_setup_source, repository
 
+pytestmark = pytest.mark.book
+
 NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 

@@ -29,6 +29,8 @@ import pytest
 from conftest import ROOT, read_toc_files
 from nbtools import repository
 
+pytestmark = pytest.mark.browser
+
 PAGES = read_toc_files()
 NOTEBOOK_PAGES = [stem for stem in PAGES if (ROOT / f"{stem}.ipynb").is_file()]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"

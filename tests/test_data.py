@@ -17,11 +17,13 @@ def mnist5k():
 
 def test_mnist5k_shapes_range_and_split(mnist5k):
     assert mnist5k.image_shape == (1, 28, 28)
-    assert (len(mnist5k.y_train), len(mnist5k.y_test)) == (4000, 1000)
+    assert (len(mnist5k.y_train), len(mnist5k.y_val), len(mnist5k.y_test)) == (3600, 400, 1000)
     assert mnist5k.x_train.dtype == torch.float32 and mnist5k.y_train.dtype == torch.int64
+    assert mnist5k.x_val.dtype == torch.float32 and mnist5k.y_val.dtype == torch.int64
     assert mnist5k.x_train.min() >= 0 and mnist5k.x_train.max() == 1.0
-    # Stratified: 500 images per class become 400 train + 100 test.
-    assert torch.bincount(mnist5k.y_train).tolist() == [400] * 10
+    # Stratified: 500 images per class become 360 train + 40 validation + 100 test.
+    assert torch.bincount(mnist5k.y_train).tolist() == [360] * 10
+    assert torch.bincount(mnist5k.y_val).tolist() == [40] * 10
     assert torch.bincount(mnist5k.y_test).tolist() == [100] * 10
 
 
@@ -31,22 +33,35 @@ def test_split_is_disjoint_and_covers_the_data(mnist5k):
     pixels, _ = mnist_data()
     keys = {row.tobytes() for row in (pixels / 255.0).astype(np.float32)}
     train = {row.numpy().tobytes() for row in mnist5k.x_train.flatten(1)}
+    val = {row.numpy().tobytes() for row in mnist5k.x_val.flatten(1)}
     test = {row.numpy().tobytes() for row in mnist5k.x_test.flatten(1)}
-    assert train | test == keys
-    assert not train & test
+    assert train | val | test == keys
+    assert not train & test and not train & val and not val & test
+
+
+def test_validation_comes_from_the_training_images_and_leaves_the_test_split_alone(mnist5k):
+    """The validation split is carved from the training images: the test split is what it was without one."""
+    without = load_images("mnist5k", seed=0, val_fraction=0.5)
+    assert torch.equal(without.x_test, mnist5k.x_test)
+    pooled = torch.cat([mnist5k.x_train, mnist5k.x_val]).flatten(1)
+    pooled_other = torch.cat([without.x_train, without.x_val]).flatten(1)
+    assert {r.numpy().tobytes() for r in pooled} == {r.numpy().tobytes() for r in pooled_other}
+    assert (len(without.y_train), len(without.y_val)) == (2000, 2000)
 
 
 def test_split_is_seeded(mnist5k):
     again = load_images("mnist5k", seed=0)
     other = load_images("mnist5k", seed=1)
     assert torch.equal(mnist5k.x_test, again.x_test) and torch.equal(mnist5k.y_test, again.y_test)
+    assert torch.equal(mnist5k.x_val, again.x_val) and torch.equal(mnist5k.y_val, again.y_val)
     assert not torch.equal(mnist5k.x_test, other.x_test)
+    assert not torch.equal(mnist5k.x_val, other.x_val)
 
 
 def test_digits():
     digits = load_images("digits", seed=0, test_fraction=0.25)
     assert digits.image_shape == (1, 8, 8)
-    assert len(digits.y_train) + len(digits.y_test) == 1797
+    assert len(digits.y_train) + len(digits.y_val) + len(digits.y_test) == 1797
     assert len(digits.y_test) == 450  # ceil(0.25 * 1797)
     assert digits.x_train.max() == 1.0 and digits.num_classes == 10
 
@@ -57,13 +72,14 @@ def test_unknown_name_lists_known_ones():
     assert DATASETS == ("mnist5k", "digits", "cifar10")
 
 
-@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1])
-def test_bad_test_fraction(fraction):
-    with pytest.raises(ValueError, match="test_fraction must be in"):
-        load_images("digits", test_fraction=fraction)
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, "0.2"])
+@pytest.mark.parametrize("argument", ["test_fraction", "val_fraction"])
+def test_bad_fractions(argument, fraction):
+    with pytest.raises(ValueError, match=f"{argument} must be in"):
+        load_images("digits", **{argument: fraction})
 
 
-def write_fake_cifar10(root, per_batch=2, n_test=3):
+def write_fake_cifar10(root, per_batch=20, n_test=3):
     """A tiny CIFAR-10 in the real on-disk format: pickled dicts of uint8 rows (R, G, B planes)."""
     folder = root / "cifar-10-batches-py"
     folder.mkdir(parents=True)
@@ -88,9 +104,17 @@ def test_cifar10_reads_the_real_on_disk_format(tmp_path, monkeypatch):
     # The fake files cannot match the real archive's MD5 sums; everything else is torchvision's own code.
     monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *args, **kwargs: True)
     data = load_images("cifar10", root=tmp_path, download=False)
-    assert data.x_train.shape == (10, 3, 32, 32) and data.x_test.shape == (3, 3, 32, 32)
+    # 100 training images: 90 train and 10 (one per class) validation
+    assert data.x_train.shape == (90, 3, 32, 32) and data.x_val.shape == (10, 3, 32, 32) and data.x_test.shape == (3, 3, 32, 32)
     assert data.classes == tuple(f"class{i}" for i in range(10))
-    assert data.y_train.tolist() == [label for i in range(1, 6) for label in batches[f"data_batch_{i}"]["labels"]]
+    assert sorted(data.y_val.tolist()) == list(range(10))
+    labels = [label for i in range(1, 6) for label in batches[f"data_batch_{i}"]["labels"]]
+    assert sorted(data.y_train.tolist() + data.y_val.tolist()) == sorted(labels)
+    # Each image keeps its label: the rows of the files, in order, are the training images.
+    rows = np.concatenate([batches[f"data_batch_{i}"]["data"] for i in range(1, 6)]).reshape(-1, 3, 32, 32) / 255.0
+    by_pixels = {torch.from_numpy(row).float().numpy().tobytes(): label for row, label in zip(rows, labels)}
+    for x, y in zip(torch.cat([data.x_train, data.x_val]), torch.cat([data.y_train, data.y_val])):
+        assert by_pixels[x.numpy().tobytes()] == int(y)
     # A row holds 1024 red, then 1024 green, then 1024 blue values, row-major.
     expected = batches["test_batch"]["data"][2].reshape(3, 32, 32) / 255.0
     assert torch.allclose(data.x_test[2], torch.from_numpy(expected).float())

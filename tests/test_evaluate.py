@@ -1,8 +1,98 @@
 import numpy as np
 import pytest
 import torch
+from scipy.stats import ttest_ind
 
-from sslbook.evaluate import alignment_uniformity, knn_accuracy, knn_predict, linear_probe, sample_per_class, train_from_scratch
+from sslbook.evaluate import (
+    Comparison,
+    SeedScores,
+    SupervisedGrid,
+    accuracy,
+    alignment_uniformity,
+    compare,
+    knn_accuracy,
+    knn_predict,
+    linear_probe,
+    over_seeds,
+    sample_per_class,
+    select,
+    select_probe,
+    select_supervised,
+    train_classifier,
+)
+
+# --- seeds, summaries, verdicts --------------------------------------------
+
+
+def test_seed_scores_report_the_sample_sd():
+    scores = SeedScores((0.80, 0.84, 0.88), (0, 1, 2))
+    assert scores.mean == pytest.approx(0.84)
+    assert scores.sd == pytest.approx(0.04)  # ddof = 1: sqrt((0.04² + 0 + 0.04²) / 2)
+    assert scores.n == 3 and str(scores) == "0.840 ± 0.040"
+    assert SeedScores((0.5,), (7,)).sd == 0.0
+    with pytest.raises(ValueError, match="one value per seed"):
+        SeedScores((0.1, 0.2), (0,))
+
+
+def test_over_seeds_calls_once_per_seed_and_keeps_names():
+    calls = []
+    single = over_seeds(lambda s: calls.append(s) or s / 10, (3, 1, 2))
+    assert calls == [3, 1, 2] and single.values == (0.3, 0.1, 0.2) and single.seeds == (3, 1, 2)
+    named = over_seeds(lambda s: {"a": s, "b": 2 * s}, (0, 1))
+    assert named["b"].values == (0.0, 2.0) and named["a"].seeds == (0, 1)
+    with pytest.raises(ValueError, match="distinct"):
+        over_seeds(lambda s: 0.0, (1, 1))
+    with pytest.raises(ValueError, match="same names"):
+        over_seeds(lambda s: {"a": 1} if s == 0 else {"b": 1}, (0, 1))
+
+
+def test_compare_uses_welch_and_calls_a_tie_a_tie():
+    a = SeedScores((0.90, 0.91, 0.92), (0, 1, 2))
+    b = SeedScores((0.70, 0.72, 0.71), (0, 1, 2))
+    verdict = compare(a, b, "SimCLR", "raw pixels")
+    assert verdict.p_value == pytest.approx(ttest_ind(a.values, b.values, equal_var=False).pvalue)
+    assert verdict.difference == pytest.approx(0.20)
+    assert verdict.text == "SimCLR beats raw pixels" and verdict.winner == "SimCLR"
+    assert compare(b, a, "raw pixels", "SimCLR").text == "SimCLR beats raw pixels"
+    noisy = SeedScores((0.85, 0.95, 0.75), (0, 1, 2))
+    close = SeedScores((0.84, 0.86, 0.85), (0, 1, 2))
+    tie = compare(noisy, close, "MoCo", "SimCLR")
+    assert tie.p_value > 0.05 and tie.text == "MoCo and SimCLR tie" and tie.winner is None
+    assert "p = " in str(tie) and "+0.000" in str(tie)
+
+
+def test_compare_direction_for_errors_and_deterministic_methods():
+    error_a = SeedScores((0.010, 0.011, 0.012), (0, 1, 2))
+    error_b = SeedScores((0.030, 0.030, 0.030), (0, 1, 2))
+    assert compare(error_a, error_b, "autoencoder", "PCA", higher_is_better=False).text == "autoencoder beats PCA"
+    assert compare(error_a, error_b, "autoencoder", "PCA").text == "PCA beats autoencoder"
+    same = SeedScores((0.5, 0.5, 0.5), (0, 1, 2))
+    assert compare(same, same, "x", "y").text == "x and y tie"
+    assert compare(SeedScores((0.6, 0.6), (0, 1)), same, "x", "y").winner == "x"  # no noise on either side
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        compare(SeedScores((0.5,), (0,)), same, "x", "y")
+    with pytest.raises(ValueError, match="alpha"):
+        compare(same, same, "x", "y", alpha=0.0)
+
+
+def test_a_stricter_alpha_can_turn_a_win_into_a_tie():
+    a, b = SeedScores((0.80, 0.83, 0.81), (0, 1, 2)), SeedScores((0.76, 0.78, 0.79), (0, 1, 2))
+    verdict = compare(a, b, "a", "b")
+    assert 0.001 < verdict.p_value < 0.05
+    assert verdict.winner == "a"
+    assert compare(a, b, "a", "b", alpha=0.001).winner is None
+    assert isinstance(verdict, Comparison)
+
+
+def test_select_takes_the_best_mean():
+    val = {0.1: SeedScores((0.5, 0.7), (0, 1)), 1.0: SeedScores((0.65, 0.66), (0, 1)), 10.0: SeedScores((0.4, 0.4), (0, 1))}
+    assert select(val) == 1.0
+    assert select(val, higher_is_better=False) == 10.0
+    with pytest.raises(ValueError, match="at least one candidate"):
+        select({})
+
+
+# --- labelled subsets and probes ---------------------------------------------
 
 
 def test_sample_per_class_draws_k_of_each_class_reproducibly():
@@ -18,7 +108,7 @@ def test_sample_per_class_rejects_bad_k():
     labels = np.repeat(np.arange(2), 5)
     with pytest.raises(ValueError, match="class 0 has 5 examples, fewer than k=6"):
         sample_per_class(labels, 6, seed=0)
-    with pytest.raises(ValueError, match="k must be a positive int"):
+    with pytest.raises(ValueError, match="k must be an int >= 1"):
         sample_per_class(labels, 0, seed=0)
 
 
@@ -32,7 +122,29 @@ def test_probe_separates_separable_classes_and_not_noise():
     chance = linear_probe(noise, y, noise, y, labels_per_class=5, seeds=(0, 1))
     assert good.mean > 0.95
     assert chance.mean < 0.55  # three classes: chance is 1/3
-    assert good.labels_per_class == 5 and len(good.accuracies) == 2
+    assert good.seeds == (0, 1) and len(good.values) == 2
+
+
+def test_probe_standardises_with_the_labelled_subset_only():
+    """A huge offset on the unlabelled rows must not change the probe: its scaler never sees them."""
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(2), 50)
+    x = rng.normal(size=(100, 3)) + 2.0 * y[:, None]
+    idx = sample_per_class(y, 5, seed=0)
+    shifted = x.copy()
+    unlabelled = np.setdiff1d(np.arange(100), idx)
+    shifted[unlabelled] += 1e3
+    assert linear_probe(x, y, x[:40], y[:40], labels_per_class=5, seeds=(0,)).values == \
+        linear_probe(shifted, y, x[:40], y[:40], labels_per_class=5, seeds=(0,)).values
+
+
+def test_probe_regularisation_is_used():
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(2), 60)
+    x = rng.normal(size=(120, 50)) + 0.3 * y[:, None]
+    strong = linear_probe(x, y, x, y, labels_per_class=5, seeds=(0,), c=1e-6)
+    weak = linear_probe(x, y, x, y, labels_per_class=5, seeds=(0,), c=1e3)
+    assert strong.values != weak.values
 
 
 def test_probe_flattens_images_and_accepts_tensors():
@@ -52,20 +164,44 @@ def test_probe_rejects_mismatched_lengths_and_empty_seeds():
         linear_probe(x.tolist(), y, x, y, labels_per_class=1)
 
 
-def test_accuracy_counts_correct_argmax_across_batches():
-    from sslbook.evaluate import accuracy
+def probe_problem(seed=0, signal=1.5):
+    """Two classes in 40 dimensions, signal in one of them: regularisation matters."""
+    rng = np.random.default_rng(seed)
 
-    class Fixed(torch.nn.Module):  # predicts class 1 for positive first features, else class 0
-        def forward(self, x):
-            return torch.stack([-x[:, 0], x[:, 0]], dim=1)
+    def split(n):
+        y = np.arange(n) % 2
+        return rng.normal(size=(n, 40)) + signal * np.eye(40)[0] * y[:, None], y
 
-    x = torch.tensor([[1.0], [-1.0], [2.0], [-3.0], [0.5]])
-    y = torch.tensor([1, 0, 0, 0, 1])
-    model = Fixed().train()
-    assert accuracy(model, x, y, batch_size=2) == pytest.approx(4 / 5)
-    assert not model.training
-    with pytest.raises(ValueError, match="equal length, got 5 and 4"):
-        accuracy(model, x, y[:4])
+    return split(200), split(200), split(200)
+
+
+def test_select_probe_chooses_on_validation_and_reads_test_for_the_choice_only():
+    (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = probe_problem()
+    features = {s: (x_tr, x_val, x_te) for s in (0, 1, 2)}
+    result = select_probe(features, y_tr, y_val, y_te, labels_per_class=5, grid=(1e-3, 1.0, 100.0))
+    assert set(result.validation) == {1e-3, 1.0, 100.0}
+    assert result.choice == select(result.validation)
+    for c, scores in result.validation.items():  # each validation score is a plain probe with that c
+        assert scores.values == linear_probe(x_tr, y_tr, x_val, y_val, labels_per_class=5, seeds=(0, 1, 2), c=c).values
+    assert result.test.values == linear_probe(x_tr, y_tr, x_te, y_te, labels_per_class=5, seeds=(0, 1, 2), c=result.choice).values
+    # Scrambling the test labels changes the test score, never the choice.
+    scrambled = select_probe(features, y_tr, y_val, 1 - y_te, labels_per_class=5, grid=(1e-3, 1.0, 100.0))
+    assert scrambled.choice == result.choice and scrambled.test.values != result.test.values
+    assert "✓" in result.validation_table("C").loc[str(result.choice), "chosen"]
+
+
+def test_select_probe_uses_each_seeds_own_features():
+    (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = probe_problem(signal=4.0)
+    noise = np.random.default_rng(5).normal(size=x_tr.shape)
+    features = {0: (x_tr, x_val, x_te), 1: (noise, x_val, x_te)}
+    result = select_probe(features, y_tr, y_val, y_te, labels_per_class=10, grid=(1.0,))
+    good, bad = result.validation[1.0].values
+    assert good > bad + 0.1
+    with pytest.raises(ValueError, match="rows for"):
+        select_probe({0: (x_tr[:10], x_val, x_te)}, y_tr, y_val, y_te, labels_per_class=1)
+
+
+# --- kNN ---------------------------------------------------------------------
 
 
 def test_knn_is_right_on_a_planted_problem():
@@ -88,11 +224,107 @@ def test_knn_weights_close_neighbours_more():
     assert knn_predict(train, labels, query, k=3, temperature=100.0).item() == 0  # nearly unweighted: majority
 
 
+def test_knn_votes_equal_an_explicit_loop():
+    torch.manual_seed(1)
+    train, labels, test = torch.randn(50, 4), torch.randint(0, 5, (50,)), torch.randn(20, 4)
+    bank = torch.nn.functional.normalize(train, dim=1)
+    expected = []
+    for q in torch.nn.functional.normalize(test, dim=1):
+        sims, idx = (bank @ q).topk(7)
+        votes = torch.zeros(5)
+        for s, i in zip(sims, idx):
+            votes[labels[i]] += torch.exp(s / 0.5)
+        expected.append(int(votes.argmax()))
+    assert knn_predict(train, labels, test, k=7, temperature=0.5, batch_size=6).tolist() == expected
+
+
+def test_knn_runs_under_deterministic_algorithms():
+    before = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        assert knn_predict(torch.eye(3), torch.arange(3), torch.eye(3), k=2).tolist() == [0, 1, 2]
+    finally:
+        torch.use_deterministic_algorithms(before)
+
+
 def test_knn_rejects_bad_input():
     with pytest.raises(ValueError, match="same dim"):
         knn_predict(torch.zeros(3, 2), torch.zeros(3), torch.zeros(1, 4))
-    with pytest.raises(ValueError, match="k must be >= 1"):
+    with pytest.raises(ValueError, match="k must be an int >= 1"):
         knn_predict(torch.zeros(3, 2), torch.zeros(3), torch.zeros(1, 2), k=0)
+
+
+# --- training on labels --------------------------------------------------------
+
+
+def test_accuracy_counts_correct_argmax_across_batches():
+    class Fixed(torch.nn.Module):  # predicts class 1 for positive first features, else class 0
+        def forward(self, x):
+            return torch.stack([-x[:, 0], x[:, 0]], dim=1)
+
+    x = torch.tensor([[1.0], [-1.0], [2.0], [-3.0], [0.5]])
+    y = torch.tensor([1, 0, 0, 0, 1])
+    model = Fixed().train()
+    assert accuracy(model, x, y, batch_size=2) == pytest.approx(4 / 5)
+    assert not model.training
+    with pytest.raises(ValueError, match="equal length, got 5 and 4"):
+        accuracy(model, x, y[:4])
+
+
+def image_problem(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 2
+    x = 0.05 * torch.rand(n, 1, 4, 4, generator=g)
+    x[y == 1, :, :2] += 1.0  # class 1: top half lit
+    return x, y
+
+
+def linear_model(seed: int) -> torch.nn.Module:
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
+
+
+def test_train_classifier_uses_weight_decay_and_learns():
+    x, y = image_problem(40, 0)
+    torch.manual_seed(0)
+    plain, decayed = linear_model(0), linear_model(0)
+    decayed.load_state_dict(plain.state_dict())
+    train_classifier(plain, x, y, steps=30, lr=0.1, seed=0)
+    train_classifier(decayed, x, y, steps=30, lr=0.1, weight_decay=1.0, seed=0)
+    assert accuracy(plain, x, y) == 1.0
+    assert decayed[1].weight.norm() < plain[1].weight.norm()
+
+
+def test_select_supervised_tunes_on_validation_and_leaves_the_global_rng_alone():
+    x_tr, y_tr = image_problem(40, 0)
+    x_val, y_val = image_problem(20, 1)
+    x_te, y_te = image_problem(20, 2)
+    grid = SupervisedGrid(lrs=(1e-4, 0.1), weight_decays=(0.0,), checkpoints=(1, 20))
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    result = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_te, y_te, labels_per_class=3, seeds=(0, 1), grid=grid)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    assert set(result.validation) == {(lr, 0.0, step) for lr in (1e-4, 0.1) for step in (1, 20)}
+    assert result.choice == select(result.validation) and result.choice[0] == 0.1
+    assert result.validation[(1e-4, 0.0, 1)].mean < 0.9 <= result.validation[result.choice].mean  # a tiny lr for one step cannot fit it
+    assert result.test.seeds == (0, 1) and result.test.mean == 1.0
+    # The chosen models are the ones scored: retraining seed 0 with the choice gives its test score.
+    lr, weight_decay, steps = result.choice
+    torch.manual_seed(0)
+    model = linear_model(0)
+    idx = torch.from_numpy(sample_per_class(y_tr, 3, 0))
+    train_classifier(model, x_tr[idx], y_tr[idx], steps=steps, lr=lr, weight_decay=weight_decay, seed=0)
+    assert accuracy(model, x_te, y_te) == result.test.values[0]
+    assert accuracy(model, x_val, y_val) == result.validation[result.choice].values[0]
+
+
+def test_supervised_grid_checks_its_values():
+    with pytest.raises(ValueError, match="increasing"):
+        SupervisedGrid(checkpoints=(100, 50))
+    with pytest.raises(ValueError, match="at least one value"):
+        SupervisedGrid(lrs=())
+
+
+# --- geometry ------------------------------------------------------------------
 
 
 def test_alignment_and_uniformity_of_known_configurations():
@@ -103,15 +335,3 @@ def test_alignment_and_uniformity_of_known_configurations():
     collapsed = torch.ones(4, 3)
     assert alignment_uniformity(collapsed, collapsed)[1] == pytest.approx(0.0)  # all equal: the worst uniformity
     assert alignment_uniformity(z, -z)[0] == pytest.approx(4.0)
-
-
-def test_train_from_scratch_learns_separable_images():
-    torch.manual_seed(0)
-    y = torch.arange(40) % 2
-    x = torch.zeros(40, 1, 4, 4)
-    x[y == 1, :, :2] = 1.0  # class 1: top half lit
-    x += 0.05 * torch.rand_like(x)
-    result = train_from_scratch(lambda: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2)),
-                                x, y, x, y, labels_per_class=3, seeds=(0, 1), steps=50, lr=0.1)
-    assert result.labels_per_class == 3 and len(result.accuracies) == 2
-    assert result.mean == 1.0

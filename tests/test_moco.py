@@ -5,7 +5,7 @@ from torch.nn import functional as F
 from sslbook.augment import SimCLRAugment, augment_config
 from sslbook.data import load_images
 from sslbook.models import ConvEncoder
-from sslbook.moco import MoCo, moco_loss_fn
+from sslbook.moco import MoCo, SplitBatchNorm, moco_loss_fn, split_batchnorm
 from sslbook.simclr import SimCLRModel
 from sslbook.train import fit, make_loader
 
@@ -38,6 +38,71 @@ def test_queue_is_fifo_and_normalised():
     assert moco.pointer == 1
 
 
+def test_a_batch_larger_than_the_queue_keeps_the_newest_keys_in_fifo_order():
+    moco = small_moco(queue_size=4)
+    moco.enqueue(torch.randn(1, 4))  # pointer at 1
+    keys = torch.randn(6, 4)
+    moco.enqueue(keys)
+    # one at a time, keys 2..5 would land in rows 3, 0, 1, 2 and the pointer end at (1 + 6) % 4 = 3
+    assert torch.allclose(moco.queue[[3, 0, 1, 2]], F.normalize(keys[2:], dim=1))
+    assert moco.pointer == 3
+    one_by_one = small_moco(queue_size=4)
+    one_by_one.enqueue(torch.randn(1, 4))
+    for key in keys:
+        one_by_one.enqueue(key[None])
+    assert torch.allclose(one_by_one.queue, moco.queue) and one_by_one.pointer == moco.pointer
+
+
+def test_pointer_and_queue_survive_a_checkpoint():
+    moco = small_moco(queue_size=5)
+    moco.enqueue(torch.randn(3, 4))
+    state = moco.state_dict()
+    assert "pointer" in state and "queue" in state
+    restored = small_moco(queue_size=5)
+    restored.load_state_dict(state)
+    assert restored.pointer == 3 and torch.equal(restored.queue, moco.queue)
+    restored.enqueue(torch.randn(1, 4))
+    assert restored.pointer == 4
+
+
+def test_enqueue_checks_the_key_width():
+    with pytest.raises(ValueError, match=r"keys must be \(batch, 4\)"):
+        small_moco().enqueue(torch.randn(2, 3))
+
+
+def test_split_batchnorm_normalises_each_group_on_its_own():
+    torch.manual_seed(0)
+    bn = torch.nn.BatchNorm2d(3)
+    split = SplitBatchNorm(bn, splits=2)
+    x = torch.randn(8, 3, 4, 4) + torch.arange(8.0)[:, None, None, None]
+    out = split(x)
+    for group in (0, 1):  # examples 0, 2, 4, 6 form group 0
+        rows = list(range(group, 8, 2))
+        expected = torch.nn.functional.batch_norm(x[rows], None, None, training=True, eps=bn.eps)
+        assert torch.allclose(out[rows], expected, atol=1e-5)
+    means = [x[g::2].mean(dim=(0, 2, 3)) for g in (0, 1)]  # the running mean moves 0.1 of the way to their average
+    assert torch.allclose(bn.running_mean, 0.1 * (means[0] + means[1]) / 2, atol=1e-5)
+    split.eval()
+    assert torch.allclose(split(x), bn.eval()(x))
+    with pytest.raises(ValueError, match="multiple of 2"):
+        SplitBatchNorm(torch.nn.BatchNorm2d(3), 2)(torch.randn(3, 3, 2, 2))
+
+
+def test_shuffle_bn_replaces_every_batchnorm_and_keeps_keys_aligned():
+    torch.manual_seed(0)
+    model = SimCLRModel(ConvEncoder(1, 8, 16, widths=(4, 8), batchnorm=True), projection_dim=4)
+    moco = MoCo(model, queue_size=8, shuffle_bn_splits=2)
+    norms = [m for m in moco.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    wrappers = [m for m in moco.modules() if isinstance(m, SplitBatchNorm)]
+    assert len(norms) == len(wrappers) == 4  # two in each encoder, each inside a wrapper
+    x = torch.rand(8, 1, 8, 8)
+    moco.key.eval()  # eval mode: no batch statistics, so shuffling must not change any key
+    assert torch.allclose(moco.encode_keys(x), moco.key(x), atol=1e-6)
+    moco.key.train()  # train mode: each key is normalised with another group than without the shuffle
+    assert not torch.allclose(moco.encode_keys(x), moco.key(x), atol=1e-4)
+    assert split_batchnorm(torch.nn.Linear(2, 2), 2).weight.shape == (2, 2)
+
+
 def test_training_moves_the_key_encoder_and_fills_the_queue():
     x = load_images("digits", seed=0).x_train[:64]
     moco = small_moco(queue_size=32)
@@ -60,7 +125,7 @@ def test_construction_leaves_batchnorm_statistics_alone():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="queue_size must be >= 1"):
+    with pytest.raises(ValueError, match="queue_size must be an int >= 1"):
         small_moco(queue_size=0)
     with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\)"):
         small_moco(momentum=1.0)

@@ -44,8 +44,8 @@ def test_wrong_input_size_is_explained():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"depth": 0}, "depth must be a positive int"),
-        ({"hidden": 2.5}, "hidden must be a positive int"),
+        ({"depth": 0}, "depth must be an int >= 1"),
+        ({"hidden": 2.5}, "hidden must be an int >= 1"),
         ({"activation": "gelu"}, "unknown activation 'gelu'; known: sigmoid, tanh, relu"),
         ({"init": "xavier"}, "unknown init 'xavier'; known: default, normal, glorot, he"),
         ({"init_std": 0.0}, "init_std must be > 0"),
@@ -71,7 +71,7 @@ def test_autoencoder_rejects_bad_input():
     ae = ConvAutoencoder(in_channels=1, image_size=28, latent_dim=4)
     with pytest.raises(ValueError, match=r"expected input of shape \(batch, 1, 28, 28\), got \(2, 3, 28, 28\)"):
         ae(torch.rand(2, 3, 28, 28))
-    with pytest.raises(ValueError, match="latent_dim must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="latent_dim must be an int >= 1, got 0"):
         ConvAutoencoder(latent_dim=0)
     with pytest.raises(ValueError, match="image_size must be a multiple of 4"):
         ConvAutoencoder(image_size=30)
@@ -110,5 +110,7 @@ def test_shape_trace_names_the_layers_before_a_failure():
     with pytest.raises(RuntimeError) as info:
         shape_trace(stack, (3, 8, 8))
     assert "the layers before the failure gave [('0', (8, 6, 6))]" in "".join(info.value.__notes__)
-    with pytest.raises(ValueError, match="input_shape must be a non-empty tuple of positive ints"):
+    with pytest.raises(ValueError, match="each size in input_shape must be an int >= 1, got 0"):
         shape_trace(stack, (3, 0, 8))
+    with pytest.raises(ValueError, match="input_shape must be a non-empty tuple of positive ints"):
+        shape_trace(stack, ())

@@ -49,7 +49,7 @@ def test_steps_to_tolerance():
     "kwargs, message",
     [
         ({"lr": 0.0, "steps": 1}, "lr must be > 0"),
-        ({"lr": 0.1, "steps": -1}, "steps must be a non-negative int"),
+        ({"lr": 0.1, "steps": -1}, "steps must be an int >= 0"),
     ],
 )
 def test_bad_arguments(kwargs, message):

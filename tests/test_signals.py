@@ -31,3 +31,28 @@ def test_augment_keeps_shape_masks_a_stretch_and_is_seeded():
 
 def test_encoder_output_shape():
     assert SignalEncoder(out_dim=12)(torch.randn(3, 1, 64)).shape == (3, 12)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_mask": 1.0}, r"max_mask must be a fraction of the length in \[0, 1\)"),
+    ({"max_mask": -0.1}, "max_mask"),
+    ({"noise": -1.0}, "noise must be a finite standard deviation >= 0"),
+    ({"noise": float("nan")}, "noise"),
+])
+def test_augment_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SignalAugment(seed=0, **kwargs)
+
+
+@pytest.mark.parametrize("x", [torch.ones(4, 64), torch.ones(4, 2, 64), torch.ones(4, 1, 64, dtype=torch.long), torch.ones(4, 1, 1)])
+def test_augment_rejects_bad_input(x):
+    with pytest.raises(ValueError, match=r"float tensor \(batch, 1, length\)"):
+        SignalAugment(seed=0)(x)
+
+
+def test_augment_scales_shifts_and_adds_noise_per_signal():
+    ramp = torch.linspace(0, 1, 32).repeat(8, 1, 1)
+    views = SignalAugment(seed=1, noise=0.0, max_mask=0.0)(ramp)
+    scales = views.max(dim=2).values.squeeze(1)  # a circular shift keeps the maximum
+    assert ((scales >= 0.7) & (scales <= 1.3)).all() and len(torch.unique(scales)) == 8
+    assert len({int(v.argmax()) for v in views[:, 0]}) > 1  # different shifts

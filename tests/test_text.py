@@ -9,11 +9,11 @@ from scipy.stats import spearmanr
 from sslbook.text import (
     ANALOGY_FILE,
     WORDSIM353_FILE,
+    TextFileCorpus,
     check_corpus,
     evaluate_embeddings,
     lee,
     nearest_neighbours,
-    read_corpus,
     wiki_sample,
 )
 
@@ -32,14 +32,14 @@ def test_lee_is_300_documents_of_tokens():
     assert corpus[0][:4] == ["hundreds", "of", "people", "have"]
 
 
-def test_read_corpus_streams_a_file_many_times(tmp_path):
+def test_text_file_corpus_streams_a_file_many_times(tmp_path):
     path = tmp_path / "corpus.txt"
     path.write_text("The cat sat.\n\nA dog ran, fast!\n", encoding="utf-8")
-    corpus = read_corpus(path)
+    corpus = TextFileCorpus(path)
     assert list(corpus) == [["the", "cat", "sat"], ["dog", "ran", "fast"]]
     assert list(corpus) == list(corpus)  # restartable: Word2Vec iterates once per epoch
     with pytest.raises(FileNotFoundError, match="missing.txt"):
-        read_corpus(tmp_path / "missing.txt")
+        TextFileCorpus(tmp_path / "missing.txt")
 
 
 @pytest.mark.parametrize(

@@ -70,8 +70,9 @@ def test_diverging_loss_is_reported():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({}, "give epochs or steps"),
-    ({"epochs": 0}, "epochs must be a positive int"),
-    ({"steps": 1.5}, "steps must be a positive int"),
+    ({"epochs": 0}, "epochs must be an int >= 1"),
+    ({"steps": 1.5}, "steps must be an int >= 1"),
+    ({"epochs": 1, "sync_every": 0}, "sync_every must be an int >= 1"),
     ({"epochs": 1, "max_seconds": 0}, "max_seconds must be > 0"),
 ])
 def test_bad_budgets(kwargs, message):
@@ -114,3 +115,70 @@ def test_make_loader_batches_are_slices_in_a_seeded_order():
     assert batches == [b[0].tolist() for b in make_loader(x, batch_size=4, seed=0)]
     assert batches != [b[0].tolist() for b in make_loader(x, batch_size=4, seed=1)]
     assert [b[0].tolist() for b in make_loader(x, batch_size=4, seed=0, shuffle=False, drop_last=True)] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+def test_fit_leaves_the_callers_random_stream_alone():
+    """Training draws (dropout here) from its own seeded stream; the caller's RNG state is put back."""
+    x, y = problem()
+    model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 2))
+    torch.manual_seed(7)
+    before = torch.random.get_rng_state()
+    fit(model, classification_loss, make_loader(x, y, batch_size=16, seed=0),
+        torch.optim.SGD(model.parameters(), lr=0.1), epochs=2, seed=3, progress=False)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    fit(model, classification_loss, make_loader(x, y, batch_size=16, seed=0),
+        torch.optim.SGD(model.parameters(), lr=0.1), epochs=2, seed=None, progress=False)
+    assert not torch.equal(torch.random.get_rng_state(), before)  # seed=None draws from the caller's stream
+
+
+def test_fit_with_a_seed_repeats_its_global_draws():
+    """Global-RNG draws inside training (dropout here) come from the seed, whatever the caller's state."""
+    x, y = problem()
+
+    def run(outer_seed):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 2))
+        torch.manual_seed(outer_seed)
+        return fit(model, classification_loss, make_loader(x, y, batch_size=16, seed=0),
+                   torch.optim.SGD(model.parameters(), lr=0.1), epochs=2, seed=3, progress=False).losses
+
+    assert run(1) == run(2)
+
+
+def test_losses_are_read_back_in_chunks_with_the_same_values():
+    _, every_step = train(epochs=3, sync_every=1)
+    _, chunked = train(epochs=3, sync_every=5)
+    assert chunked.losses == every_step.losses and chunked.epoch_losses == every_step.epoch_losses
+    assert len(chunked.losses) == 12
+
+
+def test_a_nan_is_reported_at_its_own_step_when_read_in_chunks():
+    x, y = problem()
+    model = nn.Linear(4, 2)
+    calls = {"n": 0}
+
+    def loss_fn(m, batch):
+        calls["n"] += 1
+        loss = classification_loss(m, batch)
+        return loss * float("nan") if calls["n"] == 3 else loss
+
+    with pytest.raises(ValueError, match="the loss became nan at step 3"):
+        fit(model, loss_fn, make_loader(x, y, batch_size=16, seed=0),
+            torch.optim.SGD(model.parameters(), lr=0.1), epochs=2, sync_every=10, progress=False)
+
+
+def test_on_step_sees_every_step_and_training_resumes_in_train_mode():
+    x, y = problem()
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+    seen = []
+
+    def on_step(step):
+        seen.append((step, model.training))
+        model.eval()  # as an evaluation would leave it
+
+    modes = []
+    fit(model, lambda m, b: (modes.append(m.training), classification_loss(m, b))[1],
+        make_loader(x, y, batch_size=16, seed=0), torch.optim.SGD(model.parameters(), lr=0.1),
+        steps=6, progress=False, on_step=on_step)
+    assert [s for s, _ in seen] == [1, 2, 3, 4, 5, 6]
+    assert all(modes)  # every step trained in train mode

@@ -19,10 +19,19 @@ def test_skipgram_pairs_lists_every_pair_in_the_window():
 def test_skipgram_pairs_drops_rare_words_and_checks_arguments():
     vocab, centres, _, _ = skipgram_pairs([["a", "a", "b"]], window=2, min_count=2)
     assert vocab == ["a"] and len(centres) == 2
-    with pytest.raises(ValueError, match="window must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="window must be an int >= 1, got 0"):
         skipgram_pairs([["a"]], window=0)
     with pytest.raises(TypeError, match="not a raw str"):
         skipgram_pairs("a raw string", window=2)
+
+
+def test_skipgram_pairs_are_integer_indices_and_a_corpus_without_pairs_is_refused():
+    _, centres, contexts, _ = skipgram_pairs([["a", "b"]], window=1)
+    assert centres.dtype == contexts.dtype == torch.long
+    with pytest.raises(ValueError, match="no \\(centre, context\\) pair"):
+        skipgram_pairs([["a"], ["b"], ["c"]], window=2)  # one word per sentence, as characters of a raw string would be
+    with pytest.raises(ValueError, match="no \\(centre, context\\) pair"):
+        skipgram_pairs([["a", "rare"], ["a"]], window=2, min_count=2)
 
 
 def test_noise_distribution_is_unigram_to_the_three_quarters():

@@ -81,6 +81,10 @@ def execute_notebook(path: Path, timeout: int = 300) -> None:
     """Execute ``path`` in place in a fresh python3 kernel, in the notebook's folder."""
     from nbclient import NotebookClient
 
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from sslbook_kernels import enable_transport_encryption
+
+    enable_transport_encryption()  # encrypted kernel sockets: no "without encryption" warning
     os.environ["SSLBOOK_PROGRESS"] = "0"  # stored outputs hold no progress bar (see sslbook.train)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
