@@ -11,7 +11,7 @@ grayscale) and Gaussian blur.
 :meth:`SimCLRAugment.sample` (crop box, flip, whether to jitter, the four
 jitter factors and their order, grayscale, whether to blur, and the blur's σ),
 and :meth:`SimCLRAugment.apply` applies them: crops are cut and resized in one
-call (``torchvision.ops.roi_align``, bilinear), jitter is tensor arithmetic
+call (an affine ``grid_sample``, bilinear, one affine map per image), jitter is tensor arithmetic
 (hue through HSV, as ``torchvision``'s ``adjust_hue``), and the blur is one
 grouped convolution with a 3 × 3 Gaussian kernel per image. Applying a
 ``transforms.v2`` pipeline image by image gives the same distribution but costs
@@ -19,10 +19,10 @@ about 100–200 µs per image on a CPU, which would dominate a small model's
 training step.
 
 All randomness comes from the augmenter's own ``torch.Generator``: the same
-seed gives the same views, and the global RNG is untouched. The arithmetic is
-done in float32 whatever the images' dtype (bfloat16 holds integers exactly
-only up to 256, and a crop box holds an image's index in the batch), and the
-views are returned in the images' dtype.
+seed gives the same views, and the global RNG is untouched. The arithmetic,
+crop coordinates included, is done in float32 whatever the images' dtype
+(bfloat16 has 8 bits of mantissa: a crop edge at pixel 27.3 would land on
+27.25), and the views are returned in the images' dtype.
 
 Why not ``kornia.augmentation``? It is the well-kept library for batched
 augmentations, but its colour jitter draws one order of its four parts per
@@ -46,7 +46,6 @@ from dataclasses import dataclass
 
 import torch
 from torch.nn import functional as F
-from torchvision.ops import roi_align
 
 #: The jitter operations, in the order of the columns of :attr:`AugmentParams.order`.
 JITTER_OPS = ("brightness", "contrast", "saturation", "hue")
@@ -223,9 +222,7 @@ class SimCLRAugment:
         device = images.device
         x = images.float()  # every step in float32; the result is cast back at the end
 
-        index = torch.arange(n, dtype=torch.float32)[:, None]
-        boxes = torch.cat([index, params.boxes.float()], dim=1).to(device)  # (n, 5): [index, x0, y0, x1, y1]
-        x = roi_align(x, boxes, output_size=(height, width), spatial_scale=1.0, sampling_ratio=1, aligned=True)
+        x = _resized_crop(x, params.boxes.float().to(device))
 
         x = torch.where(params.flip.to(device)[:, None, None, None], x.flip(-1), x)
         x = _jitter(x, params, device)
@@ -237,6 +234,26 @@ class SimCLRAugment:
             x = x.clone()
             x[idx] = gaussian_blur(x[idx], params.sigma[params.blur.cpu()].to(device))
         return x.to(images.dtype)
+
+
+def _resized_crop(x: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+    """Crop box ``i`` ``(x0, y0, x1, y1)`` of image ``i`` and resize it to the image's size, bilinearly.
+
+    Output pixel ``j`` samples the input at ``x0 + (j + 0.5) (x1 − x0) / W − 0.5``,
+    the centre of its share of the box, as ``torchvision.ops.roi_align`` with
+    ``aligned=True`` and one sample per bin does; samples that fall half a
+    pixel outside the image take the border pixel's value.
+    """
+    n, channels, height, width = x.shape
+    x0, y0, x1, y1 = boxes.unbind(dim=1)
+    theta = torch.zeros(n, 2, 3, dtype=x.dtype, device=x.device)
+    # grid_sample's coordinates run from -1 to 1 across the image (align_corners=False)
+    theta[:, 0, 0] = (x1 - x0) / width
+    theta[:, 0, 2] = (x0 + x1) / width - 1
+    theta[:, 1, 1] = (y1 - y0) / height
+    theta[:, 1, 2] = (y0 + y1) / height - 1
+    grid = F.affine_grid(theta, [n, channels, height, width], align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
 def _jitter(x: torch.Tensor, params: AugmentParams, device: torch.device) -> torch.Tensor:

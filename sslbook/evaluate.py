@@ -51,11 +51,12 @@ import torch
 from torch import nn
 
 from sslbook.checks import check_int
+from sslbook.train import DivergedError
 
 #: The significance level of :func:`compare`'s Welch t-test.
 ALPHA = 0.05
 #: The inverse regularisation strengths that :func:`select_probe` tries.
-PROBE_C_GRID = (0.01, 0.1, 1.0, 10.0)
+PROBE_C_GRID = (0.001, 0.01, 0.1, 1.0, 10.0)
 
 
 # ---------------------------------------------------------------------------
@@ -238,11 +239,18 @@ class Selection:
         choice: the chosen settings.
         validation: ``{settings: validation scores over the seeds}`` for every candidate.
         test: the chosen settings' test scores, one per seed: the only test read.
+        train: the chosen settings' scores on their own labelled training
+            examples, one per seed (:func:`select_supervised` only; ``None``
+            otherwise), to compare with ``test``.
+        histories: ``{(lr, weight_decay): [History per seed]}`` of every run
+            (:func:`select_supervised` only; ``None`` for a run that diverged).
     """
 
     choice: Hashable
     validation: dict
     test: SeedScores
+    train: SeedScores | None = None
+    histories: dict | None = None
 
     def validation_table(self, name: str = "settings"):
         """The validation scores as a pandas DataFrame, the chosen row marked."""
@@ -326,7 +334,7 @@ def _fit_probe(x: np.ndarray, y: np.ndarray, c: float, max_iter: int):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=max_iter)).fit(x, y)
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, solver="newton-cg", max_iter=max_iter)).fit(x, y)
 
 
 def linear_probe(
@@ -516,6 +524,10 @@ def knn_accuracy(train_features, train_labels, test_features, test_labels, *, k:
 # ---------------------------------------------------------------------------
 
 
+#: The optimisers :func:`train_classifier` knows: AdamW, or SGD with momentum 0.9.
+OPTIMIZERS = ("adamw", "sgd")
+
+
 def train_classifier(
     model: nn.Module,
     x: torch.Tensor,
@@ -524,20 +536,22 @@ def train_classifier(
     steps: int,
     lr: float,
     weight_decay: float = 0.0,
+    optimizer: str = "adamw",
     augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
     batch_size: int = 256,
     seed: int = 0,
     on_step: Callable[[int], None] | None = None,
     description: str = "supervised",
 ):
-    """Train ``model`` in place on ``(x, y)`` with AdamW and the cross-entropy.
+    """Train ``model`` in place on ``(x, y)`` with the cross-entropy.
 
     Args:
         model: maps ``(batch, C, H, W)`` images to ``(batch, classes)`` logits.
         x, y: the labelled images and their labels.
         steps: optimiser steps (batches of up to ``batch_size``, reshuffled each epoch).
-        lr: AdamW's learning rate.
-        weight_decay: AdamW's decoupled weight decay (0: plain Adam).
+        lr: the learning rate.
+        weight_decay: AdamW's decoupled weight decay (0: plain Adam), or SGD's L2 penalty.
+        optimizer: ``"adamw"``, or ``"sgd"`` (with momentum 0.9).
         augment: an optional callable applied to every training batch, e.g.
             :class:`sslbook.augment.SimCLRAugment`.
         batch_size: examples per step.
@@ -549,14 +563,19 @@ def train_classifier(
     """
     from sslbook.train import fit, make_loader
 
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}")
     transform = augment if augment is not None else (lambda t: t)
 
     def loss_fn(m: nn.Module, batch) -> torch.Tensor:
         return nn.functional.cross_entropy(m(transform(batch[0])), batch[1])
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    if optimizer == "adamw":
+        step_rule = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        step_rule = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
     loader = make_loader(x, y, batch_size=batch_size, seed=seed)
-    return fit(model, loss_fn, loader, optimizer, steps=steps, seed=seed, on_step=on_step, description=description)
+    return fit(model, loss_fn, loader, step_rule, steps=steps, seed=seed, on_step=on_step, description=description)
 
 
 @dataclass(frozen=True)
@@ -588,19 +607,25 @@ def select_supervised(
     labels_per_class: int,
     seeds: Sequence[int] = (0, 1, 2),
     grid: SupervisedGrid = SupervisedGrid(),
+    selection_seeds: Sequence[int] | None = None,
     make_augment: Callable[[int], Callable] | None = None,
     batch_size: int = 256,
+    optimizer: str = "adamw",
     description: str = "supervised",
 ) -> Selection:
     """Train a network on ``k`` labels per class, tuned on validation, scored once on test.
 
-    For every seed ``s`` and every ``(lr, weight_decay)`` of ``grid``, a fresh
-    ``make_model(s)`` (initialised under ``torch.manual_seed(s)``) is trained
-    on ``sample_per_class(y_train, k, s)``, the same labelled subset that
-    :func:`select_probe` uses, and scored on the validation split at every
-    checkpoint. The settings ``(lr, weight_decay, steps)`` with the best mean
-    validation accuracy are chosen, and only those models are scored on the
-    test split. The caller's global RNG is left as it was.
+    For every selection seed ``s`` and every ``(lr, weight_decay)`` of
+    ``grid``, a fresh ``make_model(s)`` (initialised under
+    ``torch.manual_seed(s)``) is trained on ``sample_per_class(y_train, k, s)``,
+    the same labelled subset that :func:`select_probe` uses, and scored on
+    the validation split at every checkpoint. The settings ``(lr,
+    weight_decay, steps)`` with the best mean validation accuracy are chosen.
+    The other seeds are then trained with the chosen settings only, and the
+    chosen models of every seed are scored on the test split. The caller's
+    global RNG is left as it was. A run whose loss becomes nan or infinite
+    (a learning rate too large) scores 0 on validation from then on, so that
+    it is never chosen over a run that trained.
 
     Args:
         make_model: ``make_model(seed)`` returns the network to train: a new
@@ -610,46 +635,83 @@ def select_supervised(
         labels_per_class: ``k``.
         seeds: one run (labelled draw, initialisation, batch order) per seed.
         grid: the learning rates, weight decays and checkpoints to try.
+        selection_seeds: the seeds whose runs choose the settings; all of
+            ``seeds`` by default. Fewer seeds afford a wider grid: the search
+            costs one run per setting and selection seed, and every other
+            seed one run.
         make_augment: ``make_augment(seed)`` returns the training
             augmentation of one run, or None for none.
         batch_size: examples per step.
+        optimizer: ``"adamw"`` or ``"sgd"`` (see :func:`train_classifier`).
 
     Returns:
-        a :class:`Selection` whose ``choice`` is ``(lr, weight_decay, steps)``.
+        a :class:`Selection` whose ``choice`` is ``(lr, weight_decay, steps)``
+        and whose ``validation`` scores are over the selection seeds, with the
+        chosen models' accuracy on their own labelled examples in ``train``
+        and every run's training history in ``histories``.
     """
     seeds = tuple(int(s) for s in seeds)
+    chooser = seeds if selection_seeds is None else tuple(int(s) for s in selection_seeds)
     if not seeds:
         raise ValueError("seeds must name at least one run")
+    if not chooser or not set(chooser) <= set(seeds):
+        raise ValueError(f"selection_seeds must be a non-empty subset of seeds {seeds}, got {chooser}")
     validation: dict[tuple, list[float]] = {}
-    snapshots: dict[tuple, list[dict]] = {}
-    for lr in grid.lrs:
-        for weight_decay in grid.weight_decays:
-            for seed in seeds:
-                idx = torch.from_numpy(sample_per_class(y_train, labels_per_class, seed))
-                with torch.random.fork_rng(devices=[]):
-                    torch.manual_seed(seed)
-                    model = make_model(seed)
+    snapshots: dict[tuple, dict[int, dict | None]] = {}
+    histories: dict[tuple, list] = {}
 
-                def record(step: int, model=model, lr=lr, weight_decay=weight_decay) -> None:
-                    if step in grid.checkpoints:
-                        key = (lr, weight_decay, step)
-                        validation.setdefault(key, []).append(accuracy(model, x_val, y_val))
-                        snapshots.setdefault(key, []).append(copy.deepcopy(model.state_dict()))
-
-                augment = make_augment(seed) if make_augment is not None else None
-                train_classifier(model, x_train[idx], y_train[idx], steps=max(grid.checkpoints), lr=lr,
-                                 weight_decay=weight_decay, augment=augment, batch_size=batch_size, seed=seed,
-                                 on_step=record, description=f"{description}, k={labels_per_class}, lr={lr:g}, wd={weight_decay:g}")  # fmt: skip
-    val_scores = {key: SeedScores(tuple(v), seeds) for key, v in validation.items()}
-    chosen = select(val_scores)
-    tests = []
-    for seed, state in zip(seeds, snapshots[chosen]):
+    def run(seed: int, lr: float, weight_decay: float, checkpoints: tuple[int, ...]) -> None:
+        """Train one model; record its validation accuracy and weights at each checkpoint (0 and None once diverged)."""
+        idx = torch.from_numpy(sample_per_class(y_train, labels_per_class, seed))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = make_model(seed)
-        model.load_state_dict(state)
+        reached: dict[int, tuple[float, dict | None]] = {}
+
+        def record(step: int) -> None:
+            if step in checkpoints:
+                reached[step] = (accuracy(model, x_val, y_val), copy.deepcopy(model.state_dict()))
+
+        augment = make_augment(seed) if make_augment is not None else None
+        try:
+            history = train_classifier(
+                model, x_train[idx], y_train[idx], steps=max(checkpoints), lr=lr, weight_decay=weight_decay,
+                optimizer=optimizer, augment=augment, batch_size=batch_size, seed=seed, on_step=record,
+                description=f"{description}, k={labels_per_class}, lr={lr:g}, wd={weight_decay:g}, seed {seed}",
+            )  # fmt: skip
+        except DivergedError as error:
+            history = None
+            reached = {step: result for step, result in reached.items() if step < error.step}
+        histories.setdefault((lr, weight_decay), []).append(history)
+        for step in checkpoints:
+            score, state = reached.get(step, (0.0, None))
+            key = (lr, weight_decay, step)
+            validation.setdefault(key, []).append(score)
+            snapshots.setdefault(key, {})[seed] = state
+
+    for lr in grid.lrs:
+        for weight_decay in grid.weight_decays:
+            for seed in chooser:
+                run(seed, lr, weight_decay, tuple(grid.checkpoints))
+    val_scores = {key: SeedScores(tuple(v), chooser) for key, v in validation.items()}
+    chosen = select(val_scores)
+    lr, weight_decay, steps = chosen
+    for seed in seeds:
+        if seed not in chooser:
+            run(seed, lr, weight_decay, (steps,))
+    states = snapshots[chosen]
+    if any(states[seed] is None for seed in seeds):
+        raise ValueError(f"the chosen settings {chosen} diverged for at least one seed; lower the learning rates")
+    tests, trains = [], []
+    for seed in seeds:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = make_model(seed)
+        model.load_state_dict(states[seed])
         tests.append(accuracy(model, x_test, y_test))
-    return Selection(chosen, val_scores, SeedScores(tuple(tests), seeds))
+        idx = torch.from_numpy(sample_per_class(y_train, labels_per_class, seed))
+        trains.append(accuracy(model, x_train[idx], y_train[idx]))
+    return Selection(chosen, val_scores, SeedScores(tuple(tests), seeds), SeedScores(tuple(trains), seeds), histories)
 
 
 # ---------------------------------------------------------------------------

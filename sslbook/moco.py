@@ -85,7 +85,8 @@ class SplitBatchNorm(nn.Module):
         running_var = bn.running_var.repeat(s) if bn.track_running_stats else None
         weight = bn.weight.repeat(s) if bn.affine else None
         bias = bn.bias.repeat(s) if bn.affine else None
-        momentum = 0.0 if bn.momentum is None else bn.momentum
+        # momentum None means a cumulative average, as nn.BatchNorm does it
+        momentum = 1.0 / (int(bn.num_batches_tracked) + 1) if bn.momentum is None else bn.momentum
         out = F.batch_norm(grouped, running_mean, running_var, weight, bias, True, momentum, bn.eps)
         if bn.track_running_stats:
             with torch.no_grad():

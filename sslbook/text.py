@@ -7,8 +7,11 @@ so it works offline: the book's default profile never downloads text.
 - :func:`lee`: the Lee background corpus (300 news articles).
 - :class:`TextFileCorpus`: your own, larger corpus, streamed from a text file.
 - :func:`evaluate_embeddings`: WordSim353, SimLex-999 and the analogy set
-  (Mikolov et al. 2013), through gensim's ``evaluate_word_pairs`` and
-  ``evaluate_word_analogies``.
+  (Mikolov et al. 2013), with gensim's ``evaluate_word_analogies``.
+- :func:`word_pairs`, :func:`split_pairs` and :func:`pair_correlation`: a
+  word-similarity benchmark as data, split into a fixed *development* half, on
+  which settings are chosen, and a *test* half, on which they are reported
+  (these benchmarks come without a development split).
 
 A *corpus* here is what gensim's ``Word2Vec(sentences=...)`` expects: an
 iterable of sentences, each a list of string tokens. A raw string is not a
@@ -121,9 +124,10 @@ class EmbeddingScores:
 
     Attributes:
         ws353_spearman: Spearman correlation with human relatedness judgements
-            on WordSim353, over the pairs whose words are both in the vocabulary
-            (nan when no pair is).
-        ws353_oov_pct: percentage of WordSim353 pairs skipped as out of vocabulary.
+            on the WordSim353 pairs scored (all, or a part such as the test
+            half of :func:`split_pairs`), over the pairs whose words are both
+            in the vocabulary (nan when fewer than two are).
+        ws353_oov_pct: percentage of those pairs skipped as out of vocabulary.
         simlex_spearman: the same on SimLex-999, which rates similarity, not
             relatedness (so "coast"–"shore" high, "cup"–"coffee" low).
         simlex_oov_pct: percentage of SimLex-999 pairs skipped.
@@ -145,43 +149,114 @@ def _count_analogy_questions(path: str) -> int:
     return sum(1 for line in lines if line.strip() and not line.startswith(":"))
 
 
-def _word_pairs(keyed_vectors: KeyedVectors, filename: str) -> tuple[float, float]:
-    """(Spearman correlation, OOV %) on a word-pair file; (nan, 100) if no pair is covered."""
-    try:
-        _, (rho, _), oov = keyed_vectors.evaluate_word_pairs(datapath(filename))
-    except ValueError as error:  # gensim raises when every pair is out of vocabulary
-        if "No valid similarity judgements" not in str(error):
-            raise
-        return float("nan"), 100.0
-    return float(rho), float(oov)
+#: The word-similarity benchmarks that :func:`word_pairs` reads, by name.
+PAIR_FILES = {"wordsim353": WORDSIM353_FILE, "simlex999": SIMLEX999_FILE}
 
 
-def evaluate_embeddings(keyed_vectors: KeyedVectors) -> EmbeddingScores:
+def word_pairs(benchmark: str) -> list[tuple[str, str, float]]:
+    """The ``(word, word, human score)`` rows of a benchmark that ships with gensim.
+
+    Args:
+        benchmark: ``"wordsim353"`` (353 pairs rated for relatedness) or
+            ``"simlex999"`` (999 pairs rated for similarity).
+
+    Raises:
+        ValueError: for another name.
+    """
+    if benchmark not in PAIR_FILES:
+        raise ValueError(f"unknown benchmark {benchmark!r}; known: {', '.join(PAIR_FILES)}")
+    rows = []
+    for line in Path(datapath(PAIR_FILES[benchmark])).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            first, second, score = line.split("\t")
+            rows.append((first, second, float(score)))
+    return rows
+
+
+def split_pairs(pairs: Sequence[tuple[str, str, float]], *, seed: int = 0, dev_fraction: float = 0.5):
+    """A fixed, seeded split of benchmark pairs into ``(dev, test)``.
+
+    Settings are chosen by their score on ``dev`` and reported on ``test``,
+    which no choice has seen. The order of the pairs within each part is
+    kept.
+
+    Raises:
+        ValueError: for ``dev_fraction`` outside (0, 1) or fewer than 2 pairs.
+    """
+    import numpy as np
+
+    if not 0 < dev_fraction < 1:
+        raise ValueError(f"dev_fraction must be in (0, 1), got {dev_fraction!r}")
+    if len(pairs) < 2:
+        raise ValueError(f"need at least 2 pairs to split, got {len(pairs)}")
+    order = np.random.default_rng(seed).permutation(len(pairs))
+    n_dev = int(round(dev_fraction * len(pairs)))
+    dev = sorted(order[:n_dev].tolist())
+    test = sorted(order[n_dev:].tolist())
+    return [pairs[i] for i in dev], [pairs[i] for i in test]
+
+
+def pair_correlation(keyed_vectors: KeyedVectors, pairs: Sequence[tuple[str, str, float]]) -> tuple[float, float]:
+    """Spearman correlation of cosine similarities with human scores, and the OOV percentage.
+
+    Computed as gensim's ``evaluate_word_pairs`` does (case-insensitive,
+    pairs with a word outside the vocabulary skipped), on any list of pairs.
+
+    Returns:
+        ``(spearman, oov_pct)``; the correlation is nan when fewer than two
+        pairs are covered.
+    """
+    from scipy.stats import spearmanr
+
+    lower = {key.lower(): key for key in reversed(keyed_vectors.index_to_key)}  # the most frequent spelling wins
+    gold, model = [], []
+    for first, second, score in pairs:
+        a, b = lower.get(first.lower()), lower.get(second.lower())
+        if a is None or b is None:
+            continue
+        gold.append(score)
+        model.append(float(keyed_vectors.similarity(a, b)))
+    oov_pct = 100.0 * (len(pairs) - len(gold)) / len(pairs) if pairs else 100.0
+    if len(gold) < 2:
+        return float("nan"), oov_pct
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a constant list has no rank correlation
+        rho = spearmanr(gold, model)[0]
+    return float(rho), oov_pct
+
+
+def evaluate_embeddings(
+    keyed_vectors: KeyedVectors, *, ws353: Sequence[tuple[str, str, float]] | None = None, analogies: bool = True
+) -> EmbeddingScores:
     """Score word vectors on WordSim353, SimLex-999 and the analogy set.
 
     Args:
         keyed_vectors: e.g. ``Word2Vec(...).wv``.
+        ws353: the WordSim353 pairs to score, e.g. the test half from
+            :func:`split_pairs`; all 353 by default.
+        analogies: also answer the 19,544 analogy questions (a few seconds);
+            False leaves the two analogy fields nan.
 
     Raises:
         TypeError: if ``keyed_vectors`` is not gensim ``KeyedVectors``.
     """
     if not isinstance(keyed_vectors, KeyedVectors):
         raise TypeError(f"keyed_vectors must be gensim KeyedVectors (e.g. model.wv), got {type(keyed_vectors).__name__}")
-    with warnings.catch_warnings():
-        # scipy warns when a tiny vocabulary leaves too few pairs to correlate
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ws_rho, ws_oov = _word_pairs(keyed_vectors, WORDSIM353_FILE)
-        sl_rho, sl_oov = _word_pairs(keyed_vectors, SIMLEX999_FILE)
-    accuracy, sections = keyed_vectors.evaluate_word_analogies(datapath(ANALOGY_FILE))
-    total = sections[-1]  # gensim's last section is "Total accuracy"
-    asked = len(total["correct"]) + len(total["incorrect"])
+    ws_rho, ws_oov = pair_correlation(keyed_vectors, word_pairs("wordsim353") if ws353 is None else ws353)
+    sl_rho, sl_oov = pair_correlation(keyed_vectors, word_pairs("simlex999"))
+    accuracy, coverage = float("nan"), float("nan")
+    if analogies:
+        accuracy, sections = keyed_vectors.evaluate_word_analogies(datapath(ANALOGY_FILE))
+        total = sections[-1]  # gensim's last section is "Total accuracy"
+        asked = len(total["correct"]) + len(total["incorrect"])
+        coverage = asked / _count_analogy_questions(datapath(ANALOGY_FILE))
     return EmbeddingScores(
         ws353_spearman=ws_rho,
         ws353_oov_pct=ws_oov,
         simlex_spearman=sl_rho,
         simlex_oov_pct=sl_oov,
         analogy_accuracy=float(accuracy),
-        analogy_coverage=asked / _count_analogy_questions(datapath(ANALOGY_FILE)),
+        analogy_coverage=coverage,
     )
 
 

@@ -49,6 +49,14 @@ def progress_enabled() -> bool:
     return os.environ.get(PROGRESS_ENV_VAR, "1").strip().lower() not in {"0", "false", "no"}
 
 
+class DivergedError(ValueError):
+    """The training loss became nan or infinite; ``step`` is the first step where it did."""
+
+    def __init__(self, message: str, step: int):
+        super().__init__(message)
+        self.step = step
+
+
 @dataclass
 class History:
     """What :func:`fit` did.
@@ -143,8 +151,9 @@ def fit(
             training resumes).
 
     Raises:
-        ValueError: if neither ``epochs`` nor ``steps`` is given, either is
-            < 1, or the loss becomes nan or infinite (the step is named).
+        ValueError: if neither ``epochs`` nor ``steps`` is given, or either is < 1.
+        DivergedError: (a ``ValueError``) if the loss becomes nan or
+            infinite; the message and ``error.step`` name the step.
     """
     if epochs is None and steps is None:
         raise ValueError("give epochs or steps (or both): a notebook always trains for a fixed budget")
@@ -185,7 +194,7 @@ def _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress
         pending.clear()
         for offset, value in enumerate(values):
             if not math.isfinite(value):
-                raise ValueError(f"the loss became {value} at step {first + offset}; lower the learning rate")
+                raise DivergedError(f"the loss became {value} at step {first + offset}; lower the learning rate", first + offset)
         history.losses.extend(values)
         if bar is not None:
             bar.set_postfix(loss=f"{values[-1]:.4f}", refresh=False)

@@ -129,15 +129,29 @@ def test_identity_settings_give_back_the_image():
     assert torch.allclose(SimCLRAugment(IDENTITY, seed=0)(x), x, atol=1e-5)
 
 
-def test_low_precision_images_crop_the_right_image():
-    """Boxes stay in float32: in bfloat16 the index 257 of a batch would round to 256."""
-    n = 300
-    x = torch.arange(n, dtype=torch.float32)[:, None, None, None].expand(n, 1, 4, 4) / n
-    augment = SimCLRAugment(only(crop_scale=(0.5, 0.5)), seed=0)
-    views = augment(x.bfloat16())
-    assert views.dtype == torch.bfloat16
-    means = views.float().mean(dim=(1, 2, 3))
-    assert torch.allclose(means, x.bfloat16().float()[:, 0, 0, 0], atol=1e-6)
+def test_the_crop_is_roi_aligns_bilinear_resize():
+    """The affine grid_sample samples where torchvision's roi_align (aligned, one sample per bin) does."""
+    from torchvision.ops import roi_align
+
+    from sslbook.augment import _resized_crop
+
+    x = torch.rand(6, 3, 16, 16)
+    augment = SimCLRAugment(AugmentConfig(crop_scale=(0.1, 1.0)), seed=0)
+    boxes = augment.sample(6, 16, 16).boxes
+    reference = roi_align(x, torch.cat([torch.arange(6.0)[:, None], boxes], dim=1), output_size=(16, 16),
+                          spatial_scale=1.0, sampling_ratio=1, aligned=True)
+    assert torch.allclose(_resized_crop(x, boxes), reference, atol=1e-5)
+
+
+def test_low_precision_images_get_the_float32_views():
+    """Everything is computed in float32: a bfloat16 batch gets the float32 views, rounded once at the end."""
+    x = torch.rand(300, 3, 32, 32)
+    augment = SimCLRAugment(augment_config("cifar10"), seed=0)
+    params = augment.sample(300, 32, 32)
+    low = augment.apply(x.bfloat16(), params)
+    assert low.dtype == torch.bfloat16
+    full = augment.apply(x.bfloat16().float(), params)
+    assert torch.equal(low, full.bfloat16())
 
 
 def test_bad_settings_and_input_are_rejected():
@@ -159,3 +173,61 @@ def test_bad_settings_and_input_are_rejected():
     with pytest.raises(ValueError, match=r"values in \[0, 1\], got values from 0 to 255"):
         augment(torch.tensor([0.0, 255.0]).repeat(8).view(1, 1, 4, 4))
     assert SimCLRAugment(augment_config("mnist5k"), seed=0, check_range=False)(torch.full((1, 1, 4, 4), 2.0)).shape == (1, 1, 4, 4)
+
+
+
+
+# --- added by mutation testing ---------------------------------------------------
+
+
+def test_crop_boxes_fit_non_square_images_and_follow_roi_align():
+    from torchvision.ops import roi_align
+
+    from sslbook.augment import _resized_crop
+
+    augment = SimCLRAugment(AugmentConfig(crop_scale=(0.1, 1.0)), seed=0)
+    boxes = augment.sample(200, 12, 20).boxes  # height 12, width 20
+    x0, y0, x1, y1 = boxes.unbind(dim=1)
+    assert (x0 >= 0).all() and (y0 >= 0).all() and (x1 <= 20 + 1e-4).all() and (y1 <= 12 + 1e-4).all()
+    assert (x1 - x0).max() > 14  # some boxes are much wider than the image is high
+    x = torch.rand(6, 3, 12, 20)
+    reference = roi_align(x, torch.cat([torch.arange(6.0)[:, None], boxes[:6]], dim=1), output_size=(12, 20),
+                          spatial_scale=1.0, sampling_ratio=1, aligned=True)  # fmt: skip
+    assert torch.allclose(_resized_crop(x, boxes[:6]), reference, atol=1e-5)
+
+
+def test_sampled_ratios_and_factors_cover_their_whole_ranges():
+    config = AugmentConfig(crop_scale=(0.05, 0.1), crop_ratio=(0.5, 2.0))  # small crops: no clamping to the image
+    p = SimCLRAugment(config, seed=0).sample(500, 100, 100)
+    ratio = (p.boxes[:, 2] - p.boxes[:, 0]) / (p.boxes[:, 3] - p.boxes[:, 1])
+    assert ratio.min() >= 0.5 - 1e-4 and ratio.max() <= 2.0 + 1e-4
+    assert ratio.min() < 0.6 and ratio.max() > 1.7
+    assert (ratio < 1).float().mean() == pytest.approx(0.5, abs=0.1)  # log-uniform: as many tall as wide
+    factors = p.factors[:, :3]
+    assert factors.min() < 0.65 and factors.max() > 1.35  # [1 - 0.4, 1 + 0.4], both sides
+    assert (factors < 1).float().mean() == pytest.approx(0.5, abs=0.1)
+    assert p.factors[:, 3].min() < -0.09 and p.factors[:, 3].max() > 0.09
+
+
+def test_jitter_and_blur_act_on_the_chosen_images_with_their_own_parameters():
+    x = torch.rand(16, 3, 8, 8)
+    augment = SimCLRAugment(only(jitter_p=0.5, blur_p=0.5), seed=2)
+    params = augment.sample(16, 8, 8)
+    assert 0 < int(params.jitter.sum()) < 16 and 0 < int(params.blur.sum()) < 16
+    assert not torch.equal(params.blur.nonzero().squeeze(1), torch.arange(int(params.blur.sum())))  # not a prefix
+    views = augment.apply(x, params)
+    functions = {"brightness": TF.adjust_brightness, "contrast": TF.adjust_contrast,
+                 "saturation": TF.adjust_saturation, "hue": TF.adjust_hue}  # fmt: skip
+    for i in range(16):
+        expected = x[i]
+        if params.jitter[i]:
+            for op in params.order[i].tolist():
+                expected = functions[JITTER_OPS[op]](expected, float(params.factors[i, op]))
+        if params.blur[i]:
+            expected = gaussian_blur(expected[None], params.sigma[i : i + 1])[0]
+        assert torch.allclose(views[i], expected, atol=1e-5), i
+
+
+def test_negative_values_are_refused_too():
+    with pytest.raises(ValueError, match=r"values in \[0, 1\], got values from -0.5 to 0.5"):
+        SimCLRAugment(augment_config("mnist5k"), seed=0)(torch.tensor([-0.5, 0.5]).repeat(8).view(1, 1, 4, 4))

@@ -144,18 +144,54 @@ def glued_keys(notebook: Path) -> set[str]:
 
 # Glue keys that the issues name, by notebook: other checks and readers rely on them.
 NAMED_GLUE_KEYS = {
+    "chapters/03_algorithms/03_3_contrastive.ipynb": {"contrastive_tau_selected"},
     "chapters/04_code/04_1_word2vec.ipynb": {"w2v_ws353_spearman", "w2v_ws353_oov_pct", "w2v_simlex_spearman", "w2v_analogy_acc", "w2v_tokens"},
     "chapters/03_algorithms/03_2_autoencoders.ipynb": {"ae_linear_pca_max_angle_deg"},
     "chapters/04_code/04_2_autoencoder.ipynb": {"ae_test_mse", "pca_test_mse", "ae_latent_dim", "ae_probe_acc_10"},
     "chapters/04_code/04_3_simclr.ipynb": {
         "simclr_probe_acc_1", "simclr_probe_acc_10", "simclr_probe_acc_100", "raw_probe_acc_10",
         "random_probe_acc_10", "supervised_acc_10", "simclr_knn_acc",
+        "simclr_probe_acc_10_sd", "supervised_acc_10_sd", "simclr_seeds",
     },
+    "chapters/05_future.ipynb": {"moco_queue_fraction"},
     "chapters/06_faq.ipynb": {
         "faq_acc_sigmoid_random", "faq_acc_sigmoid_pretrained", "faq_acc_relu_he",
         "faq_grad_ratio_random", "faq_grad_ratio_pretrained",
+        "faq_acc_sigmoid_pretrained_sd", "faq_acc_relu_he_sd",
     },
 }
+
+
+def glued_values(notebook: Path) -> dict[str, str]:
+    """``{glue key: its text/plain value}`` of a notebook's stored outputs."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return {
+        out["metadata"]["scrapbook"]["name"]: out["data"]["application/papermill.record/text/plain"]
+        for cell in cells
+        for out in cell.get("outputs", [])
+        if "scrapbook" in out.get("metadata", {})
+    }
+
+
+def test_simclr_uses_the_temperature_chosen_on_validation_in_3_3():
+    """4.3 trains with the τ that 3.3 chose on validation (a constant in its code, which must follow 3.3)."""
+    chosen = float(glued_values(ROOT / "chapters/03_algorithms/03_3_contrastive.ipynb")["contrastive_tau_selected"])
+    nb = nbformat.read(ROOT / "chapters/04_code/04_3_simclr.ipynb", as_version=4)
+    found = [float(m.group(1)) for cell in nb.cells if cell.cell_type == "code"
+             for m in [re.search(r"^temperature = ([\d.]+)", cell.source, flags=re.M)] if m]
+    assert found == [chosen], f"04_3 sets temperature = {found}, but 3.3 chose {chosen}"
+
+
+def test_glued_verdicts_come_from_the_books_rule():
+    """Every glued verdict reads 'A beats B' or 'A and B tie', as sslbook.evaluate.Comparison.text writes it."""
+    verdicts = {}
+    for notebook in NOTEBOOKS:
+        for key, value in glued_values(notebook).items():
+            if "verdict" in key:
+                verdicts[f"{notebook.name}::{key}"] = value
+    assert len(verdicts) >= 20
+    bad = {k: v for k, v in verdicts.items() if not re.fullmatch(r"['\"].+ (beats .+|and .+ tie)['\"]", v)}
+    assert not bad
 
 
 @pytest.mark.parametrize("notebook", sorted(NAMED_GLUE_KEYS))

@@ -141,3 +141,24 @@ def test_cifar10_without_network_says_what_to_do(tmp_path, monkeypatch):
 def test_cifar10_missing_without_download(tmp_path):
     with pytest.raises(DatasetUnavailableError, match=r"was not found \(download=False\)"):
         load_images("cifar10", root=tmp_path, download=False)
+
+
+
+
+# --- added by mutation testing ---------------------------------------------------
+
+
+def test_cifar10_validation_split_follows_seed_and_val_fraction_and_keeps_the_file_order(tmp_path, monkeypatch):
+    batches = write_fake_cifar10(tmp_path)
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *args, **kwargs: True)
+    a = load_images("cifar10", root=tmp_path, download=False, seed=0)
+    b = load_images("cifar10", root=tmp_path, download=False, seed=1)
+    assert torch.equal(a.x_test, b.x_test)  # the official test split: only the validation split moves
+    assert not torch.equal(a.x_val, b.x_val)
+    wider = load_images("cifar10", root=tmp_path, download=False, val_fraction=0.2)
+    assert (len(wider.y_train), len(wider.y_val)) == (80, 20)
+    rows = np.concatenate([batches[f"data_batch_{i}"]["data"] for i in range(1, 6)]).reshape(-1, 3, 32, 32) / 255.0
+    position = {torch.from_numpy(row).float().numpy().tobytes(): i for i, row in enumerate(rows)}
+    for split in (a.x_train, a.x_val):
+        order = [position[x.numpy().tobytes()] for x in split]
+        assert order == sorted(order)  # the images keep the order of the files

@@ -234,3 +234,13 @@ def test_the_distributed_module_imports_nothing_from_sslbook():
     imported = [node.module or "" for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)]
     imported += [alias.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Import) for alias in node.names]
     assert not [name for name in imported if name.split(".")[0] == "sslbook"]
+
+
+
+
+# --- added by mutation testing (no process group needed) ----------------------------
+
+
+def test_the_gather_refuses_more_dimensions_than_it_can_compare():
+    with pytest.raises(ValueError, match="at most 8 dimensions, got 9"):
+        all_gather_with_gradient(torch.zeros([1] * 9))

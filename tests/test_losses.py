@@ -105,3 +105,22 @@ def test_nt_xent_gather_flag_without_a_process_group_is_the_plain_loss():
     torch.manual_seed(0)
     z1, z2 = torch.randn(6, 5), torch.randn(6, 5)
     assert torch.equal(nt_xent_loss(z1, z2, 0.3, gather_distributed=True), nt_xent_loss(z1, z2, 0.3))
+
+
+
+
+# --- added by mutation testing ---------------------------------------------------
+
+
+def test_gathered_nt_xent_checks_rank_gather_and_temperature():
+    from sslbook.losses import nt_xent_loss_gathered
+
+    z1, z2 = torch.randn(4, 3), torch.randn(4, 3)
+    twice = lambda t: torch.cat([t, t])  # noqa: E731  (a two-process gather, simulated)
+    with pytest.raises(ValueError, match="rank must be in \\[0, world\\), got rank=2, world=2"):
+        nt_xent_loss_gathered(z1, z2, 0.5, world=2, rank=2, gather=twice)
+    with pytest.raises(ValueError, match="gather returned 4 rows per view, expected world × batch = 8"):
+        nt_xent_loss_gathered(z1, z2, 0.5, world=2, rank=0, gather=lambda t: t)
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        nt_xent_loss_gathered(z1, z2, 0.0, world=2, rank=0, gather=twice)
+    assert nt_xent_loss_gathered(z1, z2, 0.5, world=1, rank=0, gather=lambda t: t).item() == pytest.approx(nt_xent_loss(z1, z2, 0.5).item())

@@ -129,3 +129,40 @@ def test_bad_arguments():
         small_moco(queue_size=0)
     with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\)"):
         small_moco(momentum=1.0)
+
+
+
+
+# --- added by mutation testing ---------------------------------------------------
+
+
+def test_split_batchnorm_running_statistics_follow_the_wrapped_layers_momentum():
+    torch.manual_seed(0)
+    bn = torch.nn.BatchNorm2d(3, momentum=0.5)
+    x = torch.randn(8, 3, 4, 4) * 3 + torch.arange(8.0)[:, None, None, None]
+    SplitBatchNorm(bn, splits=2)(x)
+    groups = [x[g::2] for g in (0, 1)]
+    means = torch.stack([g.mean(dim=(0, 2, 3)) for g in groups]).mean(dim=0)
+    variances = torch.stack([g.transpose(0, 1).flatten(1).var(dim=1, unbiased=True) for g in groups]).mean(dim=0)
+    assert torch.allclose(bn.running_mean, 0.5 * means, atol=1e-5)
+    assert torch.allclose(bn.running_var, 0.5 * 1.0 + 0.5 * variances, atol=1e-4)
+    assert int(bn.num_batches_tracked) == 1
+
+
+def test_momentum_update_copies_the_buffers():
+    torch.manual_seed(0)
+    moco = MoCo(SimCLRModel(ConvEncoder(1, 8, 16, widths=(4, 8), batchnorm=True), projection_dim=4), queue_size=8)
+    moco.query(torch.rand(8, 1, 8, 8))  # a training-mode forward moves the query's BatchNorm statistics
+    assert not all(torch.equal(k, q) for k, q in zip(moco.key.buffers(), moco.query.buffers()))
+    moco.momentum_update()
+    assert all(torch.equal(k, q) for k, q in zip(moco.key.buffers(), moco.query.buffers()))
+
+
+def test_split_batchnorm_with_a_cumulative_average_moves_its_running_statistics():
+    """BatchNorm(momentum=None) keeps a cumulative average; with one split SplitBatchNorm is that BatchNorm."""
+    torch.manual_seed(0)
+    x = torch.randn(8, 3, 4, 4) + 5
+    wrapped, plain = torch.nn.BatchNorm2d(3, momentum=None), torch.nn.BatchNorm2d(3, momentum=None)
+    SplitBatchNorm(wrapped, splits=2)(x)
+    plain(x)
+    assert torch.allclose(wrapped.running_mean, plain.running_mean, atol=1e-5)  # the groups' means average to the batch mean

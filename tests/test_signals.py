@@ -56,3 +56,18 @@ def test_augment_scales_shifts_and_adds_noise_per_signal():
     scales = views.max(dim=2).values.squeeze(1)  # a circular shift keeps the maximum
     assert ((scales >= 0.7) & (scales <= 1.3)).all() and len(torch.unique(scales)) == 8
     assert len({int(v.argmax()) for v in views[:, 0]}) > 1  # different shifts
+
+
+
+
+# --- added by mutation testing ---------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"noise": float("inf")}, "noise must be a finite standard deviation"),
+    ({"max_mask": "0.5"}, "max_mask must be a fraction"),
+    ({"noise": "0.2"}, "noise must be a finite standard deviation"),
+])
+def test_augment_rejects_infinite_noise_and_non_numbers(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SignalAugment(seed=0, **kwargs)

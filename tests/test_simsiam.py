@@ -63,3 +63,15 @@ def test_stop_gradient_keeps_one_side_of_each_term():
         return torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])
 
     assert torch.allclose(gradients(True), 0.5 * gradients(False), atol=1e-6)
+
+
+
+
+# --- added by mutation testing ---------------------------------------------------
+
+
+def test_dim_must_be_an_int_and_embedding_std_wants_a_matrix():
+    with pytest.raises(ValueError, match="dim must be an int >= 2"):
+        Siamese(ConvEncoder(1, 8, 16, widths=(4, 4)), dim=8.0)
+    with pytest.raises(ValueError, match="z must be \\(n, dim\\)"):
+        embedding_std(torch.ones(10))

@@ -14,6 +14,9 @@ from sslbook.text import (
     evaluate_embeddings,
     lee,
     nearest_neighbours,
+    pair_correlation,
+    split_pairs,
+    word_pairs,
     wiki_sample,
 )
 
@@ -80,6 +83,44 @@ def test_wordsim_score_matches_an_independent_computation():
     assert 0 < scores.ws353_oov_pct < 100
 
 
+def test_pair_correlation_is_gensims_on_any_subset(tmp_path):
+    pairs = word_pairs("wordsim353")
+    assert len(pairs) == 353 and len(word_pairs("simlex999")) == 999
+    words = sorted({w.lower() for a, b, _ in pairs for w in (a, b)})
+    kv = random_vectors(words[::2] + words[1::4])
+    _, (rho, _), oov = kv.evaluate_word_pairs(datapath(WORDSIM353_FILE))
+    assert pair_correlation(kv, pairs) == pytest.approx((rho, oov))
+    subset = pairs[::3]
+    path = tmp_path / "subset.tsv"
+    path.write_text("".join(f"{a}\t{b}\t{s}\n" for a, b, s in subset), encoding="utf-8")
+    _, (rho, _), oov = kv.evaluate_word_pairs(str(path))
+    assert pair_correlation(kv, subset) == pytest.approx((rho, oov))
+    with pytest.raises(ValueError, match="unknown benchmark 'men'"):
+        word_pairs("men")
+
+
+def test_split_pairs_is_a_seeded_partition():
+    pairs = word_pairs("wordsim353")
+    dev, test = split_pairs(pairs, seed=0)
+    assert len(dev) == 176 and len(test) == 177
+    assert sorted(dev + test) == sorted(pairs) and not set(dev) & set(test)
+    assert (dev, test) == split_pairs(pairs, seed=0)
+    assert dev != split_pairs(pairs, seed=1)[0]
+    assert [p for p in pairs if p in set(dev)] == dev  # the original order is kept
+    with pytest.raises(ValueError, match="dev_fraction"):
+        split_pairs(pairs, dev_fraction=1.0)
+
+
+def test_evaluate_embeddings_scores_the_wordsim_pairs_it_is_given():
+    pairs = word_pairs("wordsim353")
+    kv = random_vectors(sorted({w.lower() for a, b, _ in pairs for w in (a, b)}))
+    dev, test = split_pairs(pairs)
+    scores = evaluate_embeddings(kv, ws353=test, analogies=False)
+    assert (scores.ws353_spearman, scores.ws353_oov_pct) == pytest.approx(pair_correlation(kv, test))
+    assert scores.ws353_spearman != pytest.approx(pair_correlation(kv, dev)[0])
+    assert np.isnan(scores.analogy_accuracy) and np.isnan(scores.analogy_coverage)
+
+
 def test_analogy_coverage_counts_questions_whose_words_are_known():
     lines = [line.split() for line in Path(datapath(ANALOGY_FILE)).read_text(encoding="utf-8").splitlines()]
     questions = [[w.lower() for w in line] for line in lines if line[0] != ":"]
@@ -108,3 +149,26 @@ def test_no_covered_pair_gives_nan_not_an_error():
     scores = evaluate_embeddings(random_vectors(["qwertyuiop"]))
     assert np.isnan(scores.ws353_spearman) and scores.ws353_oov_pct == 100
     assert scores.analogy_coverage == 0
+
+
+
+
+# --- added by mutation testing ---------------------------------------------------
+
+
+def test_split_pairs_rounds_to_the_nearest_count_and_checks_its_arguments():
+    pairs = word_pairs("wordsim353")[:100]
+    assert len(split_pairs(pairs, dev_fraction=0.29)[0]) == 29  # 0.29 * 100 is 28.999999999999996 in floating point
+    with pytest.raises(ValueError, match="need at least 2 pairs to split, got 1"):
+        split_pairs(pairs[:1])
+    with pytest.raises(ValueError, match="dev_fraction must be in"):
+        split_pairs(pairs, dev_fraction=0.0)
+
+
+def test_pair_correlation_takes_the_most_frequent_spelling_as_gensim_does():
+    pairs = word_pairs("wordsim353")
+    words = sorted({w.lower() for a, b, _ in pairs for w in (a, b)})
+    capitalised = [w.capitalize() for w in words[::3] if w.capitalize() != w]  # rarer spellings: later in the vocabulary
+    kv = random_vectors(words + capitalised)
+    _, (rho, _), oov = kv.evaluate_word_pairs(datapath(WORDSIM353_FILE))
+    assert pair_correlation(kv, pairs) == pytest.approx((rho, oov))

@@ -182,3 +182,56 @@ def test_on_step_sees_every_step_and_training_resumes_in_train_mode():
         steps=6, progress=False, on_step=on_step)
     assert [s for s, _ in seen] == [1, 2, 3, 4, 5, 6]
     assert all(modes)  # every step trained in train mode
+
+
+def test_losses_are_not_read_back_every_step(monkeypatch):
+    """Reading a loss with .item() synchronises a GPU; fit reads them back in chunks instead."""
+    calls = []
+    original = torch.Tensor.item
+    # count float reads only: the DataLoader reads an int64 seed once per epoch
+    monkeypatch.setattr(torch.Tensor, "item", lambda self: (calls.append(1) if self.is_floating_point() else None) or original(self))
+    _, history = train(epochs=3, sync_every=5)
+    assert len(history.losses) == 12 and calls == []
+
+
+
+
+# --- added by mutation testing ---------------------------------------------------
+
+
+def test_epoch_losses_are_the_mean_loss_of_each_pass_the_last_one_partial():
+    _, history = train(steps=6)  # 4 batches per epoch: one whole epoch, then 2 steps
+    assert history.epoch_losses == pytest.approx([sum(history.losses[:4]) / 4, sum(history.losses[4:]) / 2])
+
+
+def test_a_nan_is_caught_at_the_first_read_back_after_it_and_its_step_is_on_the_error():
+    x, y = problem()
+    model = nn.Linear(4, 2)
+    calls = {"n": 0}
+
+    def loss_fn(m, batch):
+        calls["n"] += 1
+        loss = classification_loss(m, batch)
+        return loss * float("nan") if calls["n"] == 3 else loss
+
+    with pytest.raises(ValueError, match="the loss became nan at step 3") as info:
+        fit(model, loss_fn, make_loader(x, y, batch_size=8, seed=0),  # 8 batches per epoch
+            torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, sync_every=3, progress=False)
+    assert info.value.step == 3
+    assert calls["n"] == 3  # read back after the 3rd step, before a 4th is taken
+
+
+def test_an_empty_loader_is_refused():
+    with pytest.raises(ValueError, match="the loader yielded no batch"):
+        fit(nn.Linear(4, 2), classification_loss, [], torch.optim.SGD(nn.Linear(4, 2).parameters(), lr=0.1),
+            epochs=1, progress=False)
+
+
+def test_the_default_seed_zero_also_leaves_the_callers_random_stream_alone():
+    x, y = problem()
+    model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 2))
+    torch.manual_seed(7)
+    before = torch.random.get_rng_state()
+    fit(model, classification_loss, make_loader(x, y, batch_size=16, seed=0),
+        torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)  # seed=0, the default
+    assert torch.equal(torch.random.get_rng_state(), before)

@@ -82,3 +82,17 @@ def test_bad_sizes_are_rejected():
         SkipGramNS(0, 3)
     with pytest.raises(ValueError, match="negatives must be >= 1"):
         sgns_loss_fn(torch.ones(2), negatives=0)
+
+
+
+
+# --- added by mutation testing ---------------------------------------------------
+
+
+def test_min_count_vocabulary_and_dim_are_checked():
+    with pytest.raises(ValueError, match="min_count must be an int >= 1, got 0"):
+        skipgram_pairs([["a", "b"]], window=1, min_count=0)
+    with pytest.raises(ValueError, match="no word occurs at least min_count=3 times"):
+        skipgram_pairs([["a", "b", "a"]], window=1, min_count=3)
+    with pytest.raises(ValueError, match="vocab_size and dim must be >= 1, got 3 and 0"):
+        SkipGramNS(3, 0)
