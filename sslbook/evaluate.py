@@ -329,12 +329,18 @@ def _flat_features(x, name: str) -> np.ndarray:
 
 
 def _fit_probe(x: np.ndarray, y: np.ndarray, c: float, max_iter: int):
-    """Standardise with the labelled subset's own statistics, then an L2 logistic regression."""
+    """Standardise with the labelled subset's own statistics, then an L2 logistic regression.
+
+    The fit runs in float64: in float32, newton-cg's line search can stop on
+    rounding errors (a strong penalty on ten examples is enough) and return an
+    unconverged probe.
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(StandardScaler(), LogisticRegression(C=c, solver="newton-cg", max_iter=max_iter)).fit(x, y)
+    probe = make_pipeline(StandardScaler(), LogisticRegression(C=c, solver="newton-cg", max_iter=max_iter))
+    return probe.fit(x.astype(np.float64), y)
 
 
 def linear_probe(

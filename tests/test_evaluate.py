@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -147,6 +149,17 @@ def test_probe_regularisation_is_used():
     assert strong.values != weak.values
 
 
+def test_probe_converges_on_float32_features_with_a_strong_penalty():
+    # One digit per class and C = 0.001: in float32, newton-cg's line search
+    # stopped on rounding errors (LineSearchWarning, "Line Search failed").
+    from sslbook.data import load_images
+
+    data = load_images("mnist5k", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        linear_probe(data.x_train, data.y_train, data.x_val, data.y_val, labels_per_class=1, seeds=(0,), c=0.001)
+
+
 def test_probe_flattens_images_and_accepts_tensors():
     x = torch.rand(40, 1, 4, 4)
     y = torch.arange(40) % 2
@@ -283,6 +296,16 @@ def linear_model(seed: int) -> torch.nn.Module:
     return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
 
 
+def retrain(choice: tuple, seed: int, x_tr, y_tr) -> torch.nn.Module:
+    """select_supervised's run for ``seed``, redone by hand with the chosen (lr, weight decay, steps)."""
+    lr, weight_decay, steps = choice
+    torch.manual_seed(seed)
+    model = linear_model(seed)
+    idx = torch.from_numpy(sample_per_class(y_tr, 3, seed))
+    train_classifier(model, x_tr[idx], y_tr[idx], steps=steps, lr=lr, weight_decay=weight_decay, seed=seed)
+    return model
+
+
 def test_train_classifier_uses_weight_decay_and_learns():
     x, y = image_problem(40, 0)
     torch.manual_seed(0)
@@ -308,11 +331,7 @@ def test_select_supervised_tunes_on_validation_and_leaves_the_global_rng_alone()
     assert result.validation[(1e-4, 0.0, 1)].mean < 0.9 <= result.validation[result.choice].mean  # a tiny lr for one step cannot fit it
     assert result.test.seeds == (0, 1) and result.test.mean == 1.0
     # The chosen models are the ones scored: retraining seed 0 with the choice gives its test score.
-    lr, weight_decay, steps = result.choice
-    torch.manual_seed(0)
-    model = linear_model(0)
-    idx = torch.from_numpy(sample_per_class(y_tr, 3, 0))
-    train_classifier(model, x_tr[idx], y_tr[idx], steps=steps, lr=lr, weight_decay=weight_decay, seed=0)
+    model = retrain(result.choice, 0, x_tr, y_tr)
     assert accuracy(model, x_te, y_te) == result.test.values[0]
     assert accuracy(model, x_val, y_val) == result.validation[result.choice].values[0]
 
@@ -391,11 +410,7 @@ def test_selection_on_one_seed_then_the_chosen_settings_on_the_others():
     assert all(scores.seeds == (0,) for scores in result.validation.values())
     assert trained[:2] == [0, 0] and sorted(trained[2:4]) == [1, 2]  # the grid on seed 0, then one run per other seed
     assert result.test.seeds == (0, 1, 2)
-    lr, weight_decay, steps = result.choice
-    torch.manual_seed(2)
-    model = linear_model(2)
-    idx = torch.from_numpy(sample_per_class(y_tr, 3, 2))
-    train_classifier(model, x_tr[idx], y_tr[idx], steps=steps, lr=lr, weight_decay=weight_decay, seed=2)
+    model = retrain(result.choice, 2, x_tr, y_tr)
     assert accuracy(model, x_te, y_te) == result.test.values[2]
     with pytest.raises(ValueError, match="selection_seeds must be a non-empty subset"):
         select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_te, y_te, labels_per_class=3,

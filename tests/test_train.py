@@ -152,21 +152,6 @@ def test_losses_are_read_back_in_chunks_with_the_same_values():
     assert len(chunked.losses) == 12
 
 
-def test_a_nan_is_reported_at_its_own_step_when_read_in_chunks():
-    x, y = problem()
-    model = nn.Linear(4, 2)
-    calls = {"n": 0}
-
-    def loss_fn(m, batch):
-        calls["n"] += 1
-        loss = classification_loss(m, batch)
-        return loss * float("nan") if calls["n"] == 3 else loss
-
-    with pytest.raises(ValueError, match="the loss became nan at step 3"):
-        fit(model, loss_fn, make_loader(x, y, batch_size=16, seed=0),
-            torch.optim.SGD(model.parameters(), lr=0.1), epochs=2, sync_every=10, progress=False)
-
-
 def test_on_step_sees_every_step_and_training_resumes_in_train_mode():
     x, y = problem()
     model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
