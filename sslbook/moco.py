@@ -96,6 +96,28 @@ class SplitBatchNorm(nn.Module):
         return out.reshape(x.shape)
 
 
+@torch.no_grad()
+def momentum_update_(key: nn.Module, query: nn.Module, momentum: float) -> None:
+    """In place, ``θ_k ← m θ_k + (1 − m) θ_q`` for every parameter of ``key``.
+
+    Buffers, such as BatchNorm's running statistics, are copied from
+    ``query``. ``key`` and ``query`` must have the same architecture.
+
+    Raises:
+        ValueError: if ``momentum`` is outside [0, 1] or the two modules'
+            parameters do not match in number or shape.
+    """
+    if not 0 <= momentum <= 1:
+        raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+    keys, queries = list(key.parameters()), list(query.parameters())
+    if [k.shape for k in keys] != [q.shape for q in queries]:
+        raise ValueError("key and query must have the same parameters, in number and shape")
+    for k, q in zip(keys, queries):
+        k.mul_(momentum).add_(q.detach(), alpha=1 - momentum)
+    for k, q in zip(key.buffers(), query.buffers()):
+        k.copy_(q)
+
+
 def split_batchnorm(module: nn.Module, splits: int) -> nn.Module:
     """Replace, in place, every BatchNorm layer of ``module`` by a :class:`SplitBatchNorm`; return ``module``."""
     check_int("splits", splits)
@@ -157,13 +179,9 @@ class MoCo(nn.Module):
         """The query network's encoder: the representation used downstream."""
         return self.query.encoder
 
-    @torch.no_grad()
     def momentum_update(self) -> None:
         """θ_k ← m θ_k + (1 − m) θ_q for every parameter; buffers (BatchNorm statistics) are copied."""
-        for k, q in zip(self.key.parameters(), self.query.parameters()):
-            k.mul_(self.momentum).add_(q.detach(), alpha=1 - self.momentum)
-        for k, q in zip(self.key.buffers(), self.query.buffers()):
-            k.copy_(q)
+        momentum_update_(self.key, self.query, self.momentum)
 
     @torch.no_grad()
     def encode_keys(self, x: torch.Tensor) -> torch.Tensor:

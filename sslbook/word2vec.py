@@ -83,6 +83,33 @@ def noise_distribution(counts: torch.Tensor, power: float = 0.75) -> torch.Tenso
     return weights / weights.sum()
 
 
+def sgns_loss(v: torch.Tensor, u_context: torch.Tensor, u_negatives: torch.Tensor) -> torch.Tensor:
+    """The mean negative SGNS objective, from the vectors themselves.
+
+    ``−mean_b [log σ(u_c · v) + Σ_k log σ(−u_{n_k} · v)]``.
+
+    Args:
+        v: ``(batch, dim)`` centre vectors.
+        u_context: ``(batch, dim)`` context vectors of the observed pairs.
+        u_negatives: ``(batch, K, dim)`` context vectors of the noise words.
+
+    Returns:
+        A scalar.
+
+    Raises:
+        ValueError: if the shapes do not fit together.
+    """
+    if v.dim() != 2 or u_context.shape != v.shape or u_negatives.dim() != 3 or \
+            (u_negatives.shape[0], u_negatives.shape[2]) != tuple(v.shape):
+        raise ValueError(
+            f"expected v and u_context of shape (batch, dim) and u_negatives of shape (batch, K, dim), "
+            f"got {tuple(v.shape)}, {tuple(u_context.shape)} and {tuple(u_negatives.shape)}"
+        )
+    positive = F.logsigmoid((u_context * v).sum(-1))  # (batch,)
+    negative = F.logsigmoid(-torch.einsum("bkd,bd->bk", u_negatives, v)).sum(-1)  # (batch,)
+    return -(positive + negative).mean()
+
+
 class SkipGramNS(nn.Module):
     """The SGNS model: centre embeddings ``v`` and context embeddings ``u``.
 
@@ -107,10 +134,7 @@ class SkipGramNS(nn.Module):
 
         Shapes: ``centres`` and ``contexts`` ``(batch,)``, ``negatives`` ``(batch, K)``.
         """
-        v = self.centre(centres)  # (batch, dim)
-        positive = F.logsigmoid((self.context(contexts) * v).sum(-1))  # (batch,)
-        negative = F.logsigmoid(-torch.einsum("bkd,bd->bk", self.context(negatives), v)).sum(-1)  # (batch,)
-        return -(positive + negative).mean()
+        return sgns_loss(self.centre(centres), self.context(contexts), self.context(negatives))
 
     def embeddings(self) -> torch.Tensor:
         """The word vectors ``v``, ``(vocab, dim)``, detached."""

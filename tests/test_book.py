@@ -94,6 +94,35 @@ def test_repository_url_lives_in_config_only(book_config):
         assert found == url, f"README names {found}, but _config.yml's repository.url is {url}"
 
 
+def site_only_macros(config: dict) -> set[str]:
+    """TeX macros that _config.yml defines for MathJax on the website, which Jupyter and Colab do not know."""
+    mathjax = config.get("sphinx", {}).get("config", {}).get("mathjax3_config", {}) or {}
+    return set((mathjax.get("tex", {}) or {}).get("macros", {}) or {})
+
+
+def uses_macro(text: str, name: str) -> bool:
+    return re.search(rf"\\{re.escape(name)}(?![A-Za-z])", text) is not None
+
+
+def test_the_macro_check_finds_a_site_only_macro():
+    config = {"sphinx": {"config": {"mathjax3_config": {"tex": {"macros": {"R": "\\mathbb{R}"}}}}}}
+    assert site_only_macros(config) == {"R"} and site_only_macros({}) == set()
+    assert uses_macro("$x \\in \\R^d$", "R") and not uses_macro("$a \\Rightarrow b$, $\\mathbb{R}$", "R")
+
+
+def test_no_page_uses_a_macro_defined_only_for_the_site(book_config, toc_files):
+    """Maths must render in Jupyter and Colab too, which never read _config.yml."""
+    macros = site_only_macros(book_config) | {"R"}  # \R was such a macro until the notation issue
+    for stem in toc_files:
+        path = source_of(stem)
+        if path.suffix == ".ipynb":
+            text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+        else:
+            text = path.read_text(encoding="utf-8")
+        used = {name for name in macros if uses_macro(text, name)}
+        assert not used, f"{stem} uses {sorted(used)}, defined only in _config.yml; write them out"
+
+
 def test_every_reference_is_cited_and_every_citation_exists():
     bib = (ROOT / "references.bib").read_text(encoding="utf-8")
     entries = set(re.findall(r"^@\w+\{([^,]+),", bib, flags=re.M))

@@ -225,3 +225,20 @@ def test_glossary_lists_every_term(visit):
     terms = [line for line in block.splitlines() if line and not line.startswith(" ")]
     shown = visit("appendix/glossary").report["glossary_terms"]
     assert len(shown) == len(terms) > 0 and all(shown)
+
+
+@pytest.mark.parametrize("stem", NOTEBOOK_PAGES)
+def test_exercises_render_and_their_solutions_unfold(server, browser, stem):
+    """Every notebook page ends with exercises; each solution is folded until its button is clicked."""
+    page = browser.new_page()
+    page.goto(f"{server}/{stem}.html", wait_until="load")
+    exercises = page.locator("div.exercise.admonition")
+    solutions = page.locator("div.solution.admonition")
+    assert 3 <= exercises.count() <= 5 and solutions.count() == exercises.count()
+    for i in range(solutions.count()):
+        solution = solutions.nth(i)
+        body = solution.locator("section").first
+        assert not body.is_visible(), f"solution {i + 1} is not folded"
+        solution.locator("button.toggle-button").click()
+        body.wait_for(state="visible")
+    page.close()

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from sslbook.train import fit, make_loader
-from sslbook.word2vec import SkipGramNS, noise_distribution, sgns_loss_fn, skipgram_pairs
+from sslbook.word2vec import SkipGramNS, noise_distribution, sgns_loss, sgns_loss_fn, skipgram_pairs
 
 
 def test_skipgram_pairs_lists_every_pair_in_the_window():
@@ -96,3 +96,18 @@ def test_min_count_vocabulary_and_dim_are_checked():
         skipgram_pairs([["a", "b", "a"]], window=1, min_count=3)
     with pytest.raises(ValueError, match="vocab_size and dim must be >= 1, got 3 and 0"):
         SkipGramNS(3, 0)
+
+
+def test_sgns_loss_of_known_scores():
+    v = torch.tensor([[1.0, 0.0]])
+    u_context = torch.tensor([[2.0, 0.0]])  # score 2
+    u_negatives = torch.tensor([[[0.0, 1.0], [-1.0, 0.0]]])  # scores 0 and -1
+    expected = -(math.log(torch.sigmoid(torch.tensor(2.0)).item()) + math.log(0.5) + math.log(torch.sigmoid(torch.tensor(1.0)).item()))
+    assert sgns_loss(v, u_context, u_negatives).item() == pytest.approx(expected)
+
+
+def test_sgns_loss_rejects_shapes_that_do_not_fit():
+    with pytest.raises(ValueError, match="u_negatives of shape"):
+        sgns_loss(torch.zeros(4, 3), torch.zeros(4, 3), torch.zeros(4, 3))
+    with pytest.raises(ValueError, match="u_negatives of shape"):
+        sgns_loss(torch.zeros(4, 3), torch.zeros(4, 2), torch.zeros(4, 5, 3))
