@@ -19,7 +19,6 @@ Example
 -------
 >>> from sslbook.exercises import check_nt_xent
 >>> from sslbook.losses import nt_xent_loss
-from sslbook.optim import gradient_descent, quadratic, rosenbrock
 >>> check_nt_xent(nt_xent_loss)
 Correct: nt_xent_loss matches sslbook.losses.nt_xent_loss on 4 random batches: values and gradients.
 """

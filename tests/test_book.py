@@ -94,6 +94,14 @@ def test_repository_url_lives_in_config_only(book_config):
         assert found == url, f"README names {found}, but _config.yml's repository.url is {url}"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_lines_fit_the_page(path):
+    """The website shows about 80 characters of code; PEP 8's 79 keeps every line whole."""
+    cells = nbformat.read(path, as_version=4).cells
+    wide = [line for cell in cells if cell.cell_type == "code" for line in cell.source.splitlines() if len(line) > 79]
+    assert not wide, f"{len(wide)} code lines wider than 79 characters, e.g. {wide[0]!r}"
+
+
 def site_only_macros(config: dict) -> set[str]:
     """TeX macros that _config.yml defines for MathJax on the website, which Jupyter and Colab do not know."""
     mathjax = config.get("sphinx", {}).get("config", {}).get("mathjax3_config", {}) or {}

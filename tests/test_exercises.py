@@ -1,4 +1,5 @@
 import contextlib
+import doctest
 import io
 import re
 
@@ -313,3 +314,9 @@ def test_the_messages_name_the_mistake():
         check_momentum_update(momentum_moving_the_query)
     with pytest.raises(ExerciseFailed, match=r"should be .*, got .*"):
         check_sgns_loss(lambda v, u, n: -sgns_loss(v, u, n))
+
+
+def test_the_module_example_runs():
+    import sslbook.exercises
+
+    assert doctest.testmod(sslbook.exercises).failed == 0

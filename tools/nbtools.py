@@ -37,7 +37,8 @@ def colab_setup_source(url: str, branch: str) -> str:
     """The source of the first code cell of every notebook."""
     requirement = f"sslbook @ git+{url}@{branch}"
     return (
-        "# Set-up for Google Colab: install the book's package. Elsewhere this cell does nothing.\n"
+        "# Set-up for Google Colab: install the book's package.\n"
+        "# Elsewhere this cell does nothing.\n"
         "import subprocess\n"
         "import sys\n"
         "\n"
@@ -46,7 +47,11 @@ def colab_setup_source(url: str, branch: str) -> str:
         "except ImportError:\n"
         "    pass\n"
         "else:\n"
-        f'    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "{requirement}"], check=True)'
+        f'    requirement = "{requirement}"\n'
+        "    subprocess.run(\n"
+        '        [sys.executable, "-m", "pip", "install", "--quiet", requirement],\n'
+        "        check=True,\n"
+        "    )"
     )
 
 
