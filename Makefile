@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help install browser book test unit notebooks clean
+.PHONY: help install browser book test unit notebooks diagrams clean
 
 help:
 	@echo "make book       install, execute every notebook, build the website in _build/html"
@@ -15,6 +15,7 @@ help:
 	@echo "                + every page opened in headless Chromium (installed with apt-get if missing)"
 	@echo "make unit       install, then the unit tests only (no notebook, site or browser): the fast loop"
 	@echo "make notebooks  re-execute every notebook in place (after editing one)"
+	@echo "make diagrams   redraw the diagrams in chapters/figures/ (tools/diagrams.py)"
 	@echo "make clean      remove _build"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -38,6 +39,10 @@ test: $(STAMP) browser
 # The fast loop after changing a helper: tests/ without the book and the browser.
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not book and not browser"
+
+# The five diagrams of the book, drawn by code; tests/test_diagrams.py checks they are current.
+diagrams: $(STAMP)
+	$(BIN)/python tools/diagrams.py
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/nbtools.py execute $(NOTEBOOKS)
