@@ -102,6 +102,29 @@ def test_code_lines_fit_the_page(path):
     assert not wide, f"{len(wide)} code lines wider than 79 characters, e.g. {wide[0]!r}"
 
 
+def result_figures(cells) -> list[tuple[dict, int]]:
+    """(figure options, number of display outputs) of every code cell whose output includes an image."""
+    found = []
+    for cell in cells:
+        if cell.cell_type != "code":
+            continue
+        shown = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")]
+        if any(key.startswith("image/") for o in shown for key in o.get("data", {})):
+            found.append((cell.metadata.get("mystnb", {}).get("figure", {}), len(shown)))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_result_figure_is_numbered_captioned_and_referenced(path):
+    """A plot is a numbered figure with a caption (myst-nb's cell-level figure options), and the text refers to it."""
+    cells = nbformat.read(path, as_version=4).cells
+    prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    for options, outputs in result_figures(cells):
+        assert options.get("name", "").startswith("fig-") and options.get("caption"), f"a figure in {path.name} lacks a name or caption"
+        assert outputs == 1, f"{options['name']}: the cell must show one output, or every output becomes the same figure"
+        assert f"{{numref}}`{options['name']}`" in prose, f"{options['name']} is never referred to in {path.name}"
+
+
 def site_only_macros(config: dict) -> set[str]:
     """TeX macros that _config.yml defines for MathJax on the website, which Jupyter and Colab do not know."""
     mathjax = config.get("sphinx", {}).get("config", {}).get("mathjax3_config", {}) or {}
