@@ -198,3 +198,80 @@ def _load_cifar10(root: Path, *, download: bool):
     x_train, y_train = to_tensors(train)
     x_test, y_test = to_tensors(test)
     return x_train, y_train, x_test, y_test, tuple(train.classes)
+
+
+@dataclass(frozen=True)
+class TabularDataset:
+    """A labelled table split into train, validation and test rows, standardised.
+
+    Attributes:
+        name: ``"breast_cancer"``.
+        x_train, x_val, x_test: ``(n, features)`` float32, every feature
+            standardised with the *training* rows' mean and standard deviation.
+        y_train, y_val, y_test: ``(n,)`` int64 class indices.
+        feature_names: the column names.
+        classes: the class names, indexed by label.
+    """
+
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    feature_names: tuple[str, ...]
+    classes: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"TabularDataset({self.name!r}: {len(self.y_train)} train / {len(self.y_val)} validation / "
+            f"{len(self.y_test)} test rows of {self.x_train.shape[1]} features, {len(self.classes)} classes)"
+        )
+
+
+def load_tabular(name: str = "breast_cancer", *, seed: int = 0, test_fraction: float = 0.2, val_fraction: float = 0.2) -> TabularDataset:
+    """Load scikit-learn's Wisconsin breast-cancer table (569 tumours, 30 features), split and standardised.
+
+    The data ships with scikit-learn, so no network is needed. The test and
+    then the validation rows are held out stratified and seeded, and the
+    features are standardised with the training rows' statistics only.
+
+    Args:
+        name: ``"breast_cancer"``, the only table so far.
+        seed: seeds both splits.
+        test_fraction: the share of rows held out for testing, in (0, 1).
+        val_fraction: the share of the remaining rows held out for
+            validation, in (0, 1).
+
+    Raises:
+        ValueError: for another ``name`` or a fraction outside (0, 1).
+
+    Example:
+        >>> data = load_tabular(seed=0)
+        >>> len(data.y_train), len(data.y_val), len(data.y_test)
+        (364, 91, 114)
+    """
+    if name != "breast_cancer":
+        raise ValueError(f"unknown table {name!r}; known tables: breast_cancer")
+    for arg, value in (("test_fraction", test_fraction), ("val_fraction", val_fraction)):
+        if not (isinstance(value, (int, float)) and 0.0 < value < 1.0):
+            raise ValueError(f"{arg} must be in (0, 1), got {value!r}")
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
+    bunch = load_breast_cancer()
+    x, y = np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
+    rest, test = train_test_split(np.arange(len(y)), test_size=test_fraction, random_state=seed, stratify=y)
+    train, val = train_test_split(rest, test_size=val_fraction, random_state=seed, stratify=y[rest])
+    mean, std = x[train].mean(axis=0), x[train].std(axis=0)
+
+    def part(index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        index = np.sort(index)
+        return torch.as_tensor((x[index] - mean) / std, dtype=torch.float32), torch.as_tensor(y[index])
+
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = part(train), part(val), part(test)
+    return TabularDataset(
+        name, x_train, y_train, x_val, y_val, x_test, y_test,
+        tuple(str(f) for f in bunch.feature_names), tuple(str(c) for c in bunch.target_names),
+    )  # fmt: skip

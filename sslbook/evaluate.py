@@ -240,8 +240,8 @@ class Selection:
         validation: ``{settings: validation scores over the seeds}`` for every candidate.
         test: the chosen settings' test scores, one per seed: the only test read.
         train: the chosen settings' scores on their own labelled training
-            examples, one per seed (:func:`select_supervised` only; ``None``
-            otherwise), to compare with ``test``.
+            examples, one per seed, to compare with ``test``: their gap
+            measures overfitting.
         histories: ``{(lr, weight_decay): [History per seed]}`` of every run
             (:func:`select_supervised` only; ``None`` for a run that diverged).
     """
@@ -419,7 +419,8 @@ def select_probe(
         grid: the values of ``c`` to try.
 
     Returns:
-        a :class:`Selection` whose ``choice`` is the chosen ``c``.
+        a :class:`Selection` whose ``choice`` is the chosen ``c``, with the
+        chosen probes' accuracy on their own labelled examples in ``train``.
     """
     if not features:
         raise ValueError("features must hold at least one seed")
@@ -429,7 +430,7 @@ def select_probe(
     seeds = tuple(int(s) for s in features)
     probes: dict[float, list] = {c: [] for c in grid}
     validation: dict[float, list[float]] = {c: [] for c in grid}
-    tests = {}
+    tests, labelled = {}, {}
     for seed, split in features.items():
         if len(split) != 3:
             raise ValueError(f"features[{seed}] must be (train, val, test), got {len(split)} arrays")
@@ -444,11 +445,12 @@ def select_probe(
             probe = _fit_probe(x_train[idx], y_train[idx], c, max_iter)
             probes[c].append(probe)
             validation[c].append(float(probe.score(x_val, y_val)))
-        tests[seed] = x_test
+        tests[seed], labelled[seed] = x_test, (x_train[idx], y_train[idx])
     val_scores = {c: SeedScores(tuple(v), seeds) for c, v in validation.items()}
     chosen = select(val_scores)
     test = SeedScores(tuple(float(p.score(tests[s], y_test)) for p, s in zip(probes[chosen], seeds)), seeds)
-    return Selection(chosen, val_scores, test)
+    train = SeedScores(tuple(float(p.score(*labelled[s])) for p, s in zip(probes[chosen], seeds)), seeds)
+    return Selection(chosen, val_scores, test, train)
 
 
 # ---------------------------------------------------------------------------

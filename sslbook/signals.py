@@ -1,7 +1,8 @@
 """Synthetic 1-D signals and their augmentations: self-supervised learning beyond images.
 
 :func:`make_signals` draws labelled time series of four shapes (sine, square,
-sawtooth, and a decaying burst), each with a random frequency, phase,
+sawtooth, and a burst: a sine under a bell-shaped envelope at a random
+time), each with a random frequency, phase,
 amplitude, offset and noise, so that the class is in the *shape* and not in
 any single sample value. Everything is made by this code from a seed.
 

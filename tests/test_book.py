@@ -216,7 +216,11 @@ NAMED_GLUE_KEYS = {
         "random_probe_acc_10", "supervised_acc_10", "simclr_knn_acc",
         "simclr_probe_acc_10_sd", "supervised_acc_10_sd", "simclr_seeds",
     },
-    "chapters/05_future.ipynb": {"moco_queue_fraction"},
+    "chapters/05_future/05_1_efficiency.ipynb": {"moco_queue_fraction"},
+    "chapters/05_future/05_2_masked_modelling.ipynb": {"mae_probe_acc_10", "mae_finetune_acc_10"},
+    "chapters/05_future/05_3_without_negatives.ipynb": {"byol_probe_acc_10", "byol_collapse_std_no_ema"},
+    "chapters/05_future/05_5_other_domains.ipynb": {"tabular_ssl_probe_acc", "tabular_raw_probe_acc"},
+    "chapters/05_future/05_6_fusion_and_overfitting.ipynb": {"overfit_gap_supervised", "overfit_gap_ssl"},
     "chapters/06_faq.ipynb": {
         "faq_acc_sigmoid_random", "faq_acc_sigmoid_pretrained", "faq_acc_relu_he",
         "faq_grad_ratio_random", "faq_grad_ratio_pretrained",

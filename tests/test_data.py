@@ -162,3 +162,56 @@ def test_cifar10_validation_split_follows_seed_and_val_fraction_and_keeps_the_fi
     for split in (a.x_train, a.x_val):
         order = [position[x.numpy().tobytes()] for x in split]
         assert order == sorted(order)  # the images keep the order of the files
+
+
+def test_breast_cancer_splits_are_stratified_disjoint_and_standardised_on_train():
+    from sslbook.data import load_tabular
+
+    data = load_tabular(seed=0)
+    assert (len(data.y_train), len(data.y_val), len(data.y_test)) == (364, 91, 114)
+    assert data.x_train.shape == (364, 30) and data.x_train.dtype == torch.float32
+    assert data.classes == ("malignant", "benign") and len(data.feature_names) == 30
+    assert torch.allclose(data.x_train.mean(dim=0), torch.zeros(30), atol=1e-5)
+    assert torch.allclose(data.x_train.std(dim=0, unbiased=False), torch.ones(30), atol=1e-4)
+    assert not torch.allclose(data.x_test.mean(dim=0), torch.zeros(30), atol=1e-3)  # test rows not used
+    for y in (data.y_train, data.y_val, data.y_test):
+        assert y.float().mean().item() == pytest.approx(357 / 569, abs=0.02)
+    seen = set()  # every row lands in exactly one split
+    for x in (data.x_train, data.x_val, data.x_test):
+        keys = {tuple(torch.round(r, decimals=4).tolist()) for r in x.double()}
+        assert not keys & seen
+        seen |= keys
+    assert len(seen) == 569
+
+
+def test_breast_cancer_split_follows_the_seed_and_checks_arguments():
+    from sslbook.data import load_tabular
+
+    assert torch.equal(load_tabular(seed=1).x_test, load_tabular(seed=1).x_test)
+    assert not torch.equal(load_tabular(seed=0).y_test, load_tabular(seed=1).y_test)
+    # the validation split follows the seed too, also within the same test split
+    assert not torch.equal(load_tabular(seed=0).y_val, load_tabular(seed=1).y_val)
+    assert not torch.equal(load_tabular(seed=2, test_fraction=0.2).x_val, load_tabular(seed=3, test_fraction=0.2).x_val)
+    with pytest.raises(ValueError, match="known tables: breast_cancer"):
+        load_tabular("iris")
+    with pytest.raises(ValueError, match="val_fraction must be in"):
+        load_tabular(val_fraction=1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_breast_cancer_splits_are_sklearns_seeded_stratified_splits(seed):
+    """Test rows first, then validation rows from the rest, both with the given seed."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
+    from sslbook.data import load_tabular
+
+    bunch = load_breast_cancer()
+    x, y = bunch.data, bunch.target
+    rest, test = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y)
+    train, val = train_test_split(rest, test_size=0.2, random_state=seed, stratify=y[rest])
+    mean, std = x[train].mean(axis=0), x[train].std(axis=0)
+    data = load_tabular(seed=seed)
+    for rows, got in ((train, data.x_train), (val, data.x_val), (test, data.x_test)):
+        expected = (x[np.sort(rows)] - mean) / std
+        assert np.allclose(got.numpy(), expected, atol=1e-5)

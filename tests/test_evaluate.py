@@ -20,6 +20,7 @@ from sslbook.evaluate import (
     select,
     select_probe,
     select_supervised,
+    _fit_probe,
     train_classifier,
 )
 
@@ -201,6 +202,21 @@ def test_select_probe_chooses_on_validation_and_reads_test_for_the_choice_only()
     scrambled = select_probe(features, y_tr, y_val, 1 - y_te, labels_per_class=5, grid=(1e-3, 1.0, 100.0))
     assert scrambled.choice == result.choice and scrambled.test.values != result.test.values
     assert "✓" in result.validation_table("C").loc[str(result.choice), "chosen"]
+
+
+def test_select_probe_reports_the_chosen_probes_accuracy_on_their_own_labelled_examples():
+    (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = probe_problem()
+    features = {s: (x_tr, x_val, x_te) for s in (0, 1)}
+    result = select_probe(features, y_tr, y_val, y_te, labels_per_class=5, grid=(1e-3, 100.0))
+    expected = []
+    for seed in (0, 1):
+        idx = sample_per_class(y_tr, 5, seed)
+        probe = _fit_probe(x_tr[idx], y_tr[idx], result.choice, 2000)
+        expected.append(float(probe.score(x_tr[idx], y_tr[idx])))
+    assert result.train.values == tuple(expected) and result.train.seeds == (0, 1)
+    # with 40 dimensions and 10 examples a weakly regularised probe fits its labels exactly
+    loose = select_probe(features, y_tr, y_val, y_te, labels_per_class=5, grid=(100.0,))
+    assert loose.train.values == (1.0, 1.0)
 
 
 def test_select_probe_uses_each_seeds_own_features():
