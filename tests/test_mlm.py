@@ -1,0 +1,125 @@
+import pytest
+import torch
+
+from sslbook.mlm import (
+    IGNORE,
+    MASK_ID,
+    SPECIAL_TOKENS,
+    UNK_ID,
+    TinyBERT,
+    Vocabulary,
+    chunk,
+    mask_tokens,
+    masked_accuracy,
+    mlm_loss,
+    mlm_loss_fn,
+)
+
+
+def test_vocabulary_keeps_the_most_frequent_words_after_the_special_tokens():
+    vocab = Vocabulary.build([["b", "a", "c", "a"], ["b", "a", "d"]], max_size=2)
+    assert vocab.words == SPECIAL_TOKENS + ("a", "b")
+    assert len(vocab) == 5
+    assert vocab.encode(["a", "b", "zzz", "c"]) == [3, 4, UNK_ID, UNK_ID]
+    with pytest.raises(ValueError, match="max_size must be an int >= 1"):
+        Vocabulary.build([["a"]], max_size=0)
+
+
+def test_chunk_cuts_each_list_into_whole_windows():
+    windows = chunk([list(range(7)), list(range(10, 13)), list(range(20, 24))], length=3)
+    assert windows.tolist() == [[0, 1, 2], [3, 4, 5], [10, 11, 12], [20, 21, 22]]
+    assert windows.dtype == torch.long
+    with pytest.raises(ValueError, match="no list holds 5 ids"):
+        chunk([[1, 2]], length=5)
+
+
+def test_each_sequence_gets_exactly_its_share_of_chosen_positions():
+    ids = torch.randint(3, 50, (40, 20))
+    inputs, targets = mask_tokens(ids, vocab_size=50, rate=0.15, generator=torch.Generator().manual_seed(0))
+    chosen = targets != IGNORE
+    assert chosen.sum(dim=1).tolist() == [3] * 40
+    _, short = mask_tokens(ids[:, :10], vocab_size=50, rate=0.15, generator=torch.Generator().manual_seed(0))
+    assert (short != IGNORE).sum(dim=1).tolist() == [2] * 40  # round(1.5) = 2
+    assert torch.equal(targets[chosen], ids[chosen])
+    assert torch.equal(inputs[~chosen], ids[~chosen])  # positions not chosen are left alone
+
+
+def test_chosen_positions_are_uniform_and_differ_between_sequences():
+    ids = torch.full((6000, 10), 5)
+    _, targets = mask_tokens(ids, vocab_size=20, rate=0.2, generator=torch.Generator().manual_seed(1))
+    chosen = targets != IGNORE
+    assert chosen.float().mean(dim=0).tolist() == pytest.approx([0.2] * 10, abs=0.02)
+    assert len({tuple(row.tolist()) for row in chosen[:100]}) > 30
+
+
+def test_chosen_positions_are_masked_80_replaced_10_and_kept_10_percent():
+    ids = torch.full((20000, 10), 7)
+    inputs, targets = mask_tokens(ids, vocab_size=1000, rate=0.1, generator=torch.Generator().manual_seed(2))
+    chosen = inputs[targets != IGNORE]
+    assert (chosen == MASK_ID).float().mean().item() == pytest.approx(0.8, abs=0.01)
+    assert (chosen == 7).float().mean().item() == pytest.approx(0.1 + 0.1 / 997, abs=0.01)
+    replaced = chosen[(chosen != MASK_ID) & (chosen != 7)]
+    assert int(replaced.min()) >= len(SPECIAL_TOKENS) and int(replaced.max()) < 1000
+    assert len(replaced) / len(chosen) == pytest.approx(0.1, abs=0.01)
+
+
+def test_masking_is_seeded_leaves_the_global_rng_alone_and_checks_its_input():
+    ids = torch.randint(3, 30, (4, 12))
+    state = torch.get_rng_state()
+    a = mask_tokens(ids, vocab_size=30, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(state, torch.get_rng_state())
+    b = mask_tokens(ids, vocab_size=30, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    with pytest.raises(ValueError, match=r"rate must be in \(0, 1\)"):
+        mask_tokens(ids, vocab_size=30, rate=0.0)
+    with pytest.raises(ValueError, match="ids must be"):
+        mask_tokens(ids[0], vocab_size=30)
+    with pytest.raises(ValueError, match="must exceed the 3 special tokens"):
+        mask_tokens(ids, vocab_size=3)
+
+
+def test_tinybert_shapes_weight_tying_and_checks():
+    torch.manual_seed(0)
+    model = TinyBERT(vocab_size=40, length=16, dim=8, depth=1, heads=2)
+    logits = model(torch.randint(0, 40, (3, 10)))
+    assert logits.shape == (3, 10, 40)
+    assert model.word_vectors.shape == (40, 8)
+    with torch.no_grad():
+        model.embedding.weight[5].zero_()
+        model.output_bias[5] = 1.5
+    assert torch.allclose(model(torch.zeros(1, 4, dtype=torch.long))[..., 5], torch.full((1, 4), 1.5))
+    same_word = model(torch.full((1, 6), 9))  # without positions every place would give the same logits
+    assert not torch.allclose(same_word[0, 0], same_word[0, 1])
+    with pytest.raises(ValueError, match="length <= 16"):
+        model(torch.zeros(1, 17, dtype=torch.long))
+    with pytest.raises(ValueError, match="multiple of heads=3"):
+        TinyBERT(40, 16, dim=8, heads=3)
+
+
+def test_the_loss_counts_the_chosen_positions_only():
+    logits = torch.randn(2, 5, 7, requires_grad=True)
+    targets = torch.full((2, 5), IGNORE)
+    targets[0, 1], targets[1, 4] = 3, 6
+    loss = mlm_loss(logits, targets)
+    expected = (torch.nn.functional.cross_entropy(logits[0, 1:2], targets[0, 1:2]) + torch.nn.functional.cross_entropy(logits[1, 4:5], targets[1, 4:5])) / 2
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    loss.backward()
+    assert logits.grad[0, 0].abs().sum() == 0 and logits.grad[0, 1].abs().sum() > 0
+    with pytest.raises(ValueError, match=r"logits must be \(B, L, V\)"):
+        mlm_loss(logits[0], targets)
+
+
+def test_training_learns_a_predictable_language_better_than_the_unigram_guess():
+    """Sequences count up by one modulo 10: every masked word follows from its neighbours."""
+    torch.manual_seed(0)
+    starts = torch.randint(0, 10, (512, 1))
+    ids = 3 + (starts + torch.arange(12)) % 10  # ids 3..12, all equally frequent: the unigram guess gets 10 %
+    model = TinyBERT(vocab_size=13, length=12, dim=64, depth=2, heads=2)
+    loss_fn = mlm_loss_fn(vocab_size=13, rate=0.15, seed=0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for step in range(400):
+        optimizer.zero_grad()
+        loss_fn(model, (ids[(step * 64) % 512 :][:64],)).backward()
+        optimizer.step()
+    assert masked_accuracy(model, ids, vocab_size=13, seed=1) > 0.5
+    assert model.training  # masked_accuracy restores the mode
