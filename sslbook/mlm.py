@@ -153,6 +153,9 @@ class TinyBERT(nn.Module):
         if dim % heads:
             raise ValueError(f"dim={dim} must be a multiple of heads={heads}")
         self.embedding = nn.Embedding(vocab_size, dim)
+        # BERT's initialisation: small embeddings, so that the tied output layer starts
+        # near uniform predictions (PyTorch's N(0, 1) would make logits of size ~dim)
+        nn.init.normal_(self.embedding.weight, std=0.02)
         self.position = nn.Parameter(torch.randn(1, length, dim) * 0.02)
         layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=2 * dim, dropout=0.0, batch_first=True, norm_first=True)
         self.blocks = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)

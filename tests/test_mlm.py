@@ -96,6 +96,15 @@ def test_tinybert_shapes_weight_tying_and_checks():
         TinyBERT(40, 16, dim=8, heads=3)
 
 
+def test_an_untrained_model_predicts_nearly_uniformly():
+    """With the tied output layer, the initial loss is close to log(vocabulary size)."""
+    torch.manual_seed(0)
+    model = TinyBERT(vocab_size=500, length=16, dim=32, depth=1, heads=2)
+    ids = torch.randint(3, 500, (8, 16))
+    inputs, targets = mask_tokens(ids, vocab_size=500, generator=torch.Generator().manual_seed(0))
+    assert mlm_loss(model(inputs), targets).item() == pytest.approx(torch.log(torch.tensor(500.0)).item(), rel=0.05)
+
+
 def test_the_loss_counts_the_chosen_positions_only():
     logits = torch.randn(2, 5, 7, requires_grad=True)
     targets = torch.full((2, 5), IGNORE)
