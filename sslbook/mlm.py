@@ -102,7 +102,11 @@ def mask_tokens(
     """BERT's corruption of a batch ``(B, L)`` of word ids.
 
     In every sequence exactly ``max(1, round(rate · L))`` positions are chosen,
-    a uniformly random subset drawn per sequence. A chosen position becomes
+    a uniformly random subset, drawn per sequence, of the positions that hold
+    a word: the special tokens (``[PAD]``, ``[UNK]``, ``[MASK]``) are never
+    chosen, so a sequence with fewer words has all of them chosen. An unknown
+    word is thus never a target, and no score can be raised by predicting
+    ``[UNK]``. A chosen position becomes
     ``[MASK]`` with probability 0.8, a random word (an id of at least
     ``len(SPECIAL_TOKENS)``) with probability 0.1, and stays as it is with
     probability 0.1.
@@ -124,10 +128,12 @@ def mask_tokens(
     batch, length = ids.shape
     chosen_count = max(1, round(rate * length))
     keys = torch.rand(batch, length, generator=generator)
-    chosen = keys.argsort(dim=1).argsort(dim=1) < chosen_count  # a random subset per row
     action = torch.rand(batch, length, generator=generator)  # < 0.8: [MASK]; < 0.9: random word; else: keep
     random_words = torch.randint(len(SPECIAL_TOKENS), vocab_size, (batch, length), generator=generator)
-    chosen, action, random_words = (t.to(ids.device) for t in (chosen, action, random_words))
+    keys, action, random_words = (t.to(ids.device) for t in (keys, action, random_words))
+    words = ids >= len(SPECIAL_TOKENS)
+    keys = keys.masked_fill(~words, 2.0)  # special tokens sort after every word (keys of words are < 1)
+    chosen = (keys.argsort(dim=1).argsort(dim=1) < chosen_count) & words  # a random subset of the words per row
     inputs = torch.where(chosen & (action < 0.8), torch.full_like(ids, MASK_ID), ids)
     inputs = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_words, inputs)
     targets = torch.where(chosen, ids, torch.full_like(ids, IGNORE))
@@ -142,8 +148,12 @@ class TinyBERT(nn.Module):
         length: the longest sequence (the number of learned positions).
         dim, depth, heads: the Transformer's width, layers and attention heads.
 
-    ``forward(ids)`` maps ``(B, L)`` ids to ``(B, L, vocab_size)`` logits. The
-    output layer's weight is the input embedding (weight tying).
+    ``forward(ids)`` maps ``(B, L)`` ids to ``(B, L, vocab_size)`` logits, and
+    is ``predict(encode(ids))``: :meth:`encode` gives the ``(B, L, dim)``
+    hidden states and :meth:`predict` the logits of any ``(..., dim)`` of
+    them. Training needs the logits at the chosen positions only, a sixth of
+    them at BERT's rate, and the ``vocab_size``-way output is most of the
+    cost. The output layer's weight is the input embedding (weight tying).
     """
 
     def __init__(self, vocab_size: int, length: int, dim: int = 64, depth: int = 2, heads: int = 4):
@@ -163,12 +173,19 @@ class TinyBERT(nn.Module):
         self.output_bias = nn.Parameter(torch.zeros(vocab_size))
         self.length = length
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+    def encode(self, ids: torch.Tensor) -> torch.Tensor:
+        """The final hidden states ``(B, L, dim)`` of ``(B, L)`` ids."""
         if ids.dim() != 2 or ids.shape[1] > self.length:
             raise ValueError(f"ids must be (batch, length) with length <= {self.length}, got {tuple(ids.shape)}")
         x = self.embedding(ids) + self.position[:, : ids.shape[1]]
-        hidden = self.norm(self.blocks(x))
+        return self.norm(self.blocks(x))
+
+    def predict(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The logits ``(..., vocab_size)`` of hidden states ``(..., dim)``."""
         return hidden @ self.embedding.weight.T + self.output_bias  # tied output layer
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.predict(self.encode(ids))
 
     @property
     def word_vectors(self) -> torch.Tensor:
@@ -192,24 +209,57 @@ def mlm_loss_fn(vocab_size: int, rate: float = 0.15, seed: int = 0) -> Callable[
 
     def loss_fn(model: TinyBERT, batch: tuple) -> torch.Tensor:
         inputs, targets = mask_tokens(batch[0], vocab_size=vocab_size, rate=rate, generator=generator)
-        return mlm_loss(model(inputs), targets)
+        chosen = targets != IGNORE
+        # the same value as mlm_loss(model(inputs), targets), with logits at the chosen positions only
+        return F.cross_entropy(model.predict(model.encode(inputs)[chosen]), targets[chosen])
 
     return loss_fn
 
 
+def _masked_test_set(ids: torch.Tensor, vocab_size: int, rate: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The masks every score draws for ``ids``: one call, seeded, so that all scores of a seed see the same ones."""
+    return mask_tokens(ids, vocab_size=vocab_size, rate=rate, generator=torch.Generator().manual_seed(seed))
+
+
 @torch.no_grad()
 def masked_accuracy(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0, batch_size: int = 512) -> float:
-    """The share of chosen positions whose original word is the model's top prediction, in eval mode."""
-    generator = torch.Generator().manual_seed(seed)
+    """The share of ``[MASK]`` positions whose original word is the model's top prediction, in eval mode.
+
+    Only the chosen positions that became ``[MASK]`` are scored: at the
+    others the input still shows a word (the original one, or a random one),
+    and a model could score there by copying its input without reading the
+    context. The positions, and their corruption, are drawn with ``seed``;
+    the same ``ids``, ``rate`` and ``seed`` give :func:`unigram_accuracy`
+    the same ones.
+    """
+    inputs, targets = _masked_test_set(ids, vocab_size, rate, seed)
+    scored = (targets != IGNORE) & (inputs == MASK_ID)
     was_training = model.training
     model.eval()
     try:
-        right = total = 0
-        for batch in ids.split(batch_size):
-            inputs, targets = mask_tokens(batch, vocab_size=vocab_size, rate=rate, generator=generator)
-            chosen = targets != IGNORE
-            right += int((model(inputs).argmax(dim=-1)[chosen] == targets[chosen]).sum())
-            total += int(chosen.sum())
-        return right / total
+        right = 0
+        for batch, batch_targets, batch_scored in zip(inputs.split(batch_size), targets.split(batch_size), scored.split(batch_size)):
+            guess = model.predict(model.encode(batch)[batch_scored]).argmax(dim=-1)
+            right += int((guess == batch_targets[batch_scored]).sum())
+        return right / int(scored.sum())
     finally:
         model.train(was_training)
+
+
+def unigram_guess(train_ids: torch.Tensor, vocab_size: int) -> int:
+    """The most frequent word id of ``train_ids``, special tokens aside: the best guess that ignores the context."""
+    counts = torch.bincount(train_ids.flatten(), minlength=vocab_size)
+    counts[: len(SPECIAL_TOKENS)] = 0
+    return int(counts.argmax())
+
+
+def unigram_accuracy(train_ids: torch.Tensor, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0) -> float:
+    """:func:`masked_accuracy` of :func:`unigram_guess` at every ``[MASK]`` position of ``ids``.
+
+    The positions are those that :func:`masked_accuracy` scores with the
+    same ``rate`` and ``seed``.
+    """
+    guess = unigram_guess(train_ids, vocab_size)
+    inputs, targets = _masked_test_set(ids, vocab_size, rate, seed)
+    scored = (targets != IGNORE) & (inputs == MASK_ID)
+    return float((targets[scored] == guess).float().mean())

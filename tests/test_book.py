@@ -218,9 +218,10 @@ NAMED_GLUE_KEYS = {
     },
     "chapters/05_future/05_1_efficiency.ipynb": {"moco_queue_fraction"},
     "chapters/05_future/05_2_masked_modelling.ipynb": {"mae_probe_acc_10", "mae_finetune_acc_10"},
-    "chapters/05_future/05_3_without_negatives.ipynb": {"byol_probe_acc_10", "byol_collapse_std_no_ema"},
-    "chapters/05_future/05_5_other_domains.ipynb": {"tabular_ssl_probe_acc", "tabular_raw_probe_acc"},
-    "chapters/05_future/05_6_fusion_and_overfitting.ipynb": {"overfit_gap_supervised", "overfit_gap_ssl"},
+    "chapters/05_future/05_3_masked_language.ipynb": {"mlm_masked_acc", "mlm_unigram_acc", "mlm_ws353_spearman"},
+    "chapters/05_future/05_4_without_negatives.ipynb": {"byol_probe_acc_10", "byol_collapse_std_no_ema"},
+    "chapters/05_future/05_6_other_domains.ipynb": {"tabular_ssl_probe_acc", "tabular_raw_probe_acc"},
+    "chapters/05_future/05_7_fusion_and_overfitting.ipynb": {"overfit_gap_supervised", "overfit_gap_ssl"},
     "chapters/06_faq.ipynb": {
         "faq_acc_sigmoid_random", "faq_acc_sigmoid_pretrained", "faq_acc_relu_he",
         "faq_grad_ratio_random", "faq_grad_ratio_pretrained",

@@ -13,6 +13,8 @@ from sslbook.mlm import (
     masked_accuracy,
     mlm_loss,
     mlm_loss_fn,
+    unigram_accuracy,
+    unigram_guess,
 )
 
 
@@ -42,6 +44,22 @@ def test_each_sequence_gets_exactly_its_share_of_chosen_positions():
     assert (short != IGNORE).sum(dim=1).tolist() == [2] * 40  # round(1.5) = 2
     assert torch.equal(targets[chosen], ids[chosen])
     assert torch.equal(inputs[~chosen], ids[~chosen])  # positions not chosen are left alone
+
+
+def test_special_tokens_are_never_chosen_and_a_short_sequence_gives_all_its_words():
+    ids = torch.randint(3, 50, (300, 20))
+    ids[:, ::4] = UNK_ID  # 5 unknown words in every row
+    ids[0] = UNK_ID
+    ids[1, :18] = torch.tensor([0, 1, 2] * 6)  # [PAD], [UNK], [MASK]: two words left in row 1
+    ids[2] = 3  # the first word id is a word like any other
+    inputs, targets = mask_tokens(ids, vocab_size=50, rate=0.25, generator=torch.Generator().manual_seed(4))
+    chosen = targets != IGNORE
+    assert not chosen[ids < len(SPECIAL_TOKENS)].any()
+    assert chosen.sum(dim=1).tolist() == [0, 2] + [5] * 298
+    assert torch.equal(inputs[0], ids[0])
+    # the words of a row are chosen uniformly, whatever sits at the special positions
+    share = chosen[3:, 1::4].float().mean().item()
+    assert share == pytest.approx(5 / 15, abs=0.03)
 
 
 def test_chosen_positions_are_uniform_and_differ_between_sequences():
@@ -96,6 +114,41 @@ def test_tinybert_shapes_weight_tying_and_checks():
         TinyBERT(40, 16, dim=8, heads=3)
 
 
+def test_encode_then_predict_is_forward_and_the_fast_loss_equals_the_full_one():
+    torch.manual_seed(0)
+    model = TinyBERT(vocab_size=60, length=12, dim=16, depth=1, heads=2)
+    ids = torch.randint(3, 60, (8, 12))
+    assert torch.allclose(model.predict(model.encode(ids)), model(ids))
+    fast = mlm_loss_fn(vocab_size=60, rate=0.3, seed=5)(model, (ids,))
+    inputs, targets = mask_tokens(ids, vocab_size=60, rate=0.3, generator=torch.Generator().manual_seed(5))
+    assert fast.item() == pytest.approx(mlm_loss(model(inputs), targets).item(), rel=1e-6)
+
+
+def test_masked_accuracy_scores_the_masked_positions_and_the_unigram_guess_sees_the_same_ones():
+    torch.manual_seed(0)
+    model = TinyBERT(vocab_size=30, length=10, dim=8, depth=1, heads=2)
+    ids = torch.randint(3, 30, (700, 10))
+    ids[:, 0] = 7  # word 7 is the most frequent
+    inputs, targets = mask_tokens(ids, vocab_size=30, rate=0.3, generator=torch.Generator().manual_seed(6))
+    chosen = (targets != IGNORE) & (inputs == MASK_ID)
+    with torch.no_grad():
+        expected = (model(inputs).argmax(dim=-1)[chosen] == targets[chosen]).float().mean().item()
+    assert masked_accuracy(model, ids, vocab_size=30, rate=0.3, seed=6, batch_size=64) == pytest.approx(expected)
+    assert unigram_guess(ids, 30) == 7
+    unigram = unigram_accuracy(ids, ids, vocab_size=30, rate=0.3, seed=6)
+    assert unigram == pytest.approx((targets[chosen] == 7).float().mean().item())
+    with torch.no_grad():  # a model that always says 7 is the unigram guess
+        model.embedding.weight.zero_()
+        model.output_bias.zero_()
+        model.output_bias[7] = 1.0
+    assert masked_accuracy(model, ids, vocab_size=30, rate=0.3, seed=6) == pytest.approx(unigram)
+    many_pads = torch.cat([ids, torch.zeros(700, 10, dtype=torch.long)])  # special tokens are never the guess
+    assert unigram_accuracy(many_pads, ids, vocab_size=30, rate=0.3, seed=6) == pytest.approx(unigram)
+    assert unigram_guess(many_pads, 30) == 7
+    nines = torch.full((100, 10), 9)  # the guess comes from the training ids, not from the scored ones
+    assert unigram_accuracy(nines, ids, vocab_size=30, rate=0.3, seed=6) == pytest.approx((targets[chosen] == 9).float().mean().item())
+
+
 def test_an_untrained_model_predicts_nearly_uniformly():
     """With the tied output layer, the initial loss is close to log(vocabulary size)."""
     torch.manual_seed(0)
@@ -132,3 +185,21 @@ def test_training_learns_a_predictable_language_better_than_the_unigram_guess():
         optimizer.step()
     assert masked_accuracy(model, ids, vocab_size=13, seed=1) > 0.5
     assert model.training  # masked_accuracy restores the mode
+
+
+class _Copier(torch.nn.Module):
+    """A "model" that predicts the word in its input at every position."""
+
+    def encode(self, ids):
+        return torch.nn.functional.one_hot(ids, 30).float()
+
+    def predict(self, hidden):
+        return hidden
+
+
+def test_a_model_that_copies_its_input_scores_nothing_at_the_masked_positions():
+    ids = torch.randint(3, 30, (500, 10))
+    inputs, targets = mask_tokens(ids, vocab_size=30, rate=0.3, generator=torch.Generator().manual_seed(7))
+    chosen = targets != IGNORE
+    assert (inputs[chosen] == targets[chosen]).float().mean() > 0.05  # right at the unchanged ones...
+    assert masked_accuracy(_Copier(), ids, vocab_size=30, rate=0.3, seed=7) == 0.0  # ...which are not scored
