@@ -226,9 +226,9 @@ def masked_accuracy(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate
     """The share of ``[MASK]`` positions whose original word is the model's top prediction, in eval mode.
 
     Only the chosen positions that became ``[MASK]`` are scored: at the
-    others the input still shows a word (the original one, or a random one),
-    and a model could score there by copying its input without reading the
-    context. The positions, and their corruption, are drawn with ``seed``;
+    unchanged ones a model could score by copying its input without reading
+    the context, and the random ones pose another task (spotting and
+    correcting a wrong word). The positions, and their corruption, are drawn with ``seed``;
     the same ``ids``, ``rate`` and ``seed`` give :func:`unigram_accuracy`
     the same ones.
     """
@@ -244,6 +244,43 @@ def masked_accuracy(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate
         return right / int(scored.sum())
     finally:
         model.train(was_training)
+
+
+@torch.no_grad()
+def masked_loss(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0, batch_size: int = 512) -> float:
+    """The mean cross-entropy (nats) at the ``[MASK]`` positions that :func:`masked_accuracy` scores, in eval mode.
+
+    Unlike the accuracy it rewards a better probability for the right word
+    even where the top guess stays the same, so it can tell apart models
+    that all give the most frequent word as their top guess.
+    """
+    inputs, targets = _masked_test_set(ids, vocab_size, rate, seed)
+    scored = (targets != IGNORE) & (inputs == MASK_ID)
+    was_training = model.training
+    model.eval()
+    try:
+        total = 0.0
+        for batch, batch_targets, batch_scored in zip(inputs.split(batch_size), targets.split(batch_size), scored.split(batch_size)):
+            logits = model.predict(model.encode(batch)[batch_scored])
+            total += float(F.cross_entropy(logits, batch_targets[batch_scored], reduction="sum"))
+        return total / int(scored.sum())
+    finally:
+        model.train(was_training)
+
+
+def unigram_loss(train_ids: torch.Tensor, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0) -> float:
+    """:func:`masked_loss` of the model that ignores the context: each word's frequency in ``train_ids``.
+
+    Special tokens aside, with add-one smoothing so that a word absent from
+    ``train_ids`` does not cost an infinite loss.
+    """
+    counts = torch.bincount(train_ids.flatten(), minlength=vocab_size).double()
+    counts[: len(SPECIAL_TOKENS)] = 0
+    counts[len(SPECIAL_TOKENS) :] += 1
+    log_p = (counts / counts.sum()).log()
+    inputs, targets = _masked_test_set(ids, vocab_size, rate, seed)
+    scored = (targets != IGNORE) & (inputs == MASK_ID)
+    return float(-log_p[targets[scored]].mean())
 
 
 def unigram_guess(train_ids: torch.Tensor, vocab_size: int) -> int:

@@ -13,8 +13,10 @@ from sslbook.mlm import (
     masked_accuracy,
     mlm_loss,
     mlm_loss_fn,
+    masked_loss,
     unigram_accuracy,
     unigram_guess,
+    unigram_loss,
 )
 
 
@@ -203,3 +205,25 @@ def test_a_model_that_copies_its_input_scores_nothing_at_the_masked_positions():
     chosen = targets != IGNORE
     assert (inputs[chosen] == targets[chosen]).float().mean() > 0.05  # right at the unchanged ones...
     assert masked_accuracy(_Copier(), ids, vocab_size=30, rate=0.3, seed=7) == 0.0  # ...which are not scored
+
+
+def test_masked_loss_is_the_cross_entropy_at_the_masked_positions_and_the_unigram_model_sets_its_bar():
+    torch.manual_seed(0)
+    model = TinyBERT(vocab_size=30, length=10, dim=8, depth=1, heads=2)
+    ids = torch.randint(3, 30, (400, 10))
+    ids[:, ::2] = 7
+    inputs, targets = mask_tokens(ids, vocab_size=30, rate=0.3, generator=torch.Generator().manual_seed(8))
+    scored = (targets != IGNORE) & (inputs == MASK_ID)
+    with torch.no_grad():
+        expected = torch.nn.functional.cross_entropy(model(inputs)[scored], targets[scored]).item()
+    assert masked_loss(model, ids, vocab_size=30, rate=0.3, seed=8, batch_size=64) == pytest.approx(expected, rel=1e-5)
+    counts = torch.bincount(ids.flatten(), minlength=30).double()
+    counts[:3] = 0
+    counts[3:] += 1
+    p = counts / counts.sum()
+    assert unigram_loss(ids, ids, vocab_size=30, rate=0.3, seed=8) == pytest.approx(-p[targets[scored]].log().mean().item())
+    with torch.no_grad():  # a model whose output is the unigram distribution scores the unigram loss
+        model.embedding.weight.zero_()
+        model.output_bias.copy_(p.clamp(min=1e-30).log().float())
+    assert masked_loss(model, ids, vocab_size=30, rate=0.3, seed=8) == pytest.approx(unigram_loss(ids, ids, vocab_size=30, rate=0.3, seed=8), rel=1e-4)
+    assert unigram_loss(ids, ids, vocab_size=30, rate=0.3, seed=8) < torch.log(torch.tensor(27.0)).item()  # frequencies help
