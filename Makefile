@@ -7,15 +7,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help install browser book test unit notebooks diagrams clean
+.PHONY: help install browser book test unit notebooks diagrams zh clean
 
 help:
 	@echo "make book       install, execute every notebook, build the website in _build/html"
+	@echo "                and its Chinese edition in _build/html/zh (tools/i18n.py)"
 	@echo "make test       install, then unit tests + nbval (strict) on every notebook + site build with -W"
 	@echo "                + every page opened in headless Chromium (installed with apt-get if missing)"
 	@echo "make unit       install, then the unit tests only (no notebook, site or browser): the fast loop"
 	@echo "make notebooks  re-execute every notebook in place (after editing one)"
 	@echo "make diagrams   redraw the diagrams in chapters/figures/ (tools/diagrams.py)"
+	@echo "make zh         rewrite zh/, the Chinese book, from the English one and i18n/zh/"
 	@echo "make clean      remove _build"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -25,9 +27,15 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+# The English book, executed; then the Chinese edition, written to zh/ from the
+# translation store (tools/i18n.py) and built from the English notebooks' stored
+# outputs into _build/html/zh, where every page's language switch points.
 book: $(STAMP)
 	SSLBOOK_PROGRESS=0 $(BIN)/jupyter-book build .
-	@echo "Book built: open $(CURDIR)/_build/html/index.html"
+	$(BIN)/python tools/i18n.py build
+	$(BIN)/jupyter-book build zh --path-output _build/zh
+	rm -rf _build/html/zh && cp -r _build/zh/_build/html _build/html/zh
+	@echo "Book built: open $(CURDIR)/_build/html/index.html (中文版: $(CURDIR)/_build/html/zh/index.html)"
 
 # Chromium for tests/test_browser.py (apt-get, when missing and possible).
 browser:
@@ -43,6 +51,11 @@ unit: $(STAMP)
 # The five diagrams of the book, drawn by code; tests/test_diagrams.py checks they are current.
 diagrams: $(STAMP)
 	$(BIN)/python tools/diagrams.py
+
+# The Chinese edition's sources, zh/, from the English pages and the translation
+# store i18n/zh/ (`python tools/i18n.py extract` adds entries for new English text).
+zh: $(STAMP)
+	$(BIN)/python tools/i18n.py build
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/nbtools.py execute $(NOTEBOOKS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -41,9 +42,13 @@ def toc_files() -> list[str]:
 
 @dataclass(frozen=True)
 class SiteBuild:
+    """The English site in ``html``, and the Chinese one in ``html / "zh"``."""
+
     returncode: int
     log: str
     html: Path
+    zh_returncode: int
+    zh_log: str
 
 
 @pytest.fixture(scope="session")
@@ -72,4 +77,16 @@ def site(book_config: dict, tmp_path_factory: pytest.TempPathFactory) -> SiteBui
         "--warningiserror", "--nitpick", "--keep-going", "--all",
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    return SiteBuild(proc.returncode, proc.stdout + proc.stderr, out / "_build" / "html")
+    html = out / "_build" / "html"
+    # The Chinese edition, zh/ (tools/i18n.py writes it; tests/test_i18n.py checks that it
+    # is up to date): its own _config.yml never executes, and it lands in html/zh, where
+    # make book puts it, so that the language switch's relative links work.
+    zh_out = tmp_path_factory.mktemp("site_zh")
+    zh_cmd = [
+        str(jupyter_book), "build", str(ROOT / "zh"), "--path-output", str(zh_out),
+        "--warningiserror", "--nitpick", "--keep-going", "--all",
+    ]  # fmt: skip
+    zh_proc = subprocess.run(zh_cmd, capture_output=True, text=True, cwd=ROOT)
+    if zh_proc.returncode == 0 and html.is_dir():
+        shutil.copytree(zh_out / "_build" / "html", html / "zh")
+    return SiteBuild(proc.returncode, proc.stdout + proc.stderr, html, zh_proc.returncode, zh_proc.stdout + zh_proc.stderr)

@@ -31,8 +31,12 @@ from nbtools import repository
 
 pytestmark = pytest.mark.browser
 
-PAGES = read_toc_files()
-NOTEBOOK_PAGES = [stem for stem in PAGES if (ROOT / f"{stem}.ipynb").is_file()]
+ENGLISH_PAGES = read_toc_files()
+ENGLISH_NOTEBOOKS = [stem for stem in ENGLISH_PAGES if (ROOT / f"{stem}.ipynb").is_file()]
+# The Chinese edition (tools/i18n.py), built into the site's zh/ folder.
+CHINESE_PAGES = [f"zh/{stem}" for stem in ENGLISH_PAGES]
+PAGES = ENGLISH_PAGES + CHINESE_PAGES
+NOTEBOOK_PAGES = ENGLISH_NOTEBOOKS + [f"zh/{stem}" for stem in ENGLISH_NOTEBOOKS]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 # The flags the machine needs: no sandbox (root), no GPU, and none of Chromium's own
@@ -70,6 +74,8 @@ async () => {
       .map(a => a.href),
     citations: document.querySelectorAll("div.citation").length,
     glossary_terms: [...document.querySelectorAll("dl.glossary > dt")].map(e => e.id),
+    language: document.documentElement.lang,
+    switch: [...document.querySelectorAll(".sslbook-language-switch a")].map(a => a.href),
   };
 }
 """
@@ -152,7 +158,7 @@ def visit(server, browser):
         if response is None or not response.ok:
             result.errors.append(f"page itself: {response and response.status}")
         result.report = page.evaluate(PAGE_REPORT_JS)
-        if stem.startswith("chapters/"):
+        if stem.startswith(("chapters/", "zh/chapters/")):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             name = stem.removeprefix("chapters/").replace("/", "__")
             page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
@@ -175,9 +181,10 @@ def test_maths_is_typeset_and_no_raw_tex_shows(visit, stem):
     assert RAW_TEX.findall(report["text"]) == []
 
 
-def test_the_chapters_have_maths_to_typeset(visit):
+@pytest.mark.parametrize("prefix", ["", "zh/"])
+def test_the_chapters_have_maths_to_typeset(visit, prefix):
     # Guards the test above against passing because it found nothing to check.
-    assert visit("chapters/02_core_concepts").report["maths"] >= 20
+    assert visit(f"{prefix}chapters/02_core_concepts").report["maths"] >= 20
 
 
 @pytest.mark.parametrize("stem", PAGES)
@@ -194,10 +201,40 @@ def test_chapters_with_figures_show_them(visit, stem):
 
 @pytest.mark.parametrize("stem", NOTEBOOK_PAGES)
 def test_notebook_page_launches_its_own_notebook_in_colab(visit, stem):
+    # a Chinese page's stem is zh/..., the path of its Chinese notebook in the repository
     url, branch = repository()
     repo = url.removeprefix("https://github.com/")
     expected = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{stem}.ipynb"
     assert visit(stem).report["colab"] == [expected]
+
+
+@pytest.mark.parametrize("stem", ENGLISH_PAGES)
+def test_the_language_switch_leads_to_the_same_page_both_ways(server, visit, stem):
+    english, chinese = visit(stem).report, visit(f"zh/{stem}").report
+    assert english["language"] == "en" and chinese["language"] == "zh-CN"
+    assert english["switch"] == [f"{server}/zh/{stem}.html"]
+    assert chinese["switch"] == [f"{server}/{stem}.html"]
+
+
+def test_clicking_the_language_switch_opens_the_chinese_page_and_back(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/chapters/04_code/04_3_simclr.html")
+    page.locator(".sslbook-language-switch a").click()
+    page.wait_for_url(f"{server}/zh/chapters/04_code/04_3_simclr.html")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    page.locator(".sslbook-language-switch a").click()
+    page.wait_for_url(f"{server}/chapters/04_code/04_3_simclr.html")
+    page.close()
+
+
+def test_a_cjk_font_is_installed_for_the_chinese_pages():
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        pytest.skip("no fc-list to ask for fonts")
+    import subprocess
+
+    fonts = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True).stdout
+    assert fonts.strip(), "install a CJK font (Debian: fonts-wqy-microhei) to read the Chinese pages"
 
 
 def test_menu_button_hides_the_navigation(server, browser):

@@ -1,0 +1,139 @@
+"""The Chinese edition: the translation store, the generated book in zh/, and its site.
+
+``tools/i18n.py`` cuts every English page into units (a notebook's markdown cells, a
+Markdown page's blocks), keeps their Chinese in ``i18n/zh/``, and writes the Chinese
+book to ``zh/``. These tests fail when the English changes and its Chinese does not
+follow, when ``zh/`` is not what the store gives, when a Chinese notebook's code or
+outputs differ from the English one's, and when a page leaves the glossary's terms.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+
+from conftest import ROOT, read_toc_files
+import i18n
+
+PAGES = i18n.sources()
+NOTEBOOKS = [page for page in PAGES if page.suffix == ".ipynb"]
+
+
+def test_markdown_blocks_cut_at_blank_lines_and_keep_fenced_blocks_whole():
+    text = "# Title\n\nOne\nparagraph.\n\n```{exercise} A\n:label: a\n\nBody.\n```\n\n\n| a |\n|---|\n"
+    assert i18n.markdown_blocks(text) == [
+        "# Title", "One\nparagraph.", "```{exercise} A\n:label: a\n\nBody.\n```", "| a |\n|---|",
+    ]  # fmt: skip
+    nested = "````{solution} a\n```python\nx = 1\n\ny = 2\n```\n````\n\nAfter."
+    assert i18n.markdown_blocks(nested) == ["````{solution} a\n```python\nx = 1\n\ny = 2\n```\n````", "After."]
+
+
+def test_a_changed_english_unit_is_untranslated_and_its_old_entry_stale(tmp_path, monkeypatch):
+    (tmp_path / "page.md").write_text("# Title\n\nOld sentence.\n", encoding="utf-8")
+    monkeypatch.setattr(i18n, "STORE", tmp_path / "store")
+    page = i18n.Path("page.md")
+    monkeypatch.setattr(i18n, "units", lambda p: i18n.markdown_blocks((tmp_path / p).read_text(encoding="utf-8")))
+    i18n.save_store(page, [{"en": "# Title", "zh": "# 标题"}, {"en": "Old sentence.", "zh": "旧句子。"}])
+    assert i18n.status(page).untranslated == [] and i18n.status(page).stale == []
+    (tmp_path / "page.md").write_text("# Title\n\nNew sentence.\n", encoding="utf-8")
+    status = i18n.status(page)
+    assert status.untranslated == ["New sentence."] and status.stale == ["Old sentence."]
+    assert i18n.translate_page(page, tmp_path) == "# 标题\n\nNew sentence.\n"  # English until translated
+
+
+def test_every_english_unit_is_translated_and_no_translation_is_stale():
+    problems = []
+    for page in PAGES:
+        status = i18n.status(page)
+        problems += [f"untranslated {page}: {unit[:60]!r}" for unit in status.untranslated]
+        problems += [f"stale {page}: {unit[:60]!r}" for unit in status.stale]
+    assert problems == [], (
+        f"{len(problems)} units: run `python tools/i18n.py extract`, translate the empty "
+        "`zh` entries in i18n/zh/, delete the stale ones, then `python tools/i18n.py build`\n"
+        + "\n".join(problems[:20])
+    )
+
+
+def test_zh_is_what_the_store_builds(tmp_path):
+    out = tmp_path / "zh"
+    i18n.build(out)
+    built = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(ROOT / "zh") for p in (ROOT / "zh").rglob("*") if p.is_file())
+    assert built == committed, "run `python tools/i18n.py build`"
+    different = [str(p) for p in built if (out / p).read_bytes() != (ROOT / "zh" / p).read_bytes()]
+    assert different == [], "run `python tools/i18n.py build`; out of date: " + ", ".join(different)
+
+
+@pytest.mark.parametrize("page", NOTEBOOKS, ids=str)
+def test_a_chinese_notebook_has_the_english_code_and_outputs(page):
+    english = json.loads((ROOT / page).read_text(encoding="utf-8"))
+    chinese = json.loads((ROOT / "zh" / page).read_text(encoding="utf-8"))
+    assert chinese["metadata"] == english["metadata"]
+    assert [c["cell_type"] for c in chinese["cells"]] == [c["cell_type"] for c in english["cells"]]
+    for en_cell, zh_cell in zip(english["cells"], chinese["cells"]):
+        if en_cell["cell_type"] == "code":
+            assert zh_cell == en_cell
+        else:
+            assert {k: v for k, v in zh_cell.items() if k != "source"} == {
+                k: v for k, v in en_cell.items() if k != "source"}  # fmt: skip
+
+
+def test_the_chinese_book_links_colab_to_its_own_notebooks():
+    config = yaml.safe_load((ROOT / "zh" / "_config.yml").read_text(encoding="utf-8"))
+    assert config["repository"]["path_to_book"] == "zh"
+    assert config["sphinx"]["config"]["language"] == "zh_CN"
+    assert config["execute"]["execute_notebooks"] == "off"
+
+
+def glossary_terms() -> dict[str, str]:
+    """English term -> its Chinese, from the English glossary."""
+    text = (ROOT / "appendix" / "glossary.md").read_text(encoding="utf-8")
+    terms = re.findall(r"^([A-Z][^\n]*)\n  ([^.\n(]+?)\s*(?:\([^)]*\))?\.", text, flags=re.M)
+    return {en: zh.strip() for en, zh in terms}
+
+
+TERMS = yaml.safe_load((ROOT / "i18n" / "zh" / "terms.yml").read_text(encoding="utf-8"))
+
+
+def test_the_terminology_table_is_the_glossarys():
+    glossary = glossary_terms()
+    assert len(glossary) >= 25 and all(re.search(r"[\u4e00-\u9fff]", zh) for zh in glossary.values())
+    assert {en: entry["zh"] for en, entry in TERMS.items()} == glossary
+
+
+def test_chinese_units_use_the_terminology_table():
+    """Where an English unit uses a term, its Chinese uses the table's Chinese (or an accepted form)."""
+    misses = []
+    for page in PAGES:
+        for entry in i18n.load_store(page):
+            if not entry["zh"].strip() or entry["zh"] == entry["en"]:
+                continue
+            for en, term in TERMS.items():
+                pattern = r"\b" + re.escape(en.lower()).replace(r"\-", "[- ]") + r"(?:s|es)?\b"
+                forms = [term["zh"], *term.get("also", [])]
+                if re.search(pattern, entry["en"].lower()) and not any(form in entry["zh"] for form in forms):
+                    misses.append(f"{page}: {en} -> {term['zh']} in {entry['zh'][:50]!r}")
+    assert misses == [], "\n".join(misses[:30])
+
+
+@pytest.mark.book
+def test_every_toc_page_is_in_the_chinese_site(site):
+    assert site.zh_returncode == 0, site.zh_log[-3000:]
+    missing = [stem for stem in read_toc_files() if not (site.html / "zh" / f"{stem}.html").is_file()]
+    assert missing == []
+
+
+@pytest.mark.book
+def test_chinese_site_builds_without_warnings(site):
+    warnings = [line for line in site.zh_log.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert site.zh_returncode == 0 and not warnings, "\n".join(warnings) or site.zh_log[-3000:]
+
+
+@pytest.mark.book
+def test_chinese_pages_say_they_are_chinese(site):
+    page = (site.html / "zh" / "chapters" / "06_faq.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN"' in page
+    assert re.search(r"[\u4e00-\u9fff]{20}", page)
