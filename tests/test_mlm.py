@@ -227,3 +227,5 @@ def test_masked_loss_is_the_cross_entropy_at_the_masked_positions_and_the_unigra
         model.output_bias.copy_(p.clamp(min=1e-30).log().float())
     assert masked_loss(model, ids, vocab_size=30, rate=0.3, seed=8) == pytest.approx(unigram_loss(ids, ids, vocab_size=30, rate=0.3, seed=8), rel=1e-4)
     assert unigram_loss(ids, ids, vocab_size=30, rate=0.3, seed=8) < torch.log(torch.tensor(27.0)).item()  # frequencies help
+    pads = torch.cat([ids, torch.zeros(400, 10, dtype=torch.long)])  # special tokens get no probability
+    assert unigram_loss(pads, ids, vocab_size=30, rate=0.3, seed=8) == pytest.approx(unigram_loss(ids, ids, vocab_size=30, rate=0.3, seed=8))
