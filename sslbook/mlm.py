@@ -216,37 +216,46 @@ def mlm_loss_fn(vocab_size: int, rate: float = 0.15, seed: int = 0) -> Callable[
     return loss_fn
 
 
-def _masked_test_set(ids: torch.Tensor, vocab_size: int, rate: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The masks every score draws for ``ids``: one call, seeded, so that all scores of a seed see the same ones."""
-    return mask_tokens(ids, vocab_size=vocab_size, rate=rate, generator=torch.Generator().manual_seed(seed))
+def _masked_test_set(ids: torch.Tensor, vocab_size: int, rate: float, seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The masks every score draws for ``ids``, one call seeded with ``seed``, so that all
+    scores of a seed see the same ones: ``(inputs, targets, scored)``, where ``scored``
+    marks the chosen positions that became ``[MASK]``."""
+    inputs, targets = mask_tokens(ids, vocab_size=vocab_size, rate=rate, generator=torch.Generator().manual_seed(seed))
+    return inputs, targets, (targets != IGNORE) & (inputs == MASK_ID)
 
 
-@torch.no_grad()
+def _scored_logits(model: TinyBERT, ids: torch.Tensor, vocab_size: int, rate: float, seed: int, batch_size: int):
+    """``(logits, targets)`` at the scored positions, batch by batch, in eval mode; the
+    model's mode is restored afterwards."""
+    inputs, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for batch, batch_targets, batch_scored in zip(inputs.split(batch_size), targets.split(batch_size), scored.split(batch_size)):
+                yield model.predict(model.encode(batch)[batch_scored]), batch_targets[batch_scored]
+    finally:
+        model.train(was_training)
+
+
 def masked_accuracy(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0, batch_size: int = 512) -> float:
     """The share of ``[MASK]`` positions whose original word is the model's top prediction, in eval mode.
 
     Only the chosen positions that became ``[MASK]`` are scored: at the
     unchanged ones a model could score by copying its input without reading
     the context, and the random ones pose another task (spotting and
-    correcting a wrong word). The positions, and their corruption, are drawn with ``seed``;
-    the same ``ids``, ``rate`` and ``seed`` give :func:`unigram_accuracy`
+    correcting a wrong word). The positions, and their corruption, are drawn
+    with ``seed``; the same ``ids``, ``rate`` and ``seed`` give
+    :func:`masked_loss`, :func:`unigram_accuracy` and :func:`unigram_loss`
     the same ones.
     """
-    inputs, targets = _masked_test_set(ids, vocab_size, rate, seed)
-    scored = (targets != IGNORE) & (inputs == MASK_ID)
-    was_training = model.training
-    model.eval()
-    try:
-        right = 0
-        for batch, batch_targets, batch_scored in zip(inputs.split(batch_size), targets.split(batch_size), scored.split(batch_size)):
-            guess = model.predict(model.encode(batch)[batch_scored]).argmax(dim=-1)
-            right += int((guess == batch_targets[batch_scored]).sum())
-        return right / int(scored.sum())
-    finally:
-        model.train(was_training)
+    right = total = 0
+    for logits, targets in _scored_logits(model, ids, vocab_size, rate, seed, batch_size):
+        right += int((logits.argmax(dim=-1) == targets).sum())
+        total += len(targets)
+    return right / total
 
 
-@torch.no_grad()
 def masked_loss(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0, batch_size: int = 512) -> float:
     """The mean cross-entropy (nats) at the ``[MASK]`` positions that :func:`masked_accuracy` scores, in eval mode.
 
@@ -254,33 +263,11 @@ def masked_loss(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate: fl
     even where the top guess stays the same, so it can tell apart models
     that all give the most frequent word as their top guess.
     """
-    inputs, targets = _masked_test_set(ids, vocab_size, rate, seed)
-    scored = (targets != IGNORE) & (inputs == MASK_ID)
-    was_training = model.training
-    model.eval()
-    try:
-        total = 0.0
-        for batch, batch_targets, batch_scored in zip(inputs.split(batch_size), targets.split(batch_size), scored.split(batch_size)):
-            logits = model.predict(model.encode(batch)[batch_scored])
-            total += float(F.cross_entropy(logits, batch_targets[batch_scored], reduction="sum"))
-        return total / int(scored.sum())
-    finally:
-        model.train(was_training)
-
-
-def unigram_loss(train_ids: torch.Tensor, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0) -> float:
-    """:func:`masked_loss` of the model that ignores the context: each word's frequency in ``train_ids``.
-
-    Special tokens aside, with add-one smoothing so that a word absent from
-    ``train_ids`` does not cost an infinite loss.
-    """
-    counts = torch.bincount(train_ids.flatten(), minlength=vocab_size).double()
-    counts[: len(SPECIAL_TOKENS)] = 0
-    counts[len(SPECIAL_TOKENS) :] += 1
-    log_p = (counts / counts.sum()).log()
-    inputs, targets = _masked_test_set(ids, vocab_size, rate, seed)
-    scored = (targets != IGNORE) & (inputs == MASK_ID)
-    return float(-log_p[targets[scored]].mean())
+    loss = total = 0
+    for logits, targets in _scored_logits(model, ids, vocab_size, rate, seed, batch_size):
+        loss += float(F.cross_entropy(logits, targets, reduction="sum"))
+        total += len(targets)
+    return loss / total
 
 
 def unigram_guess(train_ids: torch.Tensor, vocab_size: int) -> int:
@@ -297,6 +284,19 @@ def unigram_accuracy(train_ids: torch.Tensor, ids: torch.Tensor, *, vocab_size: 
     same ``rate`` and ``seed``.
     """
     guess = unigram_guess(train_ids, vocab_size)
-    inputs, targets = _masked_test_set(ids, vocab_size, rate, seed)
-    scored = (targets != IGNORE) & (inputs == MASK_ID)
+    _, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)
     return float((targets[scored] == guess).float().mean())
+
+
+def unigram_loss(train_ids: torch.Tensor, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0) -> float:
+    """:func:`masked_loss` of the model that ignores the context: each word's frequency in ``train_ids``.
+
+    Special tokens aside, with add-one smoothing so that a word absent from
+    ``train_ids`` does not cost an infinite loss.
+    """
+    counts = torch.bincount(train_ids.flatten(), minlength=vocab_size).double()
+    counts[: len(SPECIAL_TOKENS)] = 0
+    counts[len(SPECIAL_TOKENS) :] += 1
+    log_p = (counts / counts.sum()).log()
+    _, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)
+    return float(-log_p[targets[scored]].mean())
