@@ -9,13 +9,17 @@ Each module holds one concept:
   :mod:`sslbook.augment` (SimCLR augmentations);
 - models and losses: :mod:`sslbook.models`, :mod:`sslbook.word2vec` (SGNS),
   :mod:`sslbook.losses` (InfoNCE, NT-Xent), :mod:`sslbook.simclr`,
-  :mod:`sslbook.moco`, :mod:`sslbook.simsiam`, :mod:`sslbook.pretrain`
-  (greedy layer-wise pre-training);
+  :mod:`sslbook.moco`, :mod:`sslbook.simsiam`, :mod:`sslbook.byol`,
+  :mod:`sslbook.mae` (masked autoencoder), :mod:`sslbook.mlm` (masked
+  language modelling), :mod:`sslbook.clip` (CLIP's loss),
+  :mod:`sslbook.scarf` (corrupted features for tables),
+  :mod:`sslbook.pretrain` (greedy layer-wise pre-training);
 - training and measurement: :mod:`sslbook.train`, :mod:`sslbook.optim`,
   :mod:`sslbook.gradients`, :mod:`sslbook.evaluate` (the book's protocol:
   probes and baselines chosen on validation, scores over seeds, and the rule
-  for calling a difference), :mod:`sslbook.exercises` (the checkers of the
-  book's "implement it yourself" exercises);
+  for calling a difference), :mod:`sslbook.glue` (a glued mean's spread and a
+  choice's margin, for the notebook check), :mod:`sslbook.exercises` (the
+  checkers of the book's "implement it yourself" exercises);
 - several processes: :mod:`sslbook.distributed` (the gather with gradients,
   rank 0 first), :mod:`sslbook.simclr_train` (the command-line trainer,
   ``python -m sslbook.simclr_train``, under ``torchrun``).

@@ -140,7 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--feature-dim", type=_int_at_least(1), default=128, help="the encoder's output size")
     parser.add_argument("--projection-dim", type=_int_at_least(1), default=64, help="the projection head's output size")
     parser.add_argument("--subset", type=_int_at_least(1), default=None, help="train on the first N training images only (quick trials and tests)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="auto: CUDA when available")
+    parser.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto",
+        help="auto: CUDA when every process on this machine can have its own GPU, else the CPU",
+    )  # fmt: skip
     parser.add_argument("--no-amp", action="store_true", help="on CUDA, train in float32 instead of bfloat16 autocast")
     parser.add_argument("--data-root", type=Path, default=None, help="where CIFAR-10 is kept (default $SSLBOOK_DATA or ~/.cache/sslbook)")
     return parser
@@ -163,10 +166,38 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             f"--batch-size {args.batch_size} over {processes} leaves {args.batch_size // world} image per process; "
             "NT-Xent needs at least 2 per process, so that each anchor has a negative"
         )
-    if args.device == "cuda" and not torch.cuda.is_available():
-        parser.error("--device cuda, but PyTorch sees no CUDA device")
+    args.device = _resolve_device(args.device, parser)
     args.world_size = world
     return args
+
+
+def _resolve_device(device: str, parser: argparse.ArgumentParser) -> str:
+    """``"cuda"`` or ``"cpu"``: one GPU per process on this machine, or the CPU.
+
+    ``torchrun`` announces the processes of this machine in
+    ``LOCAL_WORLD_SIZE``; process ``LOCAL_RANK`` uses GPU ``LOCAL_RANK``, so
+    CUDA needs at least as many GPUs as local processes. ``auto`` falls back
+    to the CPU when there are too few, and says so once; ``cuda`` is then an
+    error.
+    """
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    local = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    if device == "cuda" and gpus == 0:
+        parser.error("--device cuda, but PyTorch sees no CUDA device")
+    if device == "cuda" and local > gpus:
+        parser.error(
+            f"--device cuda needs one GPU per process, but this machine runs {local} processes "
+            f"and PyTorch sees {gpus} GPU{'s' if gpus > 1 else ''}: start at most {gpus} "
+            "(torchrun --nproc_per_node), or use --device cpu"
+        )
+    if device != "auto":
+        return device
+    if gpus and local > gpus:
+        if os.environ.get("LOCAL_RANK", "0") == "0":
+            print(f"--device auto: {local} processes on this machine but {gpus} GPU{'s' if gpus > 1 else ''}, "
+                  "so training on the CPU", flush=True)  # fmt: skip
+        return "cpu"
+    return "cuda" if gpus else "cpu"
 
 
 def config_of(args: argparse.Namespace) -> dict:
@@ -237,7 +268,7 @@ def run_training(args: argparse.Namespace) -> dict:
         sslbook.data.DatasetUnavailableError: when CIFAR-10 is neither on
             disk nor downloadable.
     """
-    use_cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+    use_cuda = args.device == "cuda"  # parse_args resolved "auto"
     out: Path = args.out
     config = config_of(args)
     checkpoint_path = out / CHECKPOINT

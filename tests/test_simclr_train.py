@@ -119,3 +119,40 @@ def test_bad_arguments_exit_with_a_message(monkeypatch, capsys, world, args, mes
         main(args)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def fake_gpus(monkeypatch, count: int, local_processes: int, local_rank: int = 0) -> None:
+    """This machine as torchrun describes it, with ``count`` GPUs that PyTorch sees."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: count > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
+    for name, value in (("WORLD_SIZE", local_processes), ("LOCAL_WORLD_SIZE", local_processes), ("LOCAL_RANK", local_rank)):
+        monkeypatch.setenv(name, str(value))
+
+
+@pytest.mark.parametrize(
+    "gpus, processes, device",
+    [(1, 2, "cpu"), (2, 2, "cuda"), (4, 2, "cuda"), (1, 1, "cuda"), (0, 1, "cpu"), (0, 2, "cpu")],
+)
+def test_auto_uses_cuda_only_with_one_gpu_per_process(monkeypatch, capsys, gpus, processes, device):
+    fake_gpus(monkeypatch, gpus, processes)
+    assert parse_args(["--device", "auto"]).device == device
+    said = capsys.readouterr().out
+    assert ("so training on the CPU" in said) == (gpus > 0 and device == "cpu")
+
+
+def test_auto_says_once_that_it_falls_back_to_the_cpu(monkeypatch, capsys):
+    fake_gpus(monkeypatch, 1, 2, local_rank=1)
+    assert parse_args([]).device == "cpu"
+    assert capsys.readouterr().out == ""  # the other process of the machine says it
+
+
+@pytest.mark.parametrize(
+    "gpus, processes, message",
+    [(1, 2, "needs one GPU per process, but this machine runs 2 processes and PyTorch sees 1 GPU"), (0, 1, "sees no CUDA device")],
+)
+def test_cuda_with_too_few_gpus_is_a_command_line_error(monkeypatch, capsys, gpus, processes, message):
+    fake_gpus(monkeypatch, gpus, processes)
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--device", "cuda"])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

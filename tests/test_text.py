@@ -39,8 +39,9 @@ def test_text_file_corpus_streams_a_file_many_times(tmp_path):
     path = tmp_path / "corpus.txt"
     path.write_text("The cat sat.\n\nA dog ran, fast!\n", encoding="utf-8")
     corpus = TextFileCorpus(path)
-    assert list(corpus) == [["the", "cat", "sat"], ["dog", "ran", "fast"]]
-    assert list(corpus) == list(corpus)  # restartable: Word2Vec iterates once per epoch
+    expected = [["the", "cat", "sat"], ["dog", "ran", "fast"]]
+    assert list(corpus) == expected
+    assert list(corpus) == expected  # again, not []: Word2Vec iterates once per epoch
     with pytest.raises(FileNotFoundError, match="missing.txt"):
         TextFileCorpus(tmp_path / "missing.txt")
 

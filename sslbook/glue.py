@@ -1,0 +1,59 @@
+"""Glue a measurement into the book's text with what a re-run needs to check it.
+
+Every number that the prose quotes comes from the code through myst-nb's
+``glue``. The same seeds give other last digits on another processor, so the
+book's notebook check (``tools/nbcheck.py``) compares a re-run with the stored
+notebook within each measurement's own uncertainty. For that, a mean over
+seeds is glued with its spread and its number of seeds, and a setting chosen
+on validation with its margin over the runner-up:
+
+- :func:`glue_spread` glues ``key_sd`` and ``key_n`` beside a mean already
+  glued as ``key``;
+- :func:`glue_margin` glues ``key_margin`` and ``key_margin_se`` beside a
+  setting already glued as ``key`` (see :func:`sslbook.evaluate.choice_margin`).
+
+Everything is glued with ``display=False``: the values appear only where the
+text pastes them.
+
+Example
+-------
+>>> from sslbook.evaluate import SeedScores
+>>> from sslbook.glue import spread_record
+>>> spread_record("acc", SeedScores((0.81, 0.84, 0.83), (0, 1, 2)))
+{'acc_sd': 0.015, 'acc_n': 3}
+"""
+
+from __future__ import annotations
+
+from sslbook.evaluate import Margin, SeedScores
+
+
+def spread_record(key: str, scores: SeedScores) -> dict[str, float | int]:
+    """``{key_sd: sd, key_n: n}``: the sd to two significant digits, so that tiny spreads keep their size."""
+    if not isinstance(scores, SeedScores):
+        raise TypeError(f"scores must be a SeedScores, got {type(scores).__name__}")
+    return {f"{key}_sd": float(f"{scores.sd:.2g}"), f"{key}_n": scores.n}
+
+
+def margin_record(key: str, margin: Margin) -> dict[str, float]:
+    """``{key_margin: difference, key_margin_se: noise}`` to two significant digits (a nan noise stays nan)."""
+    if not isinstance(margin, Margin):
+        raise TypeError(f"margin must be a Margin, got {type(margin).__name__}")
+    return {f"{key}_margin": float(f"{margin.difference:.2g}"), f"{key}_margin_se": float(f"{margin.noise:.2g}")}
+
+
+def _glue(record: dict[str, object]) -> None:
+    from myst_nb import glue
+
+    for name, value in record.items():
+        glue(name, value, display=False)
+
+
+def glue_spread(key: str, scores: SeedScores) -> None:
+    """Glue the sd and the number of seeds of a mean glued as ``key``: ``key_sd``, ``key_n``."""
+    _glue(spread_record(key, scores))
+
+
+def glue_margin(key: str, margin: Margin) -> None:
+    """Glue the validation margin of a setting glued as ``key``: ``key_margin``, ``key_margin_se``."""
+    _glue(margin_record(key, margin))

@@ -1,0 +1,37 @@
+"""sslbook.glue: the spread and the margin glued beside a value, for the notebook check."""
+
+import math
+
+import pytest
+
+from sslbook import glue
+from sslbook.evaluate import Margin, SeedScores
+
+
+def test_the_spread_record_holds_the_sd_to_two_digits_and_the_seed_count():
+    scores = SeedScores((1.0e-9, 3.0e-9, 2.0e-9), (0, 1, 2))
+    assert glue.spread_record("std", scores) == {"std_sd": 1e-09, "std_n": 3}
+    assert glue.spread_record("acc", SeedScores((0.5, 0.5), (0, 1))) == {"acc_sd": 0.0, "acc_n": 2}
+
+
+def test_the_margin_record_keeps_a_nan_noise():
+    record = glue.margin_record("tau", Margin(0.5, 0.2, 0.01234, float("nan")))
+    assert record["tau_margin"] == 0.012 and math.isnan(record["tau_margin_se"])
+    assert glue.margin_record("lr", Margin(1, 2, 0.1, 0.0456)) == {"lr_margin": 0.1, "lr_margin_se": 0.046}
+
+
+def test_bad_input_names_what_was_expected():
+    with pytest.raises(TypeError, match="SeedScores"):
+        glue.spread_record("x", [0.5, 0.6])
+    with pytest.raises(TypeError, match="Margin"):
+        glue.margin_record("x", (0.1, 0.01))
+
+
+def test_glue_spread_and_glue_margin_glue_each_value_hidden(monkeypatch):
+    import myst_nb
+
+    glued = []
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: glued.append((name, value, display)))
+    glue.glue_spread("acc", SeedScores((0.8, 0.9), (0, 1)))
+    glue.glue_margin("tau", Margin(0.5, 0.2, 0.03, 0.01))
+    assert glued == [("acc_sd", 0.071, False), ("acc_n", 2, False), ("tau_margin", 0.03, False), ("tau_margin_se", 0.01, False)]
