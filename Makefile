@@ -12,7 +12,7 @@ NOTEBOOKS := $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoi
 help:
 	@echo "make book       install, execute every notebook, build the website in _build/html"
 	@echo "                and its Chinese edition in _build/html/zh (tools/i18n.py)"
-	@echo "make test       install, then unit tests + nbval (strict) on every notebook + site build with -W"
+	@echo "make test       install, then unit tests + every notebook re-run and checked by its claims + site build with -W"
 	@echo "                + every page opened in headless Chromium (installed with apt-get if missing)"
 	@echo "make unit       install, then the unit tests only (no notebook, site or browser): the fast loop"
 	@echo "make notebooks  re-execute every notebook in place (after editing one)"

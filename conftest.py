@@ -1,4 +1,9 @@
-"""pytest set-up for the whole repository (unit tests and nbval alike).
+"""pytest set-up for the whole repository (unit tests and the notebooks alike).
+
+nbval executes every notebook in lax mode (pyproject.toml), and the plugin
+tools/nbcheck_plugin.py checks each fresh run against the stored notebook by
+what the book claims, within each measurement's uncertainty
+(tests/notebook_tolerances.yml), not digit for digit.
 
 The kernels that nbval starts inherit this process's environment. With
 SSLBOOK_PROGRESS=0 they draw no progress bar, whose timings would differ from
@@ -17,11 +22,14 @@ import pytest
 
 os.environ["SSLBOOK_PROGRESS"] = "0"
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "_ext"))
+sys.path.insert(0, str(ROOT / "tools"))
 from sslbook_kernels import enable_transport_encryption  # noqa: E402
 
 enable_transport_encryption()
 
+pytest_plugins = ["nbcheck_plugin", "pytester"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -31,7 +31,7 @@ import torch
 #: cores on the same arithmetic. ``SSLBOOK_THREADS=1`` (read at import) runs
 #: on one thread instead: the same seeds then give other last digits, as on
 #: another processor, which is how the notebook check is tried against
-#: another machine's numbers (README, "Which test command when").
+#: another machine's numbers (README, "The notebook check").
 DEFAULT_THREADS = int(os.environ.get("SSLBOOK_THREADS", "2"))
 
 

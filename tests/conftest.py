@@ -55,8 +55,8 @@ class SiteBuild:
 def site(book_config: dict, tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     """The website, built with warnings as errors from the notebooks' stored outputs.
 
-    nbval (run in the same session) has checked that the stored outputs are what
-    a fresh execution gives, so the build does not execute the notebooks again:
+    The notebook check (run in the same session) compares the stored outputs
+    with a fresh execution, so the build does not execute the notebooks again:
     it uses a copy of _config.yml with ``execute_notebooks: off`` (and the local
     extensions' folder made absolute, since the copy lives elsewhere).
     """

@@ -60,10 +60,16 @@ def test_notebook_is_stored_executed_in_order_without_stderr(path):
             assert not is_stderr, f"stderr stored for {cell.source[:60]!r}: {output.text[:200]!r}"
 
 
-def run_setup_cell(monkeypatch, tmp_path, in_colab: bool) -> list[list[str]]:
-    """Execute the Colab cell as a kernel would; return the commands it ran."""
+def run_setup_cell(monkeypatch, tmp_path, in_colab: bool, pip_fails: bool = False) -> list[list[str]]:
+    """Execute the Colab cell as a kernel would, with pip replaced; return the commands it ran."""
     calls = []
-    monkeypatch.setattr(subprocess, "run", lambda cmd, **kwargs: calls.append(cmd))
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        assert kwargs.get("capture_output") and kwargs.get("text"), "the cell must capture pip's output to show it"
+        return subprocess.CompletedProcess(cmd, 1 if pip_fails else 0, "", "ERROR: Repository not found." if pip_fails else "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
     monkeypatch.delitem(sys.modules, "google", raising=False)
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     if in_colab:
@@ -76,14 +82,46 @@ def run_setup_cell(monkeypatch, tmp_path, in_colab: bool) -> list[list[str]]:
     return calls
 
 
-def test_colab_cell_installs_sslbook_from_the_repository_in_colab(monkeypatch, tmp_path, book_config):
+def test_colab_cell_installs_sslbook_at_the_configured_release_in_colab(monkeypatch, tmp_path, book_config):
     calls = run_setup_cell(monkeypatch, tmp_path, in_colab=True)
-    url, branch = book_config["repository"]["url"], book_config["repository"]["branch"]
-    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", f"sslbook @ git+{url}@{branch}"]]
+    url, ref = book_config["repository"]["url"], book_config["repository"]["branch"]
+    assert ref != "main", "the set-up cell must install a release, not whatever main is today"
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", f"sslbook @ git+{url}@{ref}"]]
+
+
+def test_colab_cell_shows_pips_error_when_the_install_fails(monkeypatch, tmp_path):
+    with pytest.raises(RuntimeError, match=r"(?s)pip could not install sslbook @ .*Repository not found.*Check that"):
+        run_setup_cell(monkeypatch, tmp_path, in_colab=True, pip_fails=True)
 
 
 def test_colab_cell_does_nothing_elsewhere(monkeypatch, tmp_path):
     assert run_setup_cell(monkeypatch, tmp_path, in_colab=False) == []
+
+
+def test_set_repo_points_config_notebooks_and_readme_at_another_repository(tmp_path):
+    from nbtools import set_repository
+
+    for name in ("_config.yml", "README.md"):
+        (tmp_path / name).write_text((ROOT / name).read_text(encoding="utf-8"), encoding="utf-8")
+    book = tmp_path / "chapters"
+    book.mkdir()
+    for path in NOTEBOOKS[:2]:
+        (book / path.name).write_bytes(path.read_bytes())
+    old_url, _ = repository()
+    changed = set_repository("https://github.com/someone/ssl-fork", "v2.0", root=tmp_path)
+    assert repository(tmp_path) == ("https://github.com/someone/ssl-fork", "v2.0")
+    config = (tmp_path / "_config.yml").read_text(encoding="utf-8")
+    assert "# The one place that holds the repository's address" in config  # comments kept
+    for path in book.glob("*.ipynb"):
+        first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert first.source == colab_setup_source("https://github.com/someone/ssl-fork", "v2.0")
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert old_url not in readme and "https://github.com/someone/ssl-fork" in readme
+    assert set(changed) == {tmp_path / "_config.yml", tmp_path / "README.md", *book.glob("*.ipynb")}
+    with pytest.raises(ValueError, match="GitHub repository's address"):
+        set_repository("https://gitlab.com/a/b", "v1", root=tmp_path)
+    with pytest.raises(ValueError, match="ref must be"):
+        set_repository("https://github.com/a/b", "v1; rm -rf /", root=tmp_path)
 
 
 def test_repository_url_lives_in_config_only(book_config):

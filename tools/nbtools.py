@@ -4,17 +4,21 @@ Usage, from the repository root with the venv active:
 
     python tools/nbtools.py new chapters/02_core_concepts.ipynb "Core concepts"
     python tools/nbtools.py execute chapters/01_background.ipynb [...]
+    python tools/nbtools.py set-repo https://github.com/OWNER/NAME --ref v0.1.0
 
 ``new`` writes a notebook that starts with the Colab set-up cell, which every
 notebook must have (tests/test_book.py checks it). ``execute`` runs notebooks
 top to bottom in a fresh kernel, in their own folder, and stores the outputs
-that nbval will compare against; run it after every edit of a notebook.
+that the notebook check compares a fresh run with; run it after every edit
+of a notebook. ``set-repo`` points the whole book at another repository and
+release (see README, "Publishing the book").
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -26,19 +30,24 @@ ROOT = Path(__file__).resolve().parents[1]
 SETUP_TAG = "remove-cell"
 
 
-def repository() -> tuple[str, str]:
-    """``(url, branch)`` of the repository, from ``_config.yml``: the one place that holds them."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+def repository(root: Path = ROOT) -> tuple[str, str]:
+    """``(url, ref)`` of the repository, from ``_config.yml``: the one place that holds them.
+
+    ``ref`` is ``repository.branch``: the release (a tag or a commit) that the
+    launch buttons open and that every set-up cell installs, so that Colab
+    runs a notebook with the package it was run with.
+    """
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     repo = config["repository"]
-    return repo["url"].rstrip("/"), repo.get("branch", "main")
+    return repo["url"].rstrip("/"), str(repo.get("branch", "main"))
 
 
-def colab_setup_source(url: str, branch: str) -> str:
+def colab_setup_source(url: str, ref: str) -> str:
     """The source of the first code cell of every notebook."""
-    requirement = f"sslbook @ git+{url}@{branch}"
+    requirement = f"sslbook @ git+{url}@{ref}"
     return (
-        "# Set-up for Google Colab: install the book's package.\n"
-        "# Elsewhere this cell does nothing.\n"
+        "# Set-up for Google Colab: install the book's package, at the release\n"
+        "# this notebook was run with. Elsewhere this cell does nothing.\n"
         "import subprocess\n"
         "import sys\n"
         "\n"
@@ -48,10 +57,17 @@ def colab_setup_source(url: str, branch: str) -> str:
         "    pass\n"
         "else:\n"
         f'    requirement = "{requirement}"\n'
-        "    subprocess.run(\n"
+        "    pip = subprocess.run(\n"
         '        [sys.executable, "-m", "pip", "install", "--quiet", requirement],\n'
-        "        check=True,\n"
-        "    )"
+        "        capture_output=True,\n"
+        "        text=True,\n"
+        "    )\n"
+        "    if pip.returncode != 0:\n"
+        "        raise RuntimeError(\n"
+        '            f"pip could not install {requirement}:\\n{pip.stderr[-3000:]}\\n"\n'
+        '            "Check that the repository and the release named in "\n'
+        '            "`requirement` above exist and are public."\n'
+        "        )"
     )
 
 
@@ -103,6 +119,49 @@ def execute_notebook(path: Path, timeout: int = 300) -> None:
     nbformat.write(nb, path)
 
 
+GITHUB = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+")
+
+
+def set_repository(url: str, ref: str, root: Path = ROOT) -> list[Path]:
+    """Point the book at another repository and release; return the files changed.
+
+    Rewrites ``repository.url`` and ``repository.branch`` in ``_config.yml``
+    (the launch buttons and the repository button follow them), every
+    notebook's set-up cell under ``chapters/``, and the repository's address
+    in README. Run ``python tools/i18n.py build`` afterwards for ``zh/``.
+    """
+    if not GITHUB.fullmatch(url.rstrip("/")):
+        raise ValueError(f"url must be a GitHub repository's address, https://github.com/OWNER/NAME; got {url!r}")
+    if not re.fullmatch(r"[\w./-]+", ref) or ref.startswith("-"):
+        raise ValueError(f"ref must be a tag, a branch or a commit, got {ref!r}")
+    url = url.rstrip("/")
+    old_url, _ = repository(root)
+    changed = []
+    config = root / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(repository:\n(?:  .*\n|\s*#.*\n)*?  url: ).*$", lambda m: m.group(1) + url, text, count=1)
+    text = re.sub(r"(?m)^(repository:\n(?:  .*\n|\s*#.*\n)*?  branch: ).*$", lambda m: m.group(1) + ref, text, count=1)
+    config.write_text(text, encoding="utf-8")
+    changed.append(config)
+    if repository(root) != (url, ref):
+        raise RuntimeError(f"{config} still names {repository(root)}: edit its repository section by hand")
+    source = colab_setup_source(url, ref)
+    for path in sorted((root / "chapters").rglob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        first = next(cell for cell in nb.cells if cell.cell_type == "code")
+        if first.source != source:
+            first.source = source
+            nbformat.write(nb, path)
+            changed.append(path)
+    readme = root / "README.md"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        if old_url in text and old_url != url:
+            readme.write_text(text.replace(old_url, url), encoding="utf-8")
+            changed.append(readme)
+    return changed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,9 +170,16 @@ def main(argv: list[str] | None = None) -> int:
     p_new.add_argument("title")
     p_exec = sub.add_parser("execute", help="execute notebooks in place")
     p_exec.add_argument("paths", type=Path, nargs="+")
+    p_repo = sub.add_parser("set-repo", help="point the book at another repository and release")
+    p_repo.add_argument("url", help="https://github.com/OWNER/NAME")
+    p_repo.add_argument("--ref", required=True, help="the release the set-up cells install: a tag or a commit")
     args = parser.parse_args(argv)
     if args.command == "new":
         new_notebook(args.path, args.title)
+    elif args.command == "set-repo":
+        for path in set_repository(args.url, args.ref):
+            print(f"rewrote {path.relative_to(ROOT)}")
+        print("now run: python tools/i18n.py build   (the Chinese notebooks)")
     else:
         for path in args.paths:
             print(f"executing {path}", flush=True)
