@@ -44,9 +44,9 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-# The fast loop after changing a helper: tests/ without the book and the browser.
+# The fast loop after changing a helper: tests/ and the package's examples, without the book and the browser.
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not book and not browser"
+	$(BIN)/python -m pytest sslbook tests -m "not book and not browser"
 
 # The five diagrams of the book, drawn by code; tests/test_diagrams.py checks they are current.
 diagrams: $(STAMP)

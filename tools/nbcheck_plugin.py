@@ -16,7 +16,7 @@ applies ``tools/nbcheck.py``:
 
 At the end of the run, a table lists every glued value that differs from the
 stored one, within tolerance or not: how this machine differs from the one
-that stored the outputs.
+that stored the outputs; and a second the seconds each notebook ran.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def pytest_runtest_call(item: pytest.Item):
         problems.append(f"the notebook has run {elapsed:.0f} s, more than its {limit:.0f} s")
     code_cells = [c for c in notebook.nb.cells if c.cell_type == "code"]
     if item.cell_num == len(code_cells) - 1:
+        run["seconds"] = elapsed
         problems += _check_notebook(notebook, run["outputs"], item.config.getoption("--nbcheck-tolerances"))
         run["checked"] = True
     if problems:
@@ -96,6 +97,12 @@ def _check_notebook(notebook, outputs: dict[int, list], tolerances: str) -> list
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    timed = {name: run["seconds"] for name, run in _runs.items() if "seconds" in run}
+    if timed:
+        terminalreporter.write_sep("-", "seconds each notebook ran (the budget: 120 on an idle 2-core CPU)")
+        for name, seconds in timed.items():
+            terminalreporter.write_line(f"{seconds:6.0f}  {name}")
+        terminalreporter.write_line(f"{sum(timed.values()):6.0f}  in all")
     unchecked = sorted(name for name, run in _runs.items() if not run.get("checked"))
     if unchecked:
         terminalreporter.write_sep("-", "notebooks whose last cell did not run: glued values not compared")
