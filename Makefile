@@ -14,7 +14,7 @@ help:
 	@echo "                and its Chinese edition in _build/html/zh (tools/i18n.py)"
 	@echo "make test       install, then unit tests + every notebook re-run and checked by its claims + site build with -W"
 	@echo "                + every page opened in headless Chromium (installed with apt-get if missing)"
-	@echo "make unit       install, then the unit tests only (no notebook, site or browser): the fast loop"
+	@echo "make unit       install, then the unit tests only (no notebook, site, browser or slow test): the fast loop"
 	@echo "make notebooks  re-execute every notebook in place (after editing one)"
 	@echo "make diagrams   redraw the diagrams in chapters/figures/ (tools/diagrams.py)"
 	@echo "make zh         rewrite zh/, the Chinese book, from the English one and i18n/zh/"
@@ -44,9 +44,10 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-# The fast loop after changing a helper: tests/ and the package's examples, without the book and the browser.
+# The fast loop after changing a helper: tests/ and the package's examples, without the book,
+# the browser and the slow tests (several processes, training runs).
 unit: $(STAMP)
-	$(BIN)/python -m pytest sslbook tests -m "not book and not browser"
+	$(BIN)/python -m pytest sslbook tests -m "not book and not browser and not slow"
 
 # The five diagrams of the book, drawn by code; tests/test_diagrams.py checks they are current.
 diagrams: $(STAMP)

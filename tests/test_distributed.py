@@ -97,6 +97,7 @@ def max_diff(grads: dict, reference: dict) -> float:
     return max(float((grads[name] - g).abs().max()) for name, g in reference.items())
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_gathered_nt_xent_equals_one_process_on_the_concatenated_batch(two_process_step):
     """Two gloo processes under DistributedDataParallel against one process: loss and every gradient."""
     result, single_loss, reference = two_process_step
@@ -104,6 +105,7 @@ def test_gathered_nt_xent_equals_one_process_on_the_concatenated_batch(two_proce
     assert max_diff(result["gathered"]["grads"], reference) < 1e-5
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_the_comparison_catches_a_gather_without_the_summed_backward(two_process_step):
     result, single_loss, reference = two_process_step
     largest = max(float(g.abs().max()) for g in reference.values())
@@ -143,6 +145,7 @@ def backward_worker(rank: int, folder: Path) -> None:
     }))  # fmt: skip
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_gather_backward_sums_over_ranks_and_leaves_the_incoming_gradient_alone(tmp_path):
     start(backward_worker, tmp_path)
     seen = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(WORLD)]
@@ -162,6 +165,7 @@ def unequal_worker(rank: int, folder: Path) -> None:
     (folder / f"rank{rank}.txt").write_text(outcome)
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_unequal_shapes_raise_on_every_rank_instead_of_hanging(tmp_path):
     start(unequal_worker, tmp_path)
     for rank in range(WORLD):
@@ -190,6 +194,7 @@ def first_worker(rank: int, folder: Path, fail: bool) -> None:
     (folder / f"outcome{rank}.txt").write_text(outcome)
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_rank_zero_loads_first_and_the_others_do_not_download(tmp_path):
     start(first_worker, tmp_path, False)
     calls = [json.loads((tmp_path / f"call{r}.json").read_text()) for r in range(WORLD)]
@@ -198,6 +203,7 @@ def test_rank_zero_loads_first_and_the_others_do_not_download(tmp_path):
     assert (tmp_path / "outcome1.txt").read_text() == "data of rank 1"
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_when_rank_zero_fails_every_rank_stops(tmp_path):
     start(first_worker, tmp_path, True)
     assert (tmp_path / "outcome0.txt").read_text() == "OSError: no network"

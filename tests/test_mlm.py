@@ -173,6 +173,7 @@ def test_the_loss_counts_the_chosen_positions_only():
         mlm_loss(logits[0], targets)
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_training_learns_a_predictable_language_better_than_the_unigram_guess():
     """Sequences count up by one modulo 10: every masked word follows from its neighbours."""
     torch.manual_seed(0)

@@ -23,6 +23,7 @@ def torchrun(*args: str) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_two_processes_resumed_from_a_checkpoint_equal_an_uninterrupted_run(tmp_path):
     torchrun("--epochs", "2", "--out", str(tmp_path / "straight"))
     torchrun("--epochs", "1", "--out", str(tmp_path / "resumed"))
@@ -56,6 +57,7 @@ def one_epoch(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_a_run_writes_its_checkpoint_and_metrics(one_epoch):
     checkpoint = torch.load(one_epoch / CHECKPOINT, weights_only=True)
     metrics = json.loads((one_epoch / METRICS).read_text())
@@ -64,6 +66,7 @@ def test_a_run_writes_its_checkpoint_and_metrics(one_epoch):
     assert set(metrics["epochs"][0]) >= {"loss", "seconds", "images_per_s", "val_knn_acc"}
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_training_beats_the_same_encoder_untrained(one_epoch):
     """The monitored kNN accuracy, on the validation split, against the untrained encoder on the same data."""
     args = parse_args([*TINY, "--epochs", "1", "--out", str(one_epoch)])
@@ -80,6 +83,7 @@ def test_training_beats_the_same_encoder_untrained(one_epoch):
     assert scores["trained"] > scores["untrained"] + 0.02, scores
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_a_corrupt_checkpoint_is_refused_with_a_clear_error(one_epoch, tmp_path):
     (tmp_path / CHECKPOINT).write_bytes((one_epoch / CHECKPOINT).read_bytes()[:1000])  # truncated
     with pytest.raises(CheckpointError, match="cannot read checkpoint .* truncated"):
@@ -89,6 +93,7 @@ def test_a_corrupt_checkpoint_is_refused_with_a_clear_error(one_epoch, tmp_path)
         main([*TINY, "--epochs", "2", "--out", str(tmp_path), "--resume"])
 
 
+@pytest.mark.slow  # make unit skips it; make test runs it
 def test_resume_needs_a_checkpoint_with_the_same_settings(one_epoch, tmp_path):
     with pytest.raises(CheckpointError, match="no checkpoint at"):
         main([*TINY, "--epochs", "2", "--out", str(tmp_path), "--resume"])
