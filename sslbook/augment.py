@@ -48,6 +48,11 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
+__all__ = [
+    "JITTER_OPS", "AugmentConfig", "augment_config", "AugmentParams",
+    "SimCLRAugment", "gaussian_blur"
+]
+
 #: The jitter operations, in the order of the columns of :attr:`AugmentParams.order`.
 JITTER_OPS = ("brightness", "contrast", "saturation", "hue")
 

@@ -49,6 +49,8 @@ from sslbook.augment import SimCLRAugment
 from sslbook.moco import momentum_update_
 from sslbook.simsiam import Siamese
 
+__all__ = ["BYOL", "byol_loss", "byol_loss_fn"]
+
 
 class BYOL(nn.Module):
     """The online network and its moving-average target.

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numbers
 
+__all__ = ["check_int"]
+
 
 def check_int(name: str, value: object, minimum: int = 1) -> int:
     """Return ``value`` as an ``int`` if it is an integer ``>= minimum``.

@@ -30,6 +30,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+__all__ = ["clip_loss", "zero_shot_predict"]
+
 
 def _check_pair(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> None:
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:

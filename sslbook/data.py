@@ -39,6 +39,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+__all__ = [
+    "DATASETS", "DEFAULT_ROOT", "DatasetUnavailableError", "ImageDataset",
+    "load_images", "TabularDataset", "load_tabular"
+]
+
 #: The dataset names that :func:`load_images` knows.
 DATASETS = ("mnist5k", "digits", "cifar10")
 #: Where CIFAR-10 is kept unless ``root`` or ``SSLBOOK_DATA`` says otherwise.

@@ -37,6 +37,11 @@ from typing import Callable, TypeVar
 import torch
 import torch.distributed as dist
 
+__all__ = [
+    "ProcessInfo", "world_size_from_env", "init_from_env",
+    "main_process_first", "all_gather_with_gradient"
+]
+
 T = TypeVar("T")
 
 #: Dimensions of a shape that :func:`all_gather_with_gradient` compares across processes.

@@ -53,6 +53,14 @@ from torch import nn
 from sslbook.checks import check_int
 from sslbook.train import DivergedError
 
+__all__ = [
+    "ALPHA", "PROBE_C_GRID", "SeedScores", "over_seeds", "Comparison",
+    "compare", "select", "Margin", "choice_margin", "Selection", "accuracy",
+    "sample_per_class", "linear_probe", "Features", "select_probe",
+    "knn_predict", "knn_accuracy", "OPTIMIZERS", "train_classifier",
+    "SupervisedGrid", "select_supervised", "alignment_uniformity"
+]
+
 #: The significance level of :func:`compare`'s Welch t-test.
 ALPHA = 0.05
 #: The inverse regularisation strengths that :func:`select_probe` tries.

@@ -40,6 +40,13 @@ from sslbook.optim import gradient_descent, quadratic, rosenbrock
 from sslbook.word2vec import sgns_loss, skipgram_pairs
 
 __all__ = [
+    "ExerciseFailed", "check_gradient_descent", "check_nt_xent",
+    "check_sgns_loss", "check_first_last_ratio", "check_tfidf",
+    "check_pca_reconstruction", "check_skipgram_pairs",
+    "check_momentum_update", "check_welch_p_value"
+]
+
+__all__ = [
     "ExerciseFailed",
     "check_first_last_ratio",
     "check_gradient_descent",

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from sslbook.evaluate import Margin, SeedScores
 
+__all__ = ["spread_record", "margin_record", "glue_spread", "glue_margin"]
+
 
 def spread_record(key: str, scores: SeedScores) -> dict[str, float | int]:
     """``{key_sd: sd, key_n: n}``: the sd to two significant digits, so that tiny spreads keep their size."""

@@ -23,6 +23,11 @@ from typing import Callable
 import torch
 from torch import nn
 
+__all__ = [
+    "weight_layers", "layer_gradient_norms", "first_last_ratio",
+    "ACTIVATION_TYPES", "activation_stats"
+]
+
 
 def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The layers of ``model`` that hold a weight matrix or kernel, in registration order.

@@ -33,6 +33,8 @@ from typing import Callable
 import torch
 from torch.nn import functional as F
 
+__all__ = ["nt_xent_loss", "nt_xent_loss_gathered", "info_nce_loss"]
+
 
 def _check_temperature(temperature: float) -> None:
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (math.isfinite(temperature) and temperature > 0):

@@ -41,6 +41,11 @@ from torch import nn
 
 from sslbook.checks import check_int
 
+__all__ = [
+    "patchify", "unpatchify", "random_masking", "MAEEncoder", "MAE",
+    "mae_loss_fn"
+]
+
 
 def patchify(images: torch.Tensor, patch: int) -> torch.Tensor:
     """``(B, C, H, W)`` images → ``(B, L, C·patch²)`` patches, row by row.

@@ -38,6 +38,12 @@ from torch.nn import functional as F
 
 from sslbook.checks import check_int
 
+__all__ = [
+    "SPECIAL_TOKENS", "IGNORE", "Vocabulary", "chunk", "mask_tokens",
+    "TinyBERT", "mlm_loss", "mlm_loss_fn", "masked_accuracy", "masked_loss",
+    "unigram_guess", "unigram_accuracy", "unigram_loss"
+]
+
 #: The special tokens, in id order: padding, unknown word, mask.
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[MASK]")
 PAD_ID, UNK_ID, MASK_ID = 0, 1, 2

@@ -46,6 +46,11 @@ from sslbook.augment import SimCLRAugment
 from sslbook.checks import check_int
 from sslbook.losses import info_nce_loss
 
+__all__ = [
+    "SplitBatchNorm", "momentum_update_", "split_batchnorm", "MoCo",
+    "moco_loss_fn"
+]
+
 
 class SplitBatchNorm(nn.Module):
     """BatchNorm whose training statistics come from ``splits`` groups of the batch separately.

@@ -28,6 +28,12 @@ from torch import nn
 
 from sslbook.checks import check_int
 
+__all__ = [
+    "ACTIVATIONS", "INITS", "MLPConfig", "DeepMLP", "ConvEncoder",
+    "ConvDecoder", "ConvAutoencoder", "reconstruction_loss", "encode",
+    "shape_trace"
+]
+
 #: Activation functions by name.
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 #: Weight initialisations by name (see :class:`MLPConfig`).

@@ -25,6 +25,11 @@ import torch
 
 from sslbook.checks import check_int
 
+__all__ = [
+    "Loss", "quadratic", "rosenbrock", "gradient_descent", "optimizer_path",
+    "steps_to_tolerance"
+]
+
 Loss = Callable[[torch.Tensor], torch.Tensor]
 
 

@@ -27,6 +27,8 @@ from torch import nn
 from sslbook.models import DeepMLP
 from sslbook.train import fit, make_loader
 
+__all__ = ["greedy_layerwise_pretrain"]
+
 
 def greedy_layerwise_pretrain(
     model: DeepMLP,

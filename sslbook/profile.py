@@ -28,6 +28,8 @@ from typing import TypeVar
 
 import torch
 
+__all__ = ["ENV_VAR", "PROFILES", "Profile", "get_profile"]
+
 #: The environment variable that selects the profile.
 ENV_VAR = "SSLBOOK_PROFILE"
 #: The known profiles, the default first.

@@ -26,6 +26,8 @@ import random
 import numpy as np
 import torch
 
+__all__ = ["DEFAULT_THREADS", "seed_everything"]
+
 #: Threads used unless told otherwise. The book's stored outputs were made on a
 #: 2-core CPU, and CI checks them on one; two threads keep a laptop with more
 #: cores on the same arithmetic. ``SSLBOOK_THREADS=1`` (read at import) runs

@@ -33,6 +33,10 @@ from torch.nn import functional as F
 
 from sslbook.checks import check_int
 
+__all__ = [
+    "FeatureCorruption", "TabularEncoder", "scarf_loss", "scarf_loss_fn"
+]
+
 
 class FeatureCorruption:
     """SCARF's augmentation: replace a fraction of each row's features by draws from their marginals.

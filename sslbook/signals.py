@@ -26,6 +26,8 @@ import math
 import torch
 from torch import nn
 
+__all__ = ["SIGNAL_CLASSES", "make_signals", "SignalAugment", "SignalEncoder"]
+
 #: The class names of :func:`make_signals`, by label.
 SIGNAL_CLASSES = ("sine", "square", "sawtooth", "burst")
 

@@ -29,6 +29,8 @@ from torch import nn
 from sslbook.augment import SimCLRAugment
 from sslbook.losses import nt_xent_loss
 
+__all__ = ["SimCLRModel", "simclr_loss_fn"]
+
 
 class SimCLRModel(nn.Module):
     """An encoder and a projection head: ``x`` → ``h = encoder(x)`` → ``z = head(h)``.

@@ -73,6 +73,12 @@ from sslbook.repro import DEFAULT_THREADS, seed_everything
 from sslbook.simclr import SimCLRModel
 from sslbook.train import progress_enabled
 
+__all__ = [
+    "CHECKPOINT", "METRICS", "RESUME_MUST_MATCH", "CheckpointError",
+    "build_parser", "parse_args", "config_of", "load_checkpoint",
+    "run_training", "main"
+]
+
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.json"
 #: Settings that a resumed run must share with the checkpoint. The others may

@@ -31,6 +31,8 @@ from torch.nn import functional as F
 
 from sslbook.augment import SimCLRAugment
 
+__all__ = ["Siamese", "siamese_loss_fn", "embedding_std"]
+
 
 class Siamese(nn.Module):
     """An encoder and projector, with SimSiam's predictor when ``predictor=True``.

@@ -38,6 +38,13 @@ from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
 
+__all__ = [
+    "WIKI_SAMPLE_FILE", "LEE_FILE", "WORDSIM353_FILE", "SIMLEX999_FILE",
+    "ANALOGY_FILE", "wiki_sample", "lee", "TextFileCorpus", "check_corpus",
+    "EmbeddingScores", "PAIR_FILES", "word_pairs", "split_pairs",
+    "pair_correlation", "evaluate_embeddings", "nearest_neighbours"
+]
+
 #: The Wikipedia sample inside gensim's test data.
 WIKI_SAMPLE_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 LEE_FILE = "lee_background.cor"

@@ -40,6 +40,11 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sequential
 
 from sslbook.checks import check_int
 
+__all__ = [
+    "PROGRESS_ENV_VAR", "progress_enabled", "DivergedError", "History",
+    "classification_loss", "make_loader", "fit"
+]
+
 #: Set to 0 to turn progress bars off (the book's stored outputs are made so).
 PROGRESS_ENV_VAR = "SSLBOOK_PROGRESS"
 

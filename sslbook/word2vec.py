@@ -36,6 +36,11 @@ from torch.nn import functional as F
 from sslbook.checks import check_int
 from sslbook.text import check_corpus
 
+__all__ = [
+    "skipgram_pairs", "noise_distribution", "sgns_loss", "SkipGramNS",
+    "sgns_loss_fn"
+]
+
 
 def skipgram_pairs(sentences: Sequence[Sequence[str]], window: int, min_count: int = 1):
     """Every (centre, context) pair within ``window`` words, as vocabulary indices.
