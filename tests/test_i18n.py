@@ -88,6 +88,12 @@ def test_the_chinese_book_links_colab_to_its_own_notebooks():
     assert config["execute"]["execute_notebooks"] == "off"
 
 
+def test_the_chinese_book_has_a_chinese_author_and_solution_hints():
+    config = yaml.safe_load((ROOT / "zh" / "_config.yml").read_text(encoding="utf-8"))
+    assert re.search(r"[\u4e00-\u9fff]", config["author"]), config["author"]
+    assert (config["sphinx"]["config"]["togglebutton_hint"], config["sphinx"]["config"]["togglebutton_hint_hide"]) == ("点击显示", "点击隐藏")
+
+
 def glossary_terms() -> dict[str, str]:
     """English term -> its Chinese, from the English glossary."""
     text = (ROOT / "appendix" / "glossary.md").read_text(encoding="utf-8")
@@ -141,3 +147,4 @@ def test_chinese_pages_say_they_are_chinese(site):
     page = (site.html / "zh" / "chapters" / "06_faq.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN"' in page
     assert re.search(r"[\u4e00-\u9fff]{20}", page)
+    assert "let toggleHintShow = '点击显示';" in page and "Click to show" not in page

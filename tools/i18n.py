@@ -114,7 +114,7 @@ def markdown_blocks(text: str) -> list[str]:
 
 
 def sources(root: Path = ROOT) -> list[Path]:
-    """Everything translated: the pages, then the title and the table of contents' captions."""
+    """Everything translated: the pages, then the title and author, and the table of contents' captions."""
     return toc_pages(root) + list(BOOK_FILES)
 
 
@@ -122,7 +122,8 @@ def units(page: Path, root: Path = ROOT) -> list[str]:
     """The page's translatable units, in order."""
     path = root / page
     if page == Path("_config.yml"):
-        return [yaml.safe_load(path.read_text(encoding="utf-8"))["title"]]
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return [config["title"], config["author"]]
     if page == Path("_toc.yml"):
         toc = yaml.safe_load(path.read_text(encoding="utf-8"))
         return [part["caption"] for part in toc.get("parts", []) if "caption" in part]
@@ -243,7 +244,9 @@ def zh_config(root: Path = ROOT) -> dict:
     """The English ``_config.yml``, adapted: Chinese title and language, links to ``zh/``."""
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config = copy.deepcopy(config)
-    config["title"] = translation(Path("_config.yml")).get(config["title"], config["title"])
+    book = translation(Path("_config.yml"))
+    config["title"] = book.get(config["title"], config["title"])
+    config["author"] = book.get(config["author"], config["author"])
     config["repository"] = {**config["repository"], "path_to_book": "zh"}
     sphinx = config["sphinx"]
     sphinx["local_extensions"] = {name: f"../{path}" for name, path in sphinx.get("local_extensions", {}).items()}
@@ -252,6 +255,10 @@ def zh_config(root: Path = ROOT) -> dict:
     # does not cover.
     theme_options = sphinx["config"].get("html_theme_options", {})
     sphinx["config"]["html_theme_options"] = {**theme_options, "search_bar_text": "搜索本书……"}
+    # sphinx-togglebutton looks its hints up for "zh_CN", but keeps its Chinese
+    # under "zh-cn", so the folded solutions would say "Click to show".
+    sphinx["config"]["togglebutton_hint"] = "点击显示"
+    sphinx["config"]["togglebutton_hint_hide"] = "点击隐藏"
     # The notebooks' outputs are the English book's, which nbval checks: the
     # Chinese book never executes them.
     config["execute"] = {**config.get("execute", {}), "execute_notebooks": "off"}
