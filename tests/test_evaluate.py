@@ -3,10 +3,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from scipy.stats import ttest_ind
+from scipy.stats import ttest_rel
 
 from sslbook.evaluate import (
     Comparison,
+    MARGINS,
     SeedScores,
     SupervisedGrid,
     accuracy,
@@ -49,42 +50,70 @@ def test_over_seeds_calls_once_per_seed_and_keeps_names():
         over_seeds(lambda s: {"a": 1} if s == 0 else {"b": 1}, (0, 1))
 
 
-def test_compare_uses_welch_and_calls_a_tie_a_tie():
-    a = SeedScores((0.90, 0.91, 0.92), (0, 1, 2))
+def test_compare_takes_the_paired_t_interval_and_makes_four_calls():
+    a = SeedScores((0.90, 0.91, 0.93), (0, 1, 2))
     b = SeedScores((0.70, 0.72, 0.71), (0, 1, 2))
-    verdict = compare(a, b, "SimCLR", "raw pixels")
-    assert verdict.p_value == pytest.approx(ttest_ind(a.values, b.values, equal_var=False).pvalue)
-    assert verdict.difference == pytest.approx(0.20)
-    assert verdict.text == "SimCLR beats raw pixels" and verdict.winner == "SimCLR"
-    assert compare(b, a, "raw pixels", "SimCLR").text == "SimCLR beats raw pixels"
+    call = compare(a, b, "SimCLR", "raw pixels")
+    expected = ttest_rel(a.values, b.values).confidence_interval(0.95)
+    assert (call.low, call.high) == pytest.approx((expected.low, expected.high))
+    assert call.difference == pytest.approx(0.2033, abs=1e-4) and call.n == 3
+    assert call.text == "SimCLR is ahead of raw pixels" and call.call == "a"
+    assert compare(b, a, "raw pixels", "SimCLR").text == "SimCLR is ahead of raw pixels"
     noisy = SeedScores((0.85, 0.95, 0.75), (0, 1, 2))
     close = SeedScores((0.84, 0.86, 0.85), (0, 1, 2))
-    tie = compare(noisy, close, "MoCo", "SimCLR")
-    assert tie.p_value > 0.05 and tie.text == "MoCo and SimCLR tie" and tie.winner is None
-    assert "p = " in str(tie) and "+0.000" in str(tie)
+    unclear = compare(noisy, close, "MoCo", "SimCLR")
+    assert unclear.low < -0.02 and unclear.high > 0.02
+    assert unclear.text == "MoCo against SimCLR is inconclusive with 3 seeds" and unclear.call == "inconclusive"
+    near = compare(SeedScores((0.845, 0.855, 0.852), (0, 1, 2)), close, "MoCo", "SimCLR")
+    assert -0.02 <= near.low < 0 < near.high <= 0.02
+    assert near.text == "MoCo and SimCLR are within ±0.02" and near.call == "within"
+    assert "95 % interval" in str(near) and "3 seeds" in str(near)
+
+
+def test_compare_pairs_the_seeds_and_uses_the_metrics_margin():
+    a, b = SeedScores((0.80, 0.83, 0.81), (0, 1, 2)), SeedScores((0.79, 0.84, 0.79), (0, 1, 2))
+    with pytest.raises(ValueError, match="pairs the arms"):
+        compare(a, SeedScores(b.values, (3, 4, 5)), "a", "b")
+    with pytest.raises(ValueError, match="pairs the arms"):
+        compare(a, SeedScores(b.values[::-1], (2, 1, 0)), "a", "b")
+    with pytest.raises(ValueError, match="unknown metric"):
+        compare(a, b, "a", "b", metric="points")
+    assert compare(a, b, "a", "b").call == "inconclusive"  # accuracy: ±0.02
+    assert compare(a, b, "a", "b", metric="spearman").text == "a and b are within ±0.05"
+    assert compare(a, b, "a", "b", metric="mse").margin == MARGINS["mse"] == 0.001
 
 
 def test_compare_direction_for_errors_and_deterministic_methods():
     error_a = SeedScores((0.010, 0.011, 0.012), (0, 1, 2))
     error_b = SeedScores((0.030, 0.030, 0.030), (0, 1, 2))
-    assert compare(error_a, error_b, "autoencoder", "PCA", higher_is_better=False).text == "autoencoder beats PCA"
-    assert compare(error_a, error_b, "autoencoder", "PCA").text == "PCA beats autoencoder"
+    kind = {"metric": "mse"}
+    assert compare(error_a, error_b, "autoencoder", "PCA", higher_is_better=False, **kind).text == "autoencoder is ahead of PCA"
+    assert compare(error_a, error_b, "autoencoder", "PCA", **kind).text == "PCA is ahead of autoencoder"
     same = SeedScores((0.5, 0.5, 0.5), (0, 1, 2))
-    assert compare(same, same, "x", "y").text == "x and y tie"
-    assert compare(SeedScores((0.6, 0.6), (0, 1)), same, "x", "y").winner == "x"  # no noise on either side
+    assert compare(same, same, "x", "y").text == "x and y are within ±0.02"
+    assert compare(SeedScores((0.6, 0.6, 0.6), (0, 1, 2)), same, "x", "y").call == "a"  # no noise on either side
     with pytest.raises(ValueError, match="at least 2 seeds"):
-        compare(SeedScores((0.5,), (0,)), same, "x", "y")
-    with pytest.raises(ValueError, match="alpha"):
-        compare(same, same, "x", "y", alpha=0.0)
+        compare(SeedScores((0.5,), (0,)), SeedScores((0.5,), (0,)), "x", "y")
+    with pytest.raises(ValueError, match="level"):
+        compare(same, same, "x", "y", level=1.0)
 
 
-def test_a_stricter_alpha_can_turn_a_win_into_a_tie():
-    a, b = SeedScores((0.80, 0.83, 0.81), (0, 1, 2)), SeedScores((0.76, 0.78, 0.79), (0, 1, 2))
-    verdict = compare(a, b, "a", "b")
-    assert 0.001 < verdict.p_value < 0.05
-    assert verdict.winner == "a"
-    assert compare(a, b, "a", "b", alpha=0.001).winner is None
-    assert isinstance(verdict, Comparison)
+def test_a_higher_level_widens_the_interval_and_can_make_a_call_inconclusive():
+    a, b = SeedScores((0.80, 0.83, 0.82), (0, 1, 2)), SeedScores((0.76, 0.78, 0.79), (0, 1, 2))
+    call = compare(a, b, "a", "b")
+    assert call.call == "a" and isinstance(call, Comparison)
+    strict = compare(a, b, "a", "b", level=0.999)
+    assert strict.low < call.low and strict.high > call.high and strict.call == "inconclusive"
+
+
+def test_repeat_probability_is_high_for_a_clear_call_and_low_at_the_edge():
+    clear = compare(SeedScores((0.90, 0.91, 0.93), (0, 1, 2)), SeedScores((0.70, 0.72, 0.71), (0, 1, 2)), "a", "b")
+    assert clear.repeat_probability() > 0.95
+    edge = compare(SeedScores((0.80, 0.83, 0.81), (0, 1, 2)), SeedScores((0.76, 0.78, 0.79), (0, 1, 2)), "a", "b")
+    assert 0.3 < edge.repeat_probability() < 0.8
+    assert edge.repeat_probability(seed=1) != edge.repeat_probability(seed=0)
+    same = SeedScores((0.5, 0.5, 0.5), (0, 1, 2))
+    assert compare(same, same, "x", "y").repeat_probability() == 1.0
 
 
 def test_select_takes_the_best_mean():
@@ -436,20 +465,6 @@ def test_selection_on_one_seed_then_the_chosen_settings_on_the_others():
 
 
 # --- added by mutation testing ---------------------------------------------------
-
-
-def test_welch_with_unequal_seed_counts_matches_scipy():
-    a = SeedScores((0.80, 0.83, 0.81), (0, 1, 2))
-    b = SeedScores((0.76, 0.78, 0.79, 0.70, 0.81), (0, 1, 2, 3, 4))
-    expected = ttest_ind(a.values, b.values, equal_var=False).pvalue
-    assert compare(a, b, "a", "b").p_value == pytest.approx(expected)
-    assert compare(b, a, "b", "a").p_value == pytest.approx(expected)
-
-
-def test_a_p_value_equal_to_alpha_is_a_tie():
-    a, b = SeedScores((0.9, 0.8), (0, 1)), SeedScores((0.5, 0.6), (0, 1))
-    assert Comparison("a", "b", a, b, difference=0.3, p_value=0.05, alpha=0.05).winner is None
-    assert Comparison("a", "b", a, b, difference=0.3, p_value=0.049, alpha=0.05).winner == "a"
 
 
 def test_select_takes_the_first_candidate_on_a_tie():

@@ -20,7 +20,7 @@ from sslbook.exercises import (
     check_sgns_loss,
     check_skipgram_pairs,
     check_tfidf,
-    check_welch_p_value,
+    check_paired_interval,
 )
 from sslbook.gradients import first_last_ratio, layer_gradient_norms
 from sslbook.losses import nt_xent_loss
@@ -93,10 +93,12 @@ def momentum_by_hand(key, query, m):
             k.copy_(q)
 
 
-def welch_by_hand(a, b):
-    from scipy.stats import ttest_ind
+def interval_by_hand(a, b):
+    from scipy import stats
 
-    return ttest_ind(a, b, equal_var=False).pvalue
+    d = np.subtract(a, b)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return d.mean() - half, d.mean() + half
 
 
 def momentum_params_only(key, query, m):
@@ -123,7 +125,7 @@ def momentum_moving_the_query(key, query, m):
 RIGHT = [
     (check_skipgram_pairs, pairs_by_hand),
     (check_momentum_update, momentum_by_hand),
-    (check_welch_p_value, welch_by_hand),
+    (check_paired_interval, interval_by_hand),
     (check_gradient_descent, gd_by_hand),
     (check_nt_xent, nt_xent_by_hand),
     (check_sgns_loss, lambda v, u, n: -(F.logsigmoid((u * v).sum(-1)) + F.logsigmoid(-(n @ v[:, :, None])[..., 0]).sum(-1)).mean()),
@@ -181,10 +183,11 @@ WRONG = [
     (check_momentum_update, momentum_params_only, "value: "),  # BatchNorm statistics not copied
     (check_momentum_update, momentum_replacing, "value: "),
     (check_momentum_update, momentum_moving_the_query, "value: "),
-    (check_welch_p_value, lambda a, b: welch_by_hand(a, b) / 2, "value: "),  # one-sided
-    (check_welch_p_value, lambda a, b: __import__("scipy.stats").stats.ttest_ind(a, b).pvalue, "value: "),  # Student
-    (check_welch_p_value, lambda a, b: np.array([welch_by_hand(a, b)]), "shape: "),
-    (check_welch_p_value, lambda a, b: [welch_by_hand(a, b)], "type: "),
+    (check_paired_interval, lambda a, b: np.array(interval_by_hand(a, b)) * 0.9, "value: "),
+    (check_paired_interval, lambda a, b: tuple(__import__("scipy.stats").stats.ttest_ind(a, b).confidence_interval()), "value: "),  # unpaired
+    (check_paired_interval, lambda a, b: np.mean(np.subtract(a, b)) + np.array([-1.96, 1.96]) * np.std(np.subtract(a, b), ddof=1) / np.sqrt(len(a)), "value: "),  # normal, not t
+    (check_paired_interval, lambda a, b: np.array([interval_by_hand(a, b)]), "shape: "),
+    (check_paired_interval, lambda a, b: "low, high", "type: "),
     (check_gradient_descent, gd_in_place, "value: "),  # modifies theta0
     (check_gradient_descent, lambda f, t, lr, n: gd_by_hand(f, t, lr, n)[1:], "shape: "),  # no start row
     (check_gradient_descent, lambda f, t, lr, n: gd_by_hand(f, t, lr / 2, n), "value: "),  # ignores lr
