@@ -17,9 +17,11 @@ Each module holds one concept:
 - training and measurement: :mod:`sslbook.train`, :mod:`sslbook.optim`,
   :mod:`sslbook.gradients`, :mod:`sslbook.evaluate` (the book's protocol:
   probes and baselines chosen on validation, scores over seeds, and the rule
-  for calling a difference), :mod:`sslbook.glue` (a glued mean's spread and a
-  choice's margin, for the notebook check), :mod:`sslbook.exercises` (the
-  checkers of the book's "implement it yourself" exercises);
+  for calling a difference), :mod:`sslbook.glue` (a glued mean's spread, a
+  choice's margin and a call's interval, for the notebook check),
+  :mod:`sslbook.zh` (the Chinese words of the calls),
+  :mod:`sslbook.exercises` (the checkers of the book's "implement it
+  yourself" exercises);
 - several processes: :mod:`sslbook.distributed` (the gather with gradients,
   rank 0 first), :mod:`sslbook.simclr_train` (the command-line trainer,
   ``python -m sslbook.simclr_train``, under ``torchrun``).

@@ -10,7 +10,12 @@ on validation with its margin over the runner-up:
 - :func:`glue_spread` glues ``key_sd`` and ``key_n`` beside a mean already
   glued as ``key``;
 - :func:`glue_margin` glues ``key_margin`` and ``key_margin_se`` beside a
-  setting already glued as ``key`` (see :func:`sslbook.evaluate.choice_margin`).
+  setting already glued as ``key`` (see :func:`sslbook.evaluate.choice_margin`);
+- :func:`glue_call` glues a call of the book's rule as ``key`` (its words;
+  ``key_zh`` in Chinese),
+  with ``key_lo`` and ``key_hi`` (the interval of the difference),
+  ``key_n`` (the seeds) and ``key_repeat`` (the estimated chance that fresh
+  seeds give the same call; see :meth:`sslbook.evaluate.Comparison.repeat_probability`).
 
 Everything is glued with ``display=False``: the values appear only where the
 text pastes them.
@@ -21,13 +26,21 @@ Example
 >>> from sslbook.glue import spread_record
 >>> spread_record("acc", SeedScores((0.81, 0.84, 0.83), (0, 1, 2)))
 {'acc_sd': 0.015, 'acc_n': 3}
+>>> from sslbook.evaluate import compare
+>>> from sslbook.glue import call_record
+>>> raw = SeedScores((0.75, 0.77, 0.76), (0, 1, 2))
+>>> call_record("v", compare(SeedScores((0.81, 0.84, 0.83), (0, 1, 2)), raw, "SimCLR", "raw pixels"))
+{'v': 'SimCLR is ahead of raw pixels', 'v_zh': 'SimCLR 领先于原始像素', 'v_lo': 0.0523, 'v_hi': 0.081, 'v_n': 3, 'v_repeat': 1.0}
 """
 
 from __future__ import annotations
 
-from sslbook.evaluate import Margin, SeedScores
+from sslbook.evaluate import Comparison, Margin, SeedScores
 
-__all__ = ["spread_record", "margin_record", "glue_spread", "glue_margin"]
+__all__ = [
+    "spread_record", "margin_record", "call_record", "glue_spread",
+    "glue_margin", "glue_call",
+]
 
 
 def spread_record(key: str, scores: SeedScores) -> dict[str, float | int]:
@@ -42,6 +55,20 @@ def margin_record(key: str, margin: Margin) -> dict[str, float]:
     if not isinstance(margin, Margin):
         raise TypeError(f"margin must be a Margin, got {type(margin).__name__}")
     return {f"{key}_margin": float(f"{margin.difference:.2g}"), f"{key}_margin_se": float(f"{margin.noise:.2g}")}
+
+
+def call_record(key: str, comparison: Comparison) -> dict[str, object]:
+    """``{key: words, key_zh: the same in Chinese, key_lo, key_hi: the interval (3 significant digits), key_n, key_repeat}``."""
+    if not isinstance(comparison, Comparison):
+        raise TypeError(f"comparison must be a Comparison, got {type(comparison).__name__}")
+    return {
+        key: comparison.text,
+        f"{key}_zh": comparison.text_zh,
+        f"{key}_lo": float(f"{comparison.low:.3g}"),
+        f"{key}_hi": float(f"{comparison.high:.3g}"),
+        f"{key}_n": comparison.n,
+        f"{key}_repeat": float(f"{comparison.repeat_probability():.2f}"),
+    }
 
 
 def _glue(record: dict[str, object]) -> None:
@@ -59,3 +86,8 @@ def glue_spread(key: str, scores: SeedScores) -> None:
 def glue_margin(key: str, margin: Margin) -> None:
     """Glue the validation margin of a setting glued as ``key``: ``key_margin``, ``key_margin_se``."""
     _glue(margin_record(key, margin))
+
+
+def glue_call(key: str, comparison: Comparison) -> None:
+    """Glue a call as ``key``, with ``key_lo``, ``key_hi``, ``key_n`` and ``key_repeat``."""
+    _glue(call_record(key, comparison))

@@ -35,3 +35,17 @@ def test_glue_spread_and_glue_margin_glue_each_value_hidden(monkeypatch):
     glue.glue_spread("acc", SeedScores((0.8, 0.9), (0, 1)))
     glue.glue_margin("tau", Margin(0.5, 0.2, 0.03, 0.01))
     assert glued == [("acc_sd", 0.071, False), ("acc_n", 2, False), ("tau_margin", 0.03, False), ("tau_margin_se", 0.01, False)]
+
+
+def test_the_call_record_holds_both_languages_the_interval_the_seeds_and_the_repeat_chance():
+    from sslbook.evaluate import compare
+
+    seeds = (0, 1, 2, 3)
+    call = compare(SeedScores((0.81, 0.84, 0.83, 0.80), seeds), SeedScores((0.75, 0.77, 0.76, 0.79), seeds), "SimCLR", "raw pixels")
+    record = glue.call_record("v", call)
+    assert record["v"] == "SimCLR is ahead of raw pixels" and record["v_zh"] == "SimCLR 领先于原始像素"
+    assert record["v_lo"] == float(f"{call.low:.3g}") and record["v_hi"] == float(f"{call.high:.3g}")
+    assert record["v_lo"] != record["v_hi"] and record["v_n"] == 4
+    assert record["v_repeat"] == round(call.repeat_probability(), 2)
+    with pytest.raises(TypeError, match="Comparison"):
+        glue.call_record("v", "SimCLR is ahead of raw pixels")
