@@ -189,23 +189,42 @@ def test_a_relative_value_may_move_by_its_rtol():
     assert not glue_diff(nb, set_glued(nb, key, f"{stored * 1.2:.4g}"))[key].ok
 
 
-def test_a_reversed_call_fails_and_a_tie_passes():
+def test_a_reversed_call_fails_and_an_inconclusive_one_passes():
     nb = read(SIMCLR)
     key = "simclr_verdict_raw_10"
-    assert nbcheck.glued(nb)[key] == "'SimCLR beats raw pixels'"
-    assert not glue_diff(nb, set_glued(nb, key, "'raw pixels beats SimCLR'"))[key].ok
-    assert glue_diff(nb, set_glued(nb, key, "'SimCLR and raw pixels tie'"))[key].ok
+    assert nbcheck.glued(nb)[key] == "'SimCLR is ahead of raw pixels'"
+    assert not glue_diff(nb, set_glued(nb, key, "'raw pixels is ahead of SimCLR'"))[key].ok
+    assert glue_diff(nb, set_glued(nb, key, "'SimCLR against raw pixels is inconclusive with 3 seeds'"))[key].ok
+
+
+def test_an_equivalence_fails_only_where_the_other_interval_excludes_it():
+    rule = nbcheck.Rule(("v",), "call", "r", {})
+    within = {"v": "'A and B are within ±0.02'", "v_lo": "-0.01", "v_hi": "0.015"}
+    ahead_inside = {"v": "'A is ahead of B'", "v_lo": "0.005", "v_hi": "0.03"}
+    ahead_outside = {"v": "'A is ahead of B'", "v_lo": "0.025", "v_hi": "0.06"}
+    assert nbcheck.compare_value(rule, "v", within, ahead_inside, RULES)[0]
+    assert not nbcheck.compare_value(rule, "v", within, ahead_outside, RULES)[0]
+    assert not nbcheck.compare_value(rule, "v", ahead_outside, within, RULES)[0]
+    unclear = {"v": "'A against B is inconclusive with 3 seeds'", "v_lo": "-0.05", "v_hi": "0.06"}
+    assert nbcheck.compare_value(rule, "v", within, unclear, RULES)[0]
+    below = {"v": "'A against B is inconclusive with 3 seeds'", "v_lo": "-0.08", "v_hi": "-0.021"}
+    assert not nbcheck.compare_value(rule, "v", within, below, RULES)[0]
 
 
 def test_calls_are_parsed_as_the_rule_words_them():
     from sslbook.evaluate import SeedScores, compare
 
-    a, b = SeedScores((0.9, 0.91, 0.92), (0, 1, 2)), SeedScores((0.5, 0.51, 0.52), (0, 1, 2))
-    assert nbcheck.parse_call(compare(a, b, "A", "B").text) == ("A", "B")
-    assert nbcheck.parse_call(compare(b, a, "B", "A").text) == ("A", "B")
-    assert nbcheck.parse_call(compare(a, a, "A", "A again").text) is None
-    assert nbcheck.contradicts("A beats B", "B beats A")
-    assert not nbcheck.contradicts("A beats B", "A and B tie") and not nbcheck.contradicts("A beats B", "A beats B")
+    a, b = SeedScores((0.9, 0.91, 0.93), (0, 1, 2)), SeedScores((0.5, 0.51, 0.52), (0, 1, 2))
+    noisy = SeedScores((0.4, 0.6, 0.5), (0, 1, 2))
+    assert nbcheck.parse_call(compare(a, b, "A", "B").text) == nbcheck.Call("ahead", "A", "B")
+    assert nbcheck.parse_call(compare(b, a, "B", "A").text) == nbcheck.Call("ahead", "A", "B")
+    assert nbcheck.parse_call(compare(a, a, "A", "A again").text) == nbcheck.Call("within", "A", "A again", 0.02)
+    assert nbcheck.parse_call(compare(b, noisy, "B and C", "D").text) == nbcheck.Call("inconclusive", "B and C", "D")
+    assert nbcheck.parse_call("τ = 0.5 and τ = 0.2 are within ±0.02") == nbcheck.Call("within", "τ = 0.5", "τ = 0.2", 0.02)
+    assert nbcheck.contradicts("A is ahead of B", "B is ahead of A")
+    assert not nbcheck.contradicts("A is ahead of B", "A against B is inconclusive with 3 seeds")
+    assert not nbcheck.contradicts("A is ahead of B", "A is ahead of B")
+    assert not nbcheck.contradicts("A and B are within ±0.02", "B is ahead of A")  # no interval known
     with pytest.raises(ValueError, match="not a call"):
         nbcheck.parse_call("A wins")
 
@@ -286,12 +305,14 @@ def test_printed_numbers_may_differ_but_not_the_words():
     assert "differs beyond its numbers" in problem and "training" in problem
 
 
-def test_a_printed_call_may_become_a_tie_but_not_reverse():
-    old = [stream("MoCo beats SimCLR (difference +0.046, Welch's t-test p = 0.01)\n")]
-    tie = [stream("MoCo and SimCLR tie (difference +0.020, Welch's t-test p = 0.2)\n")]
-    reversed_ = [stream("SimCLR beats MoCo (difference -0.046, Welch's t-test p = 0.01)\n")]
-    assert nbcheck.compare_printed("", old, tie) == []
-    assert any("reversed" in p for p in nbcheck.compare_printed("", old, reversed_))
+def test_a_printed_call_may_become_inconclusive_but_not_be_contradicted():
+    old = [stream("MoCo is ahead of SimCLR (difference +0.056, 95 % interval +0.030 to +0.082, 3 seeds)\n")]
+    unclear = [stream("MoCo against SimCLR is inconclusive with 3 seeds (difference +0.020, 95 % interval -0.010 to +0.050, 3 seeds)\n")]
+    reversed_ = [stream("SimCLR is ahead of MoCo (difference -0.046, 95 % interval -0.082 to -0.010, 3 seeds)\n")]
+    within = [stream("MoCo and SimCLR are within ±0.02 (difference +0.002, 95 % interval -0.010 to +0.014, 3 seeds)\n")]
+    assert nbcheck.compare_printed("", old, unclear) == []
+    assert any("contradicted" in p for p in nbcheck.compare_printed("", old, reversed_))
+    assert any("contradicted" in p for p in nbcheck.compare_printed("", old, within))  # +0.030 to +0.082 lies outside ±0.02
 
 
 def test_stderr_fails_a_cell():
@@ -456,8 +477,8 @@ def test_the_rounding_allowance_is_the_finer_of_the_two_printed_values():
 
 def test_a_call_between_other_arms_is_no_contradiction():
     """A choice changed, so the call compares another τ: that is not a reversal."""
-    assert not nbcheck.contradicts("τ = 0.5 beats τ = 1", "τ = 0.2 beats τ = 1")
-    assert nbcheck.contradicts("τ = 0.5 beats τ = 1", "τ = 1 beats τ = 0.5")
+    assert not nbcheck.contradicts("τ = 0.5 is ahead of τ = 1", "τ = 0.2 is ahead of τ = 1")
+    assert nbcheck.contradicts("τ = 0.5 is ahead of τ = 1", "τ = 1 is ahead of τ = 0.5")
 
 
 def test_glue_records_are_not_printed_outputs():

@@ -277,36 +277,71 @@ def compare_value(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str,
     raise AssertionError(kind)
 
 
-# Calls. The book's rule (sslbook.evaluate.Comparison.text) words a call as
-# "A beats B" or "A and B tie"; a tie means "not shown here", so only a
-# reversal contradicts: the stored run says A beats B and the fresh run says
-# B beats A.
-BEATS = " beats "
+# Calls. The book's rule (sslbook.evaluate.Comparison.text) words a call in
+# one of four ways: "A is ahead of B", "B is ahead of A", "A and B are within
+# ±m", "A against B is inconclusive with n seeds". Two calls of one pair
+# contradict when one says A is ahead and the other B, or when one says
+# "within ±m" and the other's interval of the difference lies wholly outside
+# ±m. An inconclusive call contradicts nothing: it says "not shown here".
+AHEAD = re.compile(r"(?P<a>.+?) is ahead of (?P<b>.+)")
+WITHIN = re.compile(r"(?P<a>.+?) and (?P<b>.+) are within ±(?P<m>[0-9.e-]+)")
+INCONCLUSIVE = re.compile(r"(?P<a>.+?) against (?P<b>.+) is inconclusive with (?P<n>\d+) seeds")
 
 
-def parse_call(text: str) -> tuple[str, str] | None:
-    """``(winner, loser)`` of a call, or ``None`` for a tie (no direction)."""
-    if text.endswith(" tie"):
-        return None
-    winner, sep, loser = text.partition(BEATS)
-    if not sep or BEATS in loser:
-        raise ValueError(f"not a call of the book's rule: {text!r}")
-    return winner, loser
+@dataclass(frozen=True)
+class Call:
+    """A parsed call: ``kind`` is ``"ahead"`` (``a`` ahead of ``b``), ``"within"`` or ``"inconclusive"``."""
+
+    kind: str
+    a: str
+    b: str
+    margin: float | None = None
 
 
-def contradicts(stored: str, fresh: str) -> bool:
-    """Whether two calls of the same pair point in opposite directions."""
+def parse_call(text: str) -> Call:
+    """The :class:`Call` that ``text`` words; ``ValueError`` if it is not a call of the book's rule."""
+    for kind, pattern in (("within", WITHIN), ("inconclusive", INCONCLUSIVE), ("ahead", AHEAD)):
+        match = pattern.fullmatch(text)
+        if match:
+            margin = float(match.group("m")) if kind == "within" else None
+            return Call(kind, match.group("a"), match.group("b"), margin)
+    raise ValueError(f"not a call of the book's rule: {text!r}")
+
+
+def _outside(interval: tuple[float, float] | None, margin: float) -> bool:
+    return interval is not None and (interval[0] > margin or interval[1] < -margin)
+
+
+def contradicts(stored: str, fresh: str, stored_interval: tuple[float, float] | None = None,
+                fresh_interval: tuple[float, float] | None = None) -> bool:
+    """Whether two calls of the same pair contradict (see the comment above).
+
+    The intervals are ``(low, high)`` of each run's difference, where known;
+    without them a "within" call contradicts nothing.
+    """
     old, new = parse_call(stored), parse_call(fresh)
-    return old is not None and new is not None and old == new[::-1]
+    if old.kind == new.kind == "ahead":
+        return (old.a, old.b) == (new.b, new.a)
+    if old.kind == "within":
+        return _outside(fresh_interval, old.margin)
+    if new.kind == "within":
+        return _outside(stored_interval, new.margin)
+    return False
+
+
+def _interval(values: dict[str, str], key: str) -> tuple[float, float] | None:
+    if f"{key}_lo" not in values or f"{key}_hi" not in values:
+        return None
+    return float(literal(values[f"{key}_lo"])), float(literal(values[f"{key}_hi"]))
 
 
 def compare_calls(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str, str]) -> tuple[bool, str]:
     old, new = (str(literal(v[key])) for v in (stored, fresh))
-    if contradicts(old, new):
-        return False, "contradiction: the opposite call"
-    if None not in (parse_call(old), parse_call(new)) and set(parse_call(old)) != set(parse_call(new)):
+    if contradicts(old, new, _interval(stored, key), _interval(fresh, key)):
+        return False, "contradiction: the opposite call, or an equivalence that the other interval excludes"
+    if {parse_call(old).a, parse_call(old).b} != {parse_call(new).a, parse_call(new).b}:
         return True, "other arms (a choice changed)"
-    return True, "no contradiction (a tie contradicts no call)"
+    return True, "no contradiction"
 
 
 def compare_choice(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str, str], rules: Rules) -> tuple[bool, str]:
@@ -351,8 +386,11 @@ def compare_glue(notebook: str, stored_nb, fresh_nb, rules: Rules) -> list[Diffe
 
 
 # A call printed with its numbers (sslbook.evaluate.Comparison.__str__):
-# "A beats B (difference +0.012, Welch's t-test p = 0.04)".
-PRINTED_CALL = re.compile(r"(?P<call>[^;:\n]*?(?: beats [^;:\n(]*?| tie)) \(difference [^)]*\)")
+# "A is ahead of B (difference +0.012, 95 % interval +0.004 to +0.020, 3 seeds)".
+PRINTED_CALL = re.compile(
+    r"(?P<call>[^;:\n]*?(?: is ahead of [^;:\n(]*?| are within ±[0-9.e-]+| is inconclusive with \d+ seeds))"
+    r" \(difference (?P<d>[-+0-9.e]+), [0-9.]+ % interval (?P<lo>[-+0-9.e]+) to (?P<hi>[-+0-9.e]+), \d+ seeds\)"
+)
 
 
 def mask_numbers(text: str) -> str:
@@ -360,9 +398,9 @@ def mask_numbers(text: str) -> str:
     return NUMBER.sub("#", text)
 
 
-def printed_calls(text: str) -> tuple[str, list[str]]:
-    """The text with each printed call replaced by ``<call>``, and the calls in order."""
-    calls = [m.group("call").strip() for m in PRINTED_CALL.finditer(text)]
+def printed_calls(text: str) -> tuple[str, list[tuple[str, tuple[float, float]]]]:
+    """The text with each printed call replaced by ``<call>``, and the calls with their intervals, in order."""
+    calls = [(m.group("call").strip(), (float(m.group("lo")), float(m.group("hi")))) for m in PRINTED_CALL.finditer(text)]
     return PRINTED_CALL.sub("<call>", text), calls
 
 
@@ -474,9 +512,9 @@ def compare_printed(
         if mask_numbers(a) != mask_numbers(b):
             problems.append(f"the {kind} output differs beyond its numbers:\n{_diff(mask_numbers(a), mask_numbers(b))}")
             continue
-        for call_a, call_b in zip(calls_a, calls_b):
-            if contradicts(call_a, call_b):
-                problems.append(f"a printed call is reversed: stored {call_a!r}, now {call_b!r}")
+        for (call_a, interval_a), (call_b, interval_b) in zip(calls_a, calls_b):
+            if contradicts(call_a, call_b, interval_a, interval_b):
+                problems.append(f"a printed call is contradicted: stored {call_a!r}, now {call_b!r}")
         if rules is not None and not free_numbers:
             beyond = compare_printed_numbers(a, b, rules)
             if beyond:
