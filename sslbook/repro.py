@@ -5,7 +5,9 @@ book's code must give the same numbers each time it runs on the same machine.
 :func:`seed_everything` seeds every random number generator the book uses,
 asks PyTorch for deterministic kernels and fixes the number of CPU threads
 (a float reduction split over a different number of threads can round
-differently).
+differently). :func:`experiment_seeds` gives a notebook its seeds, shifted by
+``SSLBOOK_SEED_OFFSET`` so that a reader can re-run any chapter with a fresh,
+disjoint set of seeds and see whether its calls hold.
 
 Example
 -------
@@ -26,7 +28,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["DEFAULT_THREADS", "seed_everything"]
+__all__ = ["DEFAULT_THREADS", "SEED_OFFSET", "experiment_seeds", "seed_everything"]
 
 #: Threads used unless told otherwise. The book's stored outputs were made on a
 #: 2-core CPU, and CI checks them on one; two threads keep a laptop with more
@@ -35,6 +37,36 @@ __all__ = ["DEFAULT_THREADS", "seed_everything"]
 #: another processor, which is how the notebook check is tried against
 #: another machine's numbers (README, "The notebook check").
 DEFAULT_THREADS = int(os.environ.get("SSLBOOK_THREADS", "2"))
+
+
+def _seed_offset(text: str) -> int:
+    """``SSLBOOK_SEED_OFFSET`` as an integer in [0, 2**31); a clear error otherwise."""
+    try:
+        offset = int(text)
+    except ValueError:
+        raise ValueError(f"SSLBOOK_SEED_OFFSET must be a non-negative integer, got {text!r}") from None
+    if not 0 <= offset < 2**31:
+        raise ValueError(f"SSLBOOK_SEED_OFFSET must be in [0, 2**31), got {offset}")
+    return offset
+
+
+#: Added to every seed of every experiment the book compares (initialisations,
+#: batch orders, augmentations, label draws, the seeds that choose settings);
+#: the data splits keep their own fixed seeds, so the test images stay the
+#: same. The stored outputs use 0; ``SSLBOOK_SEED_OFFSET=1000 jupyter lab``
+#: re-runs the notebooks on seeds 1000, 1001, … (read at import).
+SEED_OFFSET = _seed_offset(os.environ.get("SSLBOOK_SEED_OFFSET", "0"))
+
+
+def experiment_seeds(n: int) -> tuple[int, ...]:
+    """A notebook's ``n`` seeds: ``SEED_OFFSET``, ``SEED_OFFSET + 1``, …
+
+    >>> experiment_seeds(3) == tuple(SEED_OFFSET + i for i in range(3))
+    True
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    return tuple(SEED_OFFSET + i for i in range(n))
 
 
 def seed_everything(seed: int, *, threads: int | None = DEFAULT_THREADS, deterministic: bool = True) -> None:

@@ -66,3 +66,33 @@ def test_bad_thread_count_is_rejected():
         seed_everything(0, threads=0)
     with pytest.raises(TypeError, match="threads must be an int"):
         seed_everything(0, threads=2.0)
+
+
+def test_experiment_seeds_start_at_the_offset(monkeypatch):
+    from sslbook import repro
+
+    assert repro.experiment_seeds(3) == tuple(repro.SEED_OFFSET + i for i in range(3))
+    monkeypatch.setattr(repro, "SEED_OFFSET", 1000)
+    assert repro.experiment_seeds(2) == (1000, 1001)
+    for bad in (0, -1, 2.0, True):
+        with pytest.raises(ValueError, match="positive integer"):
+            repro.experiment_seeds(bad)
+
+
+def test_the_seed_offset_is_read_from_the_environment_with_a_clear_error():
+    from sslbook.repro import _seed_offset
+
+    assert _seed_offset("0") == 0 and _seed_offset("1000") == 1000
+    for bad in ("-1", "ten", "1.5", str(2**31)):
+        with pytest.raises(ValueError, match="SSLBOOK_SEED_OFFSET"):
+            _seed_offset(bad)
+
+
+def test_the_offset_reaches_a_fresh_interpreter():
+    import subprocess
+    import sys
+
+    code = "from sslbook.repro import experiment_seeds; print(experiment_seeds(2))"
+    env = {**__import__("os").environ, "SSLBOOK_SEED_OFFSET": "1000"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "(1000, 1001)"
