@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help install browser book test unit notebooks diagrams zh clean
+.PHONY: help install browser book test unit notebooks robustness diagrams zh clean
 
 help:
 	@echo "make book       install, execute every notebook, build the website in _build/html"
@@ -16,6 +16,8 @@ help:
 	@echo "                + every page opened in headless Chromium (installed with apt-get if missing)"
 	@echo "make unit       install, then the unit tests only (no notebook, site, browser or slow test): the fast loop"
 	@echo "make notebooks  re-execute every notebook in place (after editing one)"
+	@echo "make robustness re-run the notebooks that make calls with other seeds (SSLBOOK_SEED_OFFSET=1000,"
+	@echo "                about 20 minutes) and rewrite appendix/robustness.md, \"Do the calls hold?\""
 	@echo "make diagrams   redraw the diagrams in chapters/figures/ (tools/diagrams.py)"
 	@echo "make zh         rewrite zh/, the Chinese book, from the English one and i18n/zh/"
 	@echo "make clean      remove _build"
@@ -60,6 +62,11 @@ zh: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/nbtools.py execute $(NOTEBOOKS)
+
+# Not part of `make test`, for time: every notebook that glues a call, re-executed in a
+# temporary copy with a disjoint set of seeds, and each call compared with the stored one.
+robustness: $(STAMP)
+	$(BIN)/python tools/robustness.py run --offset 1000
 
 clean:
 	rm -rf _build

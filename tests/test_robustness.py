@@ -1,0 +1,67 @@
+"""tools/robustness.py and its report, the appendix page "Do the calls hold?"."""
+
+import re
+
+import pytest
+
+from conftest import ROOT
+import robustness
+from robustness import Row
+
+PAGE = ROOT / "appendix" / "robustness.md"
+
+
+def row(stored, fresh, stored_interval=(0.01, 0.05), fresh_interval=(0.01, 0.05)):
+    return Row("x.ipynb", "v", stored, "", stored_interval, fresh, "", fresh_interval)
+
+
+def test_a_row_knows_a_contradiction_from_a_change_of_category():
+    assert not row("A is ahead of B", "A is ahead of B").changed
+    assert row("A is ahead of B", "B is ahead of A", fresh_interval=(-0.05, -0.01)).contradiction
+    assert row("A is ahead of B", "B is ahead of A", fresh_interval=(-0.05, -0.01)).changed
+    unclear = row("A is ahead of B", "A against B is inconclusive with 3 seeds", fresh_interval=(-0.01, 0.05))
+    assert unclear.changed and not unclear.contradiction
+    outside = row("A and B are within ±0.02", "A is ahead of B", (-0.01, 0.01), (0.03, 0.06))
+    assert outside.contradiction and outside.changed
+    inside = row("A and B are within ±0.02", "A is ahead of B", (-0.01, 0.01), (0.005, 0.015))
+    assert inside.changed and not inside.contradiction
+
+
+def test_the_report_pairs_each_english_block_with_its_chinese(tmp_path, monkeypatch):
+    saved = {}
+    monkeypatch.setattr(robustness.i18n, "save_store", lambda page, entries: saved.update({str(page): entries}))
+    table = [Row("04_3_simclr.ipynb", "simclr_verdict_raw_10", "SimCLR is ahead of raw pixels", "SimCLR 领先于原始像素",
+                 (0.07, 0.2), "SimCLR is ahead of raw pixels", "SimCLR 领先于原始像素", (0.05, 0.18))]
+    (tmp_path / "appendix").mkdir()
+    robustness.write_report(table, 1000, "2026-12-04", "a test stack", root=tmp_path)
+    text = (tmp_path / "appendix" / "robustness.md").read_text(encoding="utf-8")
+    assert "SSLBOOK_SEED_OFFSET=1000" in text and "**0 contradictions**" in text and "0.07 to 0.2" in text
+    entries = saved["appendix/robustness.md"]
+    assert [e["en"] for e in entries] == robustness.i18n.markdown_blocks(text)
+    assert all(re.search(r"[\u4e00-\u9fff]", e["zh"]) for e in entries)
+    assert "SimCLR 领先于原始像素" in entries[-1]["zh"]
+
+
+def page_rows() -> list[tuple[str, str, str]]:
+    """(notebook, key, stored call) of every row of the committed report."""
+    found = re.findall(r"^\| (\S+\.ipynb) \| `([^`]+)` \| ([^|]+) \|", PAGE.read_text(encoding="utf-8"), re.MULTILINE)
+    return [(nb, key, call.strip()) for nb, key, call in found]
+
+
+@pytest.mark.skipif(not PAGE.exists(), reason="no report yet")
+def test_the_reports_stored_column_is_the_notebooks_glue():
+    """The report was made from the stored notebooks as they are: every call, with its current words."""
+    from nbcheck import glued, literal
+    import nbformat
+
+    expected = []
+    for path in robustness.notebooks_with_calls():
+        values = glued(nbformat.read(path, as_version=4))
+        expected += [(path.name, key, str(literal(values[key]))) for key in robustness.call_keys(values)]
+    assert page_rows() == expected
+
+
+@pytest.mark.skipif(not PAGE.exists(), reason="no report yet")
+def test_the_report_shows_no_contradiction():
+    text = PAGE.read_text(encoding="utf-8")
+    assert "**0 contradictions**" in text and "| **yes** |" not in text

@@ -1,0 +1,225 @@
+"""Do the book's calls hold with other seeds? Re-run the notebooks that compare, and report.
+
+Every call of the book's rule (``sslbook.evaluate.compare``) is glued with its
+interval. This tool re-executes, in a temporary copy, every notebook that glues
+a call, with ``SSLBOOK_SEED_OFFSET`` set so that every experiment draws a fresh,
+disjoint set of seeds (the data splits stay the same), and compares each call
+with the stored one::
+
+    python tools/robustness.py run --offset 1000        # about 20 minutes on 2 cores
+    python tools/robustness.py report --fresh DIR --offset 1000
+
+``run`` executes the copies and then writes the report; ``report`` writes it
+from copies already executed. The report is the appendix page
+``appendix/robustness.md`` (with its Chinese twin in the translation store):
+each call, stored and re-run, its interval, and whether the two contradict.
+Two calls contradict when one says A is ahead and the other B, or when one
+says "within ±m" and the other's interval lies wholly outside ±m
+(``tools/nbcheck.py``'s rule). It is not part of ``make test``, for time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import i18n  # noqa: E402
+from nbcheck import contradicts, glued, literal, parse_call  # noqa: E402
+
+PAGE = ROOT / "appendix" / "robustness.md"
+#: The glued keys of a call's companions (sslbook.glue.call_record).
+COMPANIONS = ("_lo", "_hi", "_n", "_repeat", "_zh")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One call, stored and re-run."""
+
+    notebook: str
+    key: str
+    stored: str
+    stored_zh: str
+    stored_interval: tuple[float, float]
+    fresh: str
+    fresh_zh: str
+    fresh_interval: tuple[float, float]
+
+    @property
+    def contradiction(self) -> bool:
+        return contradicts(self.stored, self.fresh, self.stored_interval, self.fresh_interval)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the call moved to another category (another side ahead counts)."""
+        old, new = parse_call(self.stored), parse_call(self.fresh)
+        if old.kind != new.kind:
+            return True
+        return old.kind == "ahead" and {old.a, old.b} == {new.a, new.b} and old.a != new.a
+
+
+def call_keys(values: dict[str, str]) -> list[str]:
+    """The glued keys that hold a call (not its companions)."""
+    return sorted(k for k in values if "verdict" in k and not k.endswith(COMPANIONS))
+
+
+def notebooks_with_calls(root: Path = ROOT) -> list[Path]:
+    """The English notebooks that glue at least one call, in book order."""
+    found = []
+    for path in sorted((root / "chapters").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" not in path.parts and call_keys(glued(nbformat.read(path, as_version=4))):
+            found.append(path)
+    return found
+
+
+def _interval(values: dict[str, str], key: str) -> tuple[float, float]:
+    return float(literal(values[f"{key}_lo"])), float(literal(values[f"{key}_hi"]))
+
+
+def rows(stored_root: Path, fresh_root: Path) -> list[Row]:
+    """One row per call of every notebook that glues calls, stored against fresh."""
+    result = []
+    for path in notebooks_with_calls(stored_root):
+        rel = path.relative_to(stored_root)
+        old = glued(nbformat.read(path, as_version=4))
+        new = glued(nbformat.read(fresh_root / rel, as_version=4))
+        for key in call_keys(old):
+            result.append(Row(
+                rel.name, key,
+                str(literal(old[key])), str(literal(old[f"{key}_zh"])), _interval(old, key),
+                str(literal(new[key])), str(literal(new[f"{key}_zh"])), _interval(new, key),
+            ))
+    return result
+
+
+def stack() -> str:
+    """The software and processor the re-run used, in one line."""
+    import numpy
+    import sklearn
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    threads = os.environ.get("SSLBOOK_THREADS", "2")
+    return (f"Python {platform.python_version()}, torch {torch.__version__}, numpy {numpy.__version__}, "
+            f"scikit-learn {sklearn.__version__}; {cpu}, {os.cpu_count()} cores, {threads} torch threads")
+
+
+def _fmt(interval: tuple[float, float]) -> str:
+    return f"{interval[0]:.3g} to {interval[1]:.3g}"
+
+
+INTRO = """# Do the calls hold?
+
+Every call in this book comes from the rule on {doc}`protocol`, and is glued beside the 95 % interval it rests on. A reader who re-runs a notebook uses other seeds or another machine, and should not find the text wrong. This page is the check: every notebook that makes a call was re-executed with `SSLBOOK_SEED_OFFSET={offset}`, so that every experiment drew a fresh, disjoint set of seeds (the same data splits and test images), and each call was compared with the stored one. Two calls *contradict* when one says A is ahead and the other says B is, or when one says "within ±m" and the other's interval lies wholly outside ±m. A call that moves between "ahead", "within ±m" and "inconclusive" without a contradiction is a call that these seeds could not settle.
+
+`python tools/robustness.py run --offset {offset}` makes this page again (about 20 minutes on two cores); it is not part of `make test`."""
+
+INTRO_ZH = """# 结论站得住吗？
+
+本书的每个结论都来自 {doc}`protocol` 中的规则，并在旁边通过 glue 给出它所依据的 95% 区间。读者重新运行 notebook 时，用的是别的随机种子或别的机器，不应发现正文有误。本页就是这项检查：每个给出结论的 notebook 都以 `SSLBOOK_SEED_OFFSET={offset}` 重新执行，使每个实验都抽取一组全新的、互不重叠的随机种子（数据划分和测试图像不变），再把每个结论与存储的结论比较。两个结论*相互矛盾*，是指一个说 A 领先而另一个说 B 领先，或者一个说“相差在 ±m 以内”而另一个的区间完全落在 ±m 之外。结论在“领先”“相差在 ±m 以内”和“尚无定论”之间变动而不构成矛盾，说明这些随机种子不足以确定它。
+
+`python tools/robustness.py run --offset {offset}` 会重新生成本页（在两个核上约需 20 分钟）；它不属于 `make test`。"""
+
+
+def summary(table: list[Row], offset: int, when: str, where: str) -> tuple[str, str]:
+    n = len(table)
+    contradictions = sum(r.contradiction for r in table)
+    changed = sum(r.changed for r in table)
+    en = (f"**Run on {when}**, on {where}, with seed offset {offset}: {n} calls, "
+          f"**{contradictions} contradictions**, {changed} changed category ({changed / n:.0%}).")
+    zh = (f"**运行于 {when}**，环境为 {where}，随机种子偏移量为 {offset}：共 {n} 个结论，"
+          f"**{contradictions} 个相互矛盾**，{changed} 个改变了类别（{changed / n:.0%}）。")
+    return en, zh
+
+
+def table_markdown(table: list[Row], zh: bool) -> str:
+    if zh:
+        head = "| notebook | 键 | 存储的结论 | 区间 | 重新运行的结论 | 区间 | 矛盾 |"
+    else:
+        head = "| notebook | key | stored call | interval | re-run call | interval | contradiction |"
+    lines = [head, "|---|---|---|---|---|---|---|"]
+    for r in table:
+        old, new = (r.stored_zh, r.fresh_zh) if zh else (r.stored, r.fresh)
+        flag = ("**是**" if zh else "**yes**") if r.contradiction else ("否" if zh else "no")
+        lines.append(f"| {r.notebook} | `{r.key}` | {old} | {_fmt(r.stored_interval)} | {new} | {_fmt(r.fresh_interval)} | {flag} |")
+    return "\n".join(lines)
+
+
+def write_report(table: list[Row], offset: int, when: str, where: str, root: Path = ROOT) -> None:
+    """Write the appendix page and its Chinese twin in the translation store."""
+    blocks_en = [INTRO.replace("{offset}", str(offset)), *summary(table, offset, when, where)[:1], table_markdown(table, zh=False)]
+    blocks_zh = [INTRO_ZH.replace("{offset}", str(offset)), *summary(table, offset, when, where)[1:], table_markdown(table, zh=True)]
+    page = root / "appendix" / "robustness.md"
+    text = "\n\n".join(blocks_en) + "\n"
+    page.write_text(text, encoding="utf-8")
+    units = i18n.markdown_blocks(text)
+    # The intro is several blocks; pair them with the Chinese intro's blocks, then the summary and the table.
+    zh_units = i18n.markdown_blocks("\n\n".join(blocks_zh) + "\n")
+    if len(units) != len(zh_units):
+        raise AssertionError(f"the English page has {len(units)} blocks and its Chinese {len(zh_units)}")
+    i18n.save_store(Path("appendix/robustness.md"), [{"en": en, "zh": zh} for en, zh in zip(units, zh_units)])
+
+
+def execute_copies(offset: int, out: Path) -> Path:
+    """Copy the chapters to ``out`` and execute every notebook that makes a call there, with the offset."""
+    import nbtools
+
+    fresh = out / "chapters"
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    shutil.copytree(ROOT / "chapters", fresh, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "runs"))
+    os.environ["SSLBOOK_SEED_OFFSET"] = str(offset)  # the kernels inherit it
+    for path in notebooks_with_calls(ROOT):
+        target = fresh / path.relative_to(ROOT / "chapters")
+        print(f"executing {target.relative_to(out)} with seed offset {offset}", flush=True)
+        nbtools.execute_notebook(target, timeout=900)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="re-execute copies with the offset, then write the report")
+    run.add_argument("--offset", type=int, default=1000)
+    run.add_argument("--out", type=Path, default=None, help="where the copies go (default: a temporary folder)")
+    report = sub.add_parser("report", help="write the report from copies already executed")
+    report.add_argument("--fresh", type=Path, required=True, help="the folder holding the executed chapters/")
+    report.add_argument("--offset", type=int, required=True)
+    args = parser.parse_args(argv)
+    if args.offset <= 0:
+        parser.error("--offset must be positive: 0 gives the stored seeds")
+    if args.command == "run":
+        out = args.out or Path(tempfile.mkdtemp(prefix="sslbook-robustness-"))
+        execute_copies(args.offset, out)
+        fresh = out
+    else:
+        fresh = args.fresh
+    table = rows(ROOT / "chapters", fresh / "chapters")
+    when = datetime.date.today().isoformat()
+    write_report(table, args.offset, when, stack())
+    contradictions = sum(r.contradiction for r in table)
+    print(f"{len(table)} calls, {contradictions} contradictions, {sum(r.changed for r in table)} changed category; "
+          f"wrote {PAGE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
