@@ -212,7 +212,9 @@ def main(argv: list[str]) -> int:
         fresh = out
     else:
         fresh = args.fresh
-    table = rows(ROOT / "chapters", fresh / "chapters")
+    table = rows(ROOT, fresh)
+    if not table:
+        parser.error(f"no calls found: is {fresh / 'chapters'} a copy of the executed chapters?")
     when = datetime.date.today().isoformat()
     write_report(table, args.offset, when, stack())
     contradictions = sum(r.contradiction for r in table)
