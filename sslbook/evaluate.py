@@ -74,14 +74,13 @@ LEVEL = 0.95
 #: would act on (the protocol page gives the reasons).
 MARGINS = {
     "accuracy": 0.02,  # 2 points, also for a train–test gap in accuracy
-    "spearman": 0.05,  # a rank correlation with human similarity judgements
+    "spearman": 0.05,  # a rank correlation, with human judgements or between two models
     "nats": 0.05,  # a cross-entropy
     "mse": 0.001,  # mean squared error per pixel, pixels in [0, 1]
-    "embedding std": 0.01,  # 0.088 = 1/√128 when spread evenly, 0 collapsed
+    "embedding std": 0.01,  # 1/√d when d dimensions are used evenly, 0 collapsed
     "alignment": 0.05,  # mean squared distance of two views, in [0, 4]
     "uniformity": 0.1,  # a log of a mean Gaussian potential
     "log10 ratio": 0.05,  # orders of magnitude: 0.05 is a factor of 1.12
-    "overlap": 0.05,  # the share of nearest neighbours two models agree on
 }
 #: The inverse regularisation strengths that :func:`select_probe` tries.
 PROBE_C_GRID = (0.001, 0.01, 0.1, 1.0, 10.0)

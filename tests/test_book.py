@@ -226,7 +226,7 @@ def test_glued_numbers_are_pasted_into_the_prose(site):
     pasted = re.findall(r'class="pasted-text">([^<]+)<', page)
     assert len(pasted) >= 6
     numbers = [value for value in pasted if re.fullmatch(r"-?[\d.]+(e[+-]\d+)?", value)]
-    verdicts = [value for value in pasted if re.fullmatch(r".+ (beats .+|and .+ tie)", html.unescape(value))]
+    verdicts = [value for value in pasted if re.fullmatch(r".+ (is ahead of .+|and .+ are within ±[0-9.]+|against .+ is inconclusive with \d+ seeds)", html.unescape(value))]
     assert len(numbers) >= 6 and len(numbers) + len(verdicts) == len(pasted), pasted  # no repr quotes, no raw objects
     notebook = json.loads((ROOT / "chapters" / "01_background.ipynb").read_text(encoding="utf-8"))
     glued = {
@@ -289,15 +289,34 @@ def test_simclr_uses_the_temperature_chosen_on_validation_in_3_3():
 
 
 def test_glued_verdicts_come_from_the_books_rule():
-    """Every glued verdict reads 'A beats B' or 'A and B tie', as sslbook.evaluate.Comparison.text writes it."""
+    """Every glued verdict is one of the rule's four calls (sslbook.evaluate.Comparison.text), glued with its interval and seeds."""
     verdicts = {}
     for notebook in NOTEBOOKS:
         for key, value in glued_values(notebook).items():
-            if "verdict" in key:
+            if "verdict" in key and not key.endswith(("_lo", "_hi", "_n", "_repeat", "_zh")):
                 verdicts[f"{notebook.name}::{key}"] = value
     assert len(verdicts) >= 20
-    bad = {k: v for k, v in verdicts.items() if not re.fullmatch(r"['\"].+ (beats .+|and .+ tie)['\"]", v)}
+    bad = {k: v for k, v in verdicts.items() if not re.fullmatch(r"['\"].+ (is ahead of .+|and .+ are within ±[0-9.]+|against .+ is inconclusive with \d+ seeds)['\"]", v)}
     assert not bad
+    for notebook in NOTEBOOKS:
+        keys = set(glued_values(notebook))
+        for key in (k.split("::")[1] for k in verdicts if k.startswith(f"{notebook.name}::")):
+            assert {f"{key}_lo", f"{key}_hi", f"{key}_n", f"{key}_repeat", f"{key}_zh"} <= keys, f"{notebook.name}: {key} without its interval"
+
+
+def test_every_compared_arm_has_a_chinese_name():
+    """The Chinese twin of a call (key_zh) names both arms in Chinese: sslbook.zh knows every arm the book compares."""
+    from nbcheck import literal, parse_call
+
+    from sslbook.zh import has_name_zh
+
+    missing = set()
+    for notebook in NOTEBOOKS:
+        for key, value in glued_values(notebook).items():
+            if "verdict" in key and not key.endswith(("_lo", "_hi", "_n", "_repeat", "_zh")):
+                call = parse_call(str(literal(value)))
+                missing |= {name for name in (call.a, call.b) if not has_name_zh(name)}
+    assert not missing, f"add to sslbook.zh.NAMES: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("notebook", sorted(NAMED_GLUE_KEYS))
@@ -308,3 +327,63 @@ def test_named_glue_keys_are_glued(notebook):
 def test_execution_report_has_the_execution_table(site):
     page = (site.html / "appendix" / "execution.html").read_text(encoding="utf-8")
     assert "Run Time (s)" in page and "<table" in page
+
+
+# A call of the book's rule written by hand instead of pasted from the
+# notebook's own measurement: the words of the rule (old and new) outside
+# glue roles, code and maths. The protocol page defines the words, so it is
+# not scanned; every other page must paste its calls.
+HAND_CALL = re.compile(
+    r"\b(?:beats?|beaten|tie[sd]?|is ahead of|are ahead of|ahead of [A-Z]|within ±|inconclusive"
+    r"|outperform(?:s|ed)?|does (?:worse|better) than|do (?:worse|better) than)\b"
+)
+# Sentences that use the words without calling a measurement of this book, each with its reason.
+HAND_CALL_ALLOWED = {
+    "a tied output layer": "weight tying in 5.3, not a call",
+    "the output layer is tied": "weight tying in 5.3, not a call",
+    '"inconclusive" means "not shown", not "equal"': "explains the rule's word in an exercise",
+    "calls two methods within ±m": "states the rule (5.7's pitfalls)",
+    'when can it say "within ±m"': "asks about the rule (FAQ exercise)",
+    "can stay inconclusive": "explains the rule (4.3's exercise)",
+    "says that the comparison is inconclusive": "states the rule (5.7's pitfalls)",
+    "Where a call is inconclusive": "explains the rule's word",
+    "only called within ±0.02": "explains the margin (FAQ exercise)",
+    "the baseline to beat": "names a baseline, calls nothing",
+    "a masked language model must beat": "names a baseline, calls nothing",
+    "no linear autoencoder does better than": "a theorem (Eckart–Young), not a measurement",
+}
+
+
+def prose_without_pasted_values(text: str) -> str:
+    """Markdown prose with glue roles, citations, links, inline code and maths removed."""
+    text = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
+    text = re.sub(r"\{[a-z:]+\}`[^`]*`", " ", text)  # roles: glue, cite, doc, numref
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", " ", text, flags=re.DOTALL)
+    for allowed in HAND_CALL_ALLOWED:
+        text = text.replace(allowed, " ")
+    return text
+
+
+def hand_written_calls(text: str) -> list[str]:
+    """The sentences of ``text`` that word a call by hand."""
+    prose = prose_without_pasted_values(text)
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", prose) if HAND_CALL.search(s)]
+
+
+def test_the_hand_written_call_check_finds_one():
+    assert hand_written_calls("By the book's rule, {glue:text}`simclr_verdict_raw_10`.") == []
+    assert hand_written_calls("Here SimCLR beats the supervised CNN.") == ["Here SimCLR beats the supervised CNN."]
+    assert hand_written_calls("The two tie, as the rule says.")
+    assert hand_written_calls("So MoCo is ahead of SimCLR.")
+    assert hand_written_calls("With 100 labels the result is inconclusive.")
+    assert hand_written_calls("The code sets `beats = 1` and $a \\text{ ties } b$.") == []
+    assert hand_written_calls("It uses a tied output layer.") == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_call_is_written_by_hand(path):
+    """Every call in the prose is pasted from the notebook's measurement (sslbook.glue.glue_call)."""
+    nb = nbformat.read(path, as_version=4)
+    found = [s for cell in nb.cells if cell.cell_type == "markdown" for s in hand_written_calls(cell.source)]
+    assert not found, "\n".join(found)

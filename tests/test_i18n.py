@@ -129,6 +129,27 @@ def test_chinese_units_use_the_terminology_table():
     assert misses == [], "\n".join(misses[:30])
 
 
+# A glued call pasted into Chinese prose: its English text (key) instead of its Chinese twin (key_zh).
+GLUED_CALL = re.compile(r"\{glue:text\}`(?:[^`:]*::)?([a-z0-9_]*verdict[a-z0-9_]*?)(?::[^`]*)?`")
+
+
+def english_calls(zh: str) -> list[str]:
+    """The verdict keys that a Chinese unit pastes in English (without the ``_zh`` twin)."""
+    return [k for k in GLUED_CALL.findall(zh) if not k.endswith(("_zh", "_lo", "_hi", "_n", "_repeat"))]
+
+
+def test_the_english_call_check_finds_one():
+    assert english_calls("结论是 {glue:text}`simclr_verdict_raw_10`。") == ["simclr_verdict_raw_10"]
+    assert english_calls("{glue:text}`04_code/04_3_simclr.ipynb::simclr_verdict_supervised_10:s`") == ["simclr_verdict_supervised_10"]
+    assert english_calls("结论是 {glue:text}`simclr_verdict_raw_10_zh`，区间 {glue:text}`simclr_verdict_raw_10_lo:.3f`。") == []
+
+
+def test_chinese_pages_paste_the_chinese_calls():
+    """A call in Chinese prose is the _zh twin that the same run glued (sslbook.glue.glue_call), not English."""
+    found = [f"{page}: {key}" for page in PAGES for entry in i18n.load_store(page) for key in english_calls(entry["zh"] or "")]
+    assert found == [], "\n".join(found)
+
+
 @pytest.mark.book
 def test_every_toc_page_is_in_the_chinese_site(site):
     assert site.zh_returncode == 0, site.zh_log[-3000:]
