@@ -15,7 +15,9 @@ on validation with its margin over the runner-up:
   ``key_zh`` in Chinese),
   with ``key_lo`` and ``key_hi`` (the interval of the difference),
   ``key_n`` (the seeds) and ``key_repeat`` (the estimated chance that fresh
-  seeds give the same call; see :meth:`sslbook.evaluate.Comparison.repeat_probability`).
+  seeds give the same call; see :meth:`sslbook.evaluate.Comparison.repeat_probability`);
+- :func:`glue_settings` glues a supervised run's chosen ``(lr, weight_decay,
+  steps)`` as ``key`` in words, and as ``key_zh`` in Chinese.
 
 Everything is glued with ``display=False``: the values appear only where the
 text pastes them.
@@ -36,10 +38,11 @@ Example
 from __future__ import annotations
 
 from sslbook.evaluate import Comparison, Margin, SeedScores
+from sslbook.zh import settings_text_zh
 
 __all__ = [
-    "spread_record", "margin_record", "call_record", "glue_spread",
-    "glue_margin", "glue_call",
+    "spread_record", "margin_record", "call_record", "settings_record",
+    "glue_spread", "glue_margin", "glue_call", "glue_settings",
 ]
 
 
@@ -71,6 +74,17 @@ def call_record(key: str, comparison: Comparison) -> dict[str, object]:
     }
 
 
+def settings_record(key: str, choice: tuple[float, float, int]) -> dict[str, str]:
+    """``{key: "learning rate …, weight decay …, … steps", key_zh: the same in Chinese}`` for a chosen ``(lr, weight_decay, steps)``."""
+    if len(choice) != 3:
+        raise ValueError(f"choice must be (lr, weight_decay, steps), got {choice!r}")
+    lr, weight_decay, steps = choice
+    return {
+        key: f"learning rate {lr:g}, weight decay {weight_decay:g}, {steps} steps",
+        f"{key}_zh": settings_text_zh(lr, weight_decay, steps),
+    }
+
+
 def _glue(record: dict[str, object]) -> None:
     from myst_nb import glue
 
@@ -86,6 +100,11 @@ def glue_spread(key: str, scores: SeedScores) -> None:
 def glue_margin(key: str, margin: Margin) -> None:
     """Glue the validation margin of a setting glued as ``key``: ``key_margin``, ``key_margin_se``."""
     _glue(margin_record(key, margin))
+
+
+def glue_settings(key: str, choice: tuple[float, float, int]) -> None:
+    """Glue a supervised run's chosen settings as ``key``, in English, and as ``key_zh``, in Chinese."""
+    _glue(settings_record(key, choice))
 
 
 def glue_call(key: str, comparison: Comparison) -> None:

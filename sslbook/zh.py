@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NAMES", "has_name_zh", "name_zh", "call_text_zh"]
+__all__ = ["NAMES", "has_name_zh", "name_zh", "call_text_zh", "settings_text_zh"]
 
 #: The Chinese of every arm that a chapter compares (its English as the chapter names it).
 NAMES = {
@@ -114,3 +114,8 @@ def call_text_zh(call: str, name_a: str, name_b: str, *, margin: float | None = 
     if call == "inconclusive":
         return _join(_join(_join(_join(a, "与"), b), "的比较在"), f"{n} 个随机种子下尚无定论")
     raise ValueError(f"call must be 'ahead', 'within' or 'inconclusive', got {call!r}")
+
+
+def settings_text_zh(lr: float, weight_decay: float, steps: int) -> str:
+    """A supervised run's chosen settings in Chinese, as the English pages word them (:func:`sslbook.glue.settings_record`)."""
+    return f"学习率 {lr:g}，权重衰减 {weight_decay:g}，{steps} 步"

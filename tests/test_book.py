@@ -288,6 +288,20 @@ def test_simclr_uses_the_temperature_chosen_on_validation_in_3_3():
     assert found == [chosen], f"04_3 sets temperature = {found}, but 3.3 chose {chosen}"
 
 
+def test_masked_language_uses_the_word2vec_settings_chosen_in_4_1():
+    """5.3's Word2Vec baseline keeps the settings that 4.1 chose on the development pairs (constants in its code)."""
+    chosen = glued_values(ROOT / "chapters/04_code/04_1_word2vec.ipynb")["w2v_chosen_settings"].strip("'\"")
+    nb = nbformat.read(ROOT / "chapters/05_future/05_3_masked_language.ipynb", as_version=4)
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    calls = re.findall(r"Word2Vec\((.*?)\n\s*\)", code, flags=re.S)
+    assert calls, "5.3 trains no Word2Vec"
+    for call in calls:
+        sg, window = re.search(r"sg=(\d)", call), re.search(r"window=(\d+)", call)
+        assert sg and window, f"5.3 leaves a Word2Vec setting to gensim's default: {call}"
+        used = f"{'skip-gram' if sg.group(1) == '1' else 'CBOW'}, window {window.group(1)}"
+        assert used == chosen, f"5.3 trains {used}, but 4.1 chose {chosen}"
+
+
 def test_glued_verdicts_come_from_the_books_rule():
     """Every glued verdict is one of the rule's four calls (sslbook.evaluate.Comparison.text), glued with its interval and seeds."""
     verdicts = {}

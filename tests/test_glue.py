@@ -49,3 +49,20 @@ def test_the_call_record_holds_both_languages_the_interval_the_seeds_and_the_rep
     assert record["v_repeat"] == round(call.repeat_probability(), 2)
     with pytest.raises(TypeError, match="Comparison"):
         glue.call_record("v", "SimCLR is ahead of raw pixels")
+
+
+def test_the_settings_record_words_a_choice_in_both_languages(monkeypatch):
+    record = glue.settings_record("choice", (0.001, 0.0005, 400))
+    assert record == {
+        "choice": "learning rate 0.001, weight decay 0.0005, 400 steps",
+        "choice_zh": "学习率 0.001，权重衰减 0.0005，400 步",
+    }
+    assert glue.settings_record("c", (0.01, 0.0, 100))["c"] == "learning rate 0.01, weight decay 0, 100 steps"
+    with pytest.raises(ValueError, match="lr, weight_decay, steps"):
+        glue.settings_record("c", (0.01, 100))
+    import myst_nb
+
+    glued = []
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: glued.append((name, display)))
+    glue.glue_settings("c", (0.01, 0.0, 100))
+    assert glued == [("c", False), ("c_zh", False)]

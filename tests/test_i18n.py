@@ -150,6 +150,33 @@ def test_chinese_pages_paste_the_chinese_calls():
     assert found == [], "\n".join(found)
 
 
+GLUED = re.compile(r"\{glue:text\}`(?:([^`:]*)::)?([a-z0-9_]+)(?::[^`]*)?`")
+
+
+def english_twins(page, zh: str) -> list[str]:
+    """The keys that a Chinese unit of ``page`` pastes in English although the same run glued a ``_zh`` twin."""
+    import nbformat
+    from nbcheck import glued
+
+    found = []
+    for other, key in GLUED.findall(zh):
+        source = (ROOT / page).parent / other if other else ROOT / page
+        if source.suffix == ".ipynb" and f"{key}_zh" in glued(nbformat.read(source, as_version=4)):
+            found.append(key)
+    return found
+
+
+def test_chinese_pages_paste_every_chinese_twin():
+    """Settings chosen on validation, like calls, are pasted in Chinese where the run glued a _zh twin."""
+    assert english_twins(NOTEBOOKS[0], "") == []
+    assert english_twins(
+        "chapters/05_future/05_3_masked_language.ipynb", "（{glue:text}`../04_code/04_1_word2vec.ipynb::w2v_chosen_settings`）"
+    ) == ["w2v_chosen_settings"]
+    found = [f"{page}: {key}" for page in NOTEBOOKS for entry in i18n.load_store(page)
+             for key in english_twins(page, entry["zh"] or "")]
+    assert found == [], "\n".join(found)
+
+
 @pytest.mark.book
 def test_every_toc_page_is_in_the_chinese_site(site):
     assert site.zh_returncode == 0, site.zh_log[-3000:]
