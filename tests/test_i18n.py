@@ -177,6 +177,97 @@ def test_chinese_pages_paste_every_chinese_twin():
     assert found == [], "\n".join(found)
 
 
+ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,]+[A-Za-z][A-Za-z'’-]*){2,}")
+# English kept in Chinese prose on purpose, each with its reason.
+ENGLISH_ALLOWED = {
+    "bag of words": "the English term, glossed after its Chinese name",
+    "term frequency, inverse document frequency": "the English of TF-IDF, glossed",
+    "skip-gram with negative sampling": "the English of SGNS, glossed",
+    "normalised temperature-scaled cross-entropy": "the English of NT-Xent, glossed",
+    "principal component analysis": "the English of PCA, glossed",
+    "out of vocabulary": "the English of OOV, glossed",
+    "the capital of France is": "an English example sentence for a masked language model",
+    "a photo of a dog": "CLIP's English prompt, quoted",
+    "a handwritten seven": "an English prompt, quoted",
+    "Change runtime type": "the name of Colab's menu item, which Colab shows in English",
+    "Imagenet Classification with Deep Convolutional Neural Networks": "a paper's title in the bibliography",
+    "dog bites man": "an English example sentence about word order",
+    "man bites dog": "an English example sentence about word order",
+    "Bag of words": "an English glossary headword beside its Chinese",
+    "Masked language modelling": "an English glossary headword beside its Chinese",
+    "Online and target networks": "an English glossary headword beside its Chinese",
+    "Principal component analysis": "an English glossary headword beside its Chinese",
+}
+# The corrections page quotes the titles that the source article cites, as it cites them.
+for title in (
+    "Simple and Scalable Pretraining with Contrastive Learning for Image Recognition",
+    "Language Models are Unsupervised Multitask Learners",
+    "No-Rehearsal Siamese Neural Networks for Few-Shot Learning",
+    "Simple, Scalable, and Robust Contrastive Learning for Large-Scale Deep Metric Learning",
+    "A Decade of Progress",
+    "A Fast Learning Algorithm for Deep Convolutional Networks",
+    "Beyond Empirical Risk Minimization",
+    "Trust Region Policy Optimization",
+):
+    ENGLISH_ALLOWED[title] = "a title that the source article cites, quoted on the corrections page"
+
+
+def prose_of(unit: str) -> str:
+    """A unit's prose: without code blocks (directives such as exercises stay), inline code, maths, roles and links."""
+    kept, code, directives = [], None, []
+    for line in unit.splitlines():
+        fence = re.match(r"^\s*(`{3,}|~{3,})\s*(.*)$", line)
+        if code is not None:
+            if fence and fence.group(1) == code and not fence.group(2):
+                code = None
+            continue
+        if fence and not fence.group(2) and directives and directives[-1] == fence.group(1):
+            directives.pop()
+        elif fence and fence.group(2).startswith("{"):
+            directives.append(fence.group(1))
+        elif fence:
+            code = fence.group(1)
+        elif not re.match(r"^\s*:[a-z-]+:", line):  # a directive's option
+            kept.append(line)
+    text = "\n".join(kept)
+    for pattern in (r"\$\$.*?\$\$", r"\$[^$]*\$", r"\{[a-z:-]+\}`[^`]*`", r"`[^`]*`", r"\]\([^)]*\)", r"https?://\S+"):
+        text = re.sub(pattern, " ", text, flags=re.S)
+    return text
+
+
+def english_runs(page, zh: str) -> list[str]:
+    """The runs of three or more English words in a Chinese unit of ``page``, glued values pasted, allowed ones left out."""
+    import nbformat
+    from nbcheck import glued, literal
+
+    def value(match: re.Match) -> str:
+        other, key = match.groups()
+        source = (ROOT / page).parent / other if other else ROOT / page
+        if source.suffix != ".ipynb":
+            return ""
+        found = glued(nbformat.read(source, as_version=4)).get(key)
+        return "" if found is None else f"（{literal(found)}）"
+
+    text = prose_of(GLUED.sub(value, zh))
+    return [run for run in ENGLISH_RUN.findall(text) if run not in ENGLISH_ALLOWED]
+
+
+def test_the_english_run_check_finds_one():
+    page = "chapters/04_code/04_3_simclr.ipynb"
+    assert english_runs(page, "结论是 SimCLR beats the supervised CNN（Welch 检验 p = 0.042）。") == ["SimCLR beats the supervised CNN"]
+    assert english_runs(page, "按本书的规则，{glue:text}`simclr_verdict_raw_10`。")  # an English call, pasted
+    assert english_runs(page, "按本书的规则，{glue:text}`simclr_verdict_raw_10_zh`。") == []
+    assert english_runs(page, "```python\nfrom torch import nn\n```\n用 `from torch import nn` 导入，$a and b$。") == []
+    assert english_runs(page, "```{exercise} 标题\n:label: ex-one-two-three\n这是 the English words here。\n```") == ["the English words here"]
+
+
+def test_chinese_prose_has_no_english_sentences():
+    """No Chinese unit, with every glued value pasted, holds three English words in a row outside code, maths and the allowed list."""
+    found = [f"{page}: {run!r}" for page in PAGES for entry in i18n.load_store(page)
+             for run in english_runs(page, entry["zh"] or "")]
+    assert found == [], "\n".join(found)
+
+
 @pytest.mark.book
 def test_every_toc_page_is_in_the_chinese_site(site):
     assert site.zh_returncode == 0, site.zh_log[-3000:]
