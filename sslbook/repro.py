@@ -28,6 +28,8 @@ import random
 import numpy as np
 import torch
 
+from sslbook.checks import check_int
+
 __all__ = ["DEFAULT_THREADS", "SEED_OFFSET", "experiment_seeds", "seed_everything"]
 
 #: Threads used unless told otherwise. The book's stored outputs were made on a
@@ -64,9 +66,7 @@ def experiment_seeds(n: int) -> tuple[int, ...]:
     >>> experiment_seeds(3) == tuple(SEED_OFFSET + i for i in range(3))
     True
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    return tuple(SEED_OFFSET + i for i in range(n))
+    return tuple(SEED_OFFSET + i for i in range(check_int("n", n)))
 
 
 def seed_everything(seed: int, *, threads: int | None = DEFAULT_THREADS, deterministic: bool = True) -> None:

@@ -75,7 +75,7 @@ def test_experiment_seeds_start_at_the_offset(monkeypatch):
     monkeypatch.setattr(repro, "SEED_OFFSET", 1000)
     assert repro.experiment_seeds(2) == (1000, 1001)
     for bad in (0, -1, 2.0, True):
-        with pytest.raises(ValueError, match="positive integer"):
+        with pytest.raises(ValueError, match="n must be an int >= 1"):
             repro.experiment_seeds(bad)
 
 
