@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
-.PHONY: help install browser book test unit notebooks robustness diagrams zh clean
+.PHONY: help install browser book test unit notebooks robustness diagrams zh editions clean
 
 help:
 	@echo "make book       install, execute every notebook, build the website in _build/html"
@@ -20,6 +20,7 @@ help:
 	@echo "                about 20 minutes) and rewrite appendix/robustness.md, \"Do the calls hold?\""
 	@echo "make diagrams   redraw the diagrams in chapters/figures/ (tools/diagrams.py)"
 	@echo "make zh         rewrite zh/, the Chinese book, from the English one and i18n/zh/"
+	@echo "make editions   rewrite editions/, the notebooks for Colab and Jupyter, from chapters/ and zh/"
 	@echo "make clean      remove _build"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -59,6 +60,11 @@ diagrams: $(STAMP)
 # store i18n/zh/ (`python tools/i18n.py extract` adds entries for new English text).
 zh: $(STAMP)
 	$(BIN)/python tools/i18n.py build
+
+# The notebook editions for Colab and Jupyter: plain Markdown, every number pasted
+# (tools/editions.py); the launch buttons open them. Run after `make zh`.
+editions: $(STAMP)
+	$(BIN)/python tools/editions.py build
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/nbtools.py execute $(NOTEBOOKS)

@@ -99,7 +99,7 @@ def test_colab_cell_does_nothing_elsewhere(monkeypatch, tmp_path):
 
 
 def test_set_repo_points_config_notebooks_and_readme_at_another_repository(tmp_path):
-    from nbtools import set_repository
+    from nbtools import set_repository, website
 
     for name in ("_config.yml", "README.md"):
         (tmp_path / name).write_text((ROOT / name).read_text(encoding="utf-8"), encoding="utf-8")
@@ -110,6 +110,7 @@ def test_set_repo_points_config_notebooks_and_readme_at_another_repository(tmp_p
     old_url, _ = repository()
     changed = set_repository("https://github.com/someone/ssl-fork", "v2.0", root=tmp_path)
     assert repository(tmp_path) == ("https://github.com/someone/ssl-fork", "v2.0")
+    assert website(tmp_path) == "https://someone.github.io/ssl-fork/"  # the fork's GitHub Pages
     config = (tmp_path / "_config.yml").read_text(encoding="utf-8")
     assert "# The one place that holds the repository's address" in config  # comments kept
     for path in book.glob("*.ipynb"):
@@ -118,6 +119,10 @@ def test_set_repo_points_config_notebooks_and_readme_at_another_repository(tmp_p
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert old_url not in readme and "https://github.com/someone/ssl-fork" in readme
     assert set(changed) == {tmp_path / "_config.yml", tmp_path / "README.md", *book.glob("*.ipynb")}
+    set_repository("https://github.com/someone/ssl-fork", "v2.0", root=tmp_path, site="https://ssl.example.org/book")
+    assert website(tmp_path) == "https://ssl.example.org/book/"
+    with pytest.raises(ValueError, match="site must be"):
+        set_repository("https://github.com/a/b", "v1", root=tmp_path, site="javascript:alert(1)")
     with pytest.raises(ValueError, match="GitHub repository's address"):
         set_repository("https://gitlab.com/a/b", "v1", root=tmp_path)
     with pytest.raises(ValueError, match="ref must be"):
@@ -212,13 +217,14 @@ def test_every_toc_page_is_in_the_site(site, toc_files):
     assert not missing
 
 
-def test_notebook_pages_have_a_colab_button_to_their_own_file(site, book_config):
+def test_notebook_pages_have_a_colab_button_to_their_own_edition(site, book_config):
     url, branch = book_config["repository"]["url"], book_config["repository"]["branch"]
     repo = url.removeprefix("https://github.com/")
     for path in NOTEBOOKS:
         rel = path.relative_to(ROOT).as_posix()
         page = (site.html / rel).with_suffix(".html").read_text(encoding="utf-8")
-        assert f"https://colab.research.google.com/github/{repo}/blob/{branch}/{rel}" in page
+        assert f"https://colab.research.google.com/github/{repo}/blob/{branch}/editions/en/{rel}" in page
+        assert (ROOT / "editions" / "en" / rel).is_file()
 
 
 def test_glued_numbers_are_pasted_into_the_prose(site):

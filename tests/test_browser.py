@@ -201,11 +201,14 @@ def test_chapters_with_figures_show_them(visit, stem):
 
 @pytest.mark.parametrize("stem", NOTEBOOK_PAGES)
 def test_notebook_page_launches_its_own_notebook_in_colab(visit, stem):
-    # a Chinese page's stem is zh/..., the path of its Chinese notebook in the repository
+    # The button opens the page's notebook edition (tools/editions.py), plain Markdown with
+    # its numbers pasted: editions/en/<stem>.ipynb, or editions/zh/... for a zh/ page.
     url, branch = repository()
     repo = url.removeprefix("https://github.com/")
-    expected = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{stem}.ipynb"
+    edition = f"editions/{stem}" if stem.startswith("zh/") else f"editions/en/{stem}"
+    expected = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{edition}.ipynb"
     assert visit(stem).report["colab"] == [expected]
+    assert (ROOT / f"{edition}.ipynb").is_file()
 
 
 @pytest.mark.parametrize("stem", ENGLISH_PAGES)

@@ -81,9 +81,10 @@ def test_a_chinese_notebook_has_the_english_code_and_outputs(page):
                 k: v for k, v in en_cell.items() if k != "source"}  # fmt: skip
 
 
-def test_the_chinese_book_links_colab_to_its_own_notebooks():
+def test_the_chinese_book_links_colab_to_its_own_notebook_editions():
     config = yaml.safe_load((ROOT / "zh" / "_config.yml").read_text(encoding="utf-8"))
-    assert config["repository"]["path_to_book"] == "zh"
+    assert config["repository"]["path_to_book"] == "editions/zh"  # tools/editions.py
+    assert config["html"]["baseurl"].endswith("/zh/")
     assert config["sphinx"]["config"]["language"] == "zh_CN"
     assert config["execute"]["execute_notebooks"] == "off"
 

@@ -247,7 +247,9 @@ def zh_config(root: Path = ROOT) -> dict:
     book = translation(Path("_config.yml"))
     config["title"] = book.get(config["title"], config["title"])
     config["author"] = book.get(config["author"], config["author"])
-    config["repository"] = {**config["repository"], "path_to_book": "zh"}
+    # Launch buttons open the Chinese notebook editions (tools/editions.py).
+    config["repository"] = {**config["repository"], "path_to_book": "editions/zh"}
+    config["html"] = {**config["html"], "baseurl": config["html"]["baseurl"].rstrip("/") + "/zh/"}
     sphinx = config["sphinx"]
     sphinx["local_extensions"] = {name: f"../{path}" for name, path in sphinx.get("local_extensions", {}).items()}
     sphinx["config"] = {**sphinx.get("config", {}), "language": "zh_CN"}

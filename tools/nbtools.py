@@ -4,7 +4,7 @@ Usage, from the repository root with the venv active:
 
     python tools/nbtools.py new chapters/02_core_concepts.ipynb "Core concepts"
     python tools/nbtools.py execute chapters/01_background.ipynb [...]
-    python tools/nbtools.py set-repo https://github.com/OWNER/NAME --ref v0.1.0
+    python tools/nbtools.py set-repo https://github.com/OWNER/NAME --ref v0.1.0 [--site URL]
 
 ``new`` writes a notebook that starts with the Colab set-up cell, which every
 notebook must have (tests/test_book.py checks it). ``execute`` runs notebooks
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,6 +41,12 @@ def repository(root: Path = ROOT) -> tuple[str, str]:
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     repo = config["repository"]
     return repo["url"].rstrip("/"), str(repo.get("branch", "main"))
+
+
+def website(root: Path = ROOT) -> str:
+    """The website's address, ``html.baseurl`` in ``_config.yml``, where the editions link."""
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    return config["html"]["baseurl"]
 
 
 def colab_setup_source(url: str, ref: str) -> str:
@@ -122,27 +129,42 @@ def execute_notebook(path: Path, timeout: int = 300) -> None:
 GITHUB = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+")
 
 
-def set_repository(url: str, ref: str, root: Path = ROOT) -> list[Path]:
-    """Point the book at another repository and release; return the files changed.
+def pages_address(url: str) -> str:
+    """The GitHub Pages address of a GitHub repository: https://OWNER.github.io/NAME/."""
+    owner, name = url.rstrip("/").split("/")[-2:]
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
+def set_repository(url: str, ref: str, root: Path = ROOT, site: str | None = None) -> list[Path]:
+    """Point the book at another repository, release and website; return the files changed.
 
     Rewrites ``repository.url`` and ``repository.branch`` in ``_config.yml``
-    (the launch buttons and the repository button follow them), every
-    notebook's set-up cell under ``chapters/``, and the repository's address
-    in README. Run ``python tools/i18n.py build`` afterwards for ``zh/``.
+    (the launch buttons and the repository button follow them), the website's
+    address ``html.baseurl`` (``site``, by default the repository's GitHub
+    Pages address), every notebook's set-up cell under ``chapters/``, and the
+    repository's address in README. ``main`` then rewrites ``zh/`` and the
+    notebook editions, which follow these files.
     """
     if not GITHUB.fullmatch(url.rstrip("/")):
         raise ValueError(f"url must be a GitHub repository's address, https://github.com/OWNER/NAME; got {url!r}")
     if not re.fullmatch(r"[\w./-]+", ref) or ref.startswith("-"):
         raise ValueError(f"ref must be a tag, a branch or a commit, got {ref!r}")
     url = url.rstrip("/")
+    site = site or pages_address(url)
+    if not re.fullmatch(r"https?://[\w.-]+(:\d+)?(/[\w./~-]*)?", site):
+        raise ValueError(f"site must be the website's address, https://HOST/PATH/; got {site!r}")
+    site = site.rstrip("/") + "/"
     old_url, _ = repository(root)
     changed = []
     config = root / "_config.yml"
     text = config.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^(repository:\n(?:  .*\n|\s*#.*\n)*?  url: ).*$", lambda m: m.group(1) + url, text, count=1)
     text = re.sub(r"(?m)^(repository:\n(?:  .*\n|\s*#.*\n)*?  branch: ).*$", lambda m: m.group(1) + ref, text, count=1)
+    text = re.sub(r"(?m)^(html:\n(?:  .*\n|\s*#.*\n)*?  baseurl: ).*$", lambda m: m.group(1) + site, text, count=1)
     config.write_text(text, encoding="utf-8")
     changed.append(config)
+    if website(root) != site:
+        raise RuntimeError(f"{config} still names the website {website(root)}: edit html.baseurl by hand")
     if repository(root) != (url, ref):
         raise RuntimeError(f"{config} still names {repository(root)}: edit its repository section by hand")
     source = colab_setup_source(url, ref)
@@ -173,13 +195,16 @@ def main(argv: list[str] | None = None) -> int:
     p_repo = sub.add_parser("set-repo", help="point the book at another repository and release")
     p_repo.add_argument("url", help="https://github.com/OWNER/NAME")
     p_repo.add_argument("--ref", required=True, help="the release the set-up cells install: a tag or a commit")
+    p_repo.add_argument("--site", help="the website's address (default: the repository's GitHub Pages address)")
     args = parser.parse_args(argv)
     if args.command == "new":
         new_notebook(args.path, args.title)
     elif args.command == "set-repo":
-        for path in set_repository(args.url, args.ref):
+        for path in set_repository(args.url, args.ref, site=args.site):
             print(f"rewrote {path.relative_to(ROOT)}")
-        print("now run: python tools/i18n.py build   (the Chinese notebooks)")
+        # The Chinese book and the notebook editions follow the English files.
+        for tool in ("i18n.py", "editions.py"):
+            subprocess.run([sys.executable, str(ROOT / "tools" / tool), "build"], check=True)
     else:
         for path in args.paths:
             print(f"executing {path}", flush=True)
