@@ -41,9 +41,13 @@ from sslbook.evaluate import Comparison, Margin, SeedScores
 from sslbook.zh import settings_text_zh
 
 __all__ = [
-    "spread_record", "margin_record", "call_record", "settings_record",
+    "CALL_COMPANIONS", "spread_record", "margin_record", "call_record", "settings_record",
     "glue_spread", "glue_margin", "glue_call", "glue_settings",
 ]
+
+#: The suffixes of the keys glued beside a call ``key`` (see ``call_record``): the one
+#: home of their spelling, for the tools and tests that tell a call from its companions.
+CALL_COMPANIONS = ("_zh", "_lo", "_hi", "_n", "_repeat")
 
 
 def spread_record(key: str, scores: SeedScores) -> dict[str, float | int]:

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import ROOT
 from nbtools import SETUP_TAG, colab_setup_source, repository
+from sslbook.glue import CALL_COMPANIONS
 
 pytestmark = pytest.mark.book
 
@@ -313,7 +314,7 @@ def test_glued_verdicts_come_from_the_books_rule():
     verdicts = {}
     for notebook in NOTEBOOKS:
         for key, value in glued_values(notebook).items():
-            if "verdict" in key and not key.endswith(("_lo", "_hi", "_n", "_repeat", "_zh")):
+            if "verdict" in key and not key.endswith(CALL_COMPANIONS):
                 verdicts[f"{notebook.name}::{key}"] = value
     assert len(verdicts) >= 20
     bad = {k: v for k, v in verdicts.items() if not re.fullmatch(r"['\"].+ (is ahead of .+|and .+ are within ±[0-9.]+|against .+ is inconclusive with \d+ seeds)['\"]", v)}
@@ -321,7 +322,7 @@ def test_glued_verdicts_come_from_the_books_rule():
     for notebook in NOTEBOOKS:
         keys = set(glued_values(notebook))
         for key in (k.split("::")[1] for k in verdicts if k.startswith(f"{notebook.name}::")):
-            assert {f"{key}_lo", f"{key}_hi", f"{key}_n", f"{key}_repeat", f"{key}_zh"} <= keys, f"{notebook.name}: {key} without its interval"
+            assert {key + suffix for suffix in CALL_COMPANIONS} <= keys, f"{notebook.name}: {key} without its interval"
 
 
 def test_every_compared_arm_has_a_chinese_name():
@@ -333,7 +334,7 @@ def test_every_compared_arm_has_a_chinese_name():
     missing = set()
     for notebook in NOTEBOOKS:
         for key, value in glued_values(notebook).items():
-            if "verdict" in key and not key.endswith(("_lo", "_hi", "_n", "_repeat", "_zh")):
+            if "verdict" in key and not key.endswith(CALL_COMPANIONS):
                 call = parse_call(str(literal(value)))
                 missing |= {name for name in (call.a, call.b) if not has_name_zh(name)}
     assert not missing, f"add to sslbook.zh.NAMES: {sorted(missing)}"

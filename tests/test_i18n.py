@@ -17,6 +17,7 @@ import yaml
 
 from conftest import ROOT, read_toc_files
 import i18n
+from sslbook.glue import CALL_COMPANIONS
 
 PAGES = i18n.sources()
 NOTEBOOKS = [page for page in PAGES if page.suffix == ".ipynb"]
@@ -136,7 +137,7 @@ GLUED_CALL = re.compile(r"\{glue:text\}`(?:[^`:]*::)?([a-z0-9_]*verdict[a-z0-9_]
 
 def english_calls(zh: str) -> list[str]:
     """The verdict keys that a Chinese unit pastes in English (without the ``_zh`` twin)."""
-    return [k for k in GLUED_CALL.findall(zh) if not k.endswith(("_zh", "_lo", "_hi", "_n", "_repeat"))]
+    return [k for k in GLUED_CALL.findall(zh) if not k.endswith(CALL_COMPANIONS)]
 
 
 def test_the_english_call_check_finds_one():

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import nbformat
 
+from sslbook.glue import CALL_COMPANIONS
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
@@ -39,8 +41,6 @@ import i18n  # noqa: E402
 from nbcheck import contradicts, glued, literal, parse_call  # noqa: E402
 
 PAGE = ROOT / "appendix" / "robustness.md"
-#: The glued keys of a call's companions (sslbook.glue.call_record).
-COMPANIONS = ("_lo", "_hi", "_n", "_repeat", "_zh")
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Row:
 
 def call_keys(values: dict[str, str]) -> list[str]:
     """The glued keys that hold a call (not its companions)."""
-    return sorted(k for k in values if "verdict" in k and not k.endswith(COMPANIONS))
+    return sorted(k for k in values if "verdict" in k and not k.endswith(CALL_COMPANIONS))
 
 
 def notebooks_with_calls(root: Path = ROOT) -> list[Path]:
