@@ -122,6 +122,10 @@ def test_set_repo_points_config_notebooks_and_readme_at_another_repository(tmp_p
     assert set(changed) == {tmp_path / "_config.yml", tmp_path / "README.md", *book.glob("*.ipynb")}
     set_repository("https://github.com/someone/ssl-fork", "v2.0", root=tmp_path, site="https://ssl.example.org/book")
     assert website(tmp_path) == "https://ssl.example.org/book/"
+    set_repository("https://github.com/someone/ssl-fork", "v2.1", root=tmp_path)  # a new release only
+    assert website(tmp_path) == "https://ssl.example.org/book/" and repository(tmp_path)[1] == "v2.1"
+    set_repository("https://github.com/someone/someone.github.io", "v1", root=tmp_path)
+    assert website(tmp_path) == "https://someone.github.io/"
     with pytest.raises(ValueError, match="site must be"):
         set_repository("https://github.com/a/b", "v1", root=tmp_path, site="javascript:alert(1)")
     with pytest.raises(ValueError, match="GitHub repository's address"):

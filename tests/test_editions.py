@@ -95,9 +95,25 @@ def test_unknown_constructs_fail_loudly(books):
     book = books["en"]
     for source in ("{unknownrole}`x`", "```{mystery}\nx\n```", "{doc}`no/such/page`", "{numref}`no-such-figure`",
                    "{cite:p}`nosuchkey2020`", "{term}`no such term`", "{glue:text}`no_such_key`",
-                   "- item\n\n  ```{note}\n  nested\n  ```"):  # fmt: skip
+                   "- item\n\n  ```{note}\n  nested\n  ```", "{numref}`sgns-gradient`", "Term\n: a definition",
+                   "Hello {{ name }}."):  # fmt: skip
         with pytest.raises(EditionError):
             convert(book, source)
+
+
+def test_the_role_scanner_reads_backtick_runs_whole():
+    def roles(text):
+        return [(text[start:end], name, content) for start, end, name, content in editions.find_roles(text)]
+
+    assert roles("``a ` {doc}`b` c`` then {doc}`x`") == [("{doc}`x`", "doc", "x")]
+    assert roles(r"an escaped \` then {term}`y`") == [("{term}`y`", "term", "y")]
+    assert roles("{doc}``a`b``") == [("{doc}``a`b``", "doc", "a`b")]
+
+
+def test_a_ref_to_a_figure_or_an_exercise_is_named_by_its_number(books):
+    book = books["en"]
+    assert convert(book, "{ref}`fig-simclr-loss`").startswith(f"[Fig. {book.numbers['fig-simclr-loss']}](")
+    assert convert(book, "{ref}`ex-4-3-significance`").startswith(f"[Exercise {book.numbers['ex-4-3-significance']}](")
 
 
 def test_roles_in_code_spans_and_fences_stay_as_written(books):

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import posixpath
 import re
 import sys
@@ -58,28 +57,32 @@ HIDDEN_TAG = "remove-cell"
 WORDS = {
     "en": {
         "fig": "Fig.", "exercise": "Exercise", "solution": "Solution to", "warning": "Warning",
-        "et_al": "et al.", "and": "and",
     },
     "zh": {
         "fig": "图", "exercise": "练习", "solution": "解答", "warning": "警告",
-        "et_al": "et al.", "and": "and",
     },
 }  # fmt: skip
 
+#: Said in the first cell when some numbers are pasted from other pages, with their count.
+OTHERS = {
+    "en": " ({n} of them come from other pages, whose notebooks compute them)",
+    "zh": "（其中 {n} 个来自其他页面，由那些页面的 notebook 算出）",
+}
+
 FIRST_CELL = {
     "en": (
-        "*This is the notebook edition of [{title}]({page}), a page of "
+        "> This is the notebook edition of [{title}]({page}), a page of "
         "[{book}]({home}), for Jupyter and Colab. Every number in its text was "
-        "pasted from the book's own run, stored in this notebook's outputs. A "
-        "re-run on your machine gives the same numbers up to their last digits, "
-        "and sometimes a little more: [how this book measures]({protocol}) says "
-        "how much, and why. The website is the reference.*"
+        "pasted from the book's own run, stored in the outputs of the book's "
+        "notebooks{others}. A re-run on your machine "
+        "gives the same numbers up to their last digits, and sometimes a little "
+        "more: [how this book measures]({protocol}) says how much, and why."
     ),
     "zh": (
-        "*这是[{book}]({home})中[{title}]({page})一页的笔记本版，供 Jupyter 和 Colab 使用。"
-        "正文中的每个数字都取自本书自己的运行，存放在本笔记本的输出中。在你的机器上重新运行，"
-        "数字会在末位上有所不同，有时差得多一些：差多少、为什么，见[本书的测量方法]({protocol})。"
-        "以网站为准。*"
+        "> 这是[{book}]({home})中[{title}]({page})一页的 notebook 版，供 Jupyter 和 Colab 使用。"
+        "正文中的每个数字都取自本书自己的运行，存放在本书各个 notebook 的输出中{others}。"
+        "在你的机器上重新运行，数字会在末位上有所不同，有时还会略多一些：差多少、为什么，"
+        "见[本书的测量方法]({protocol})。"
     ),
 }
 
@@ -111,22 +114,23 @@ def find_roles(text: str) -> list[tuple[int, int, str, str]]:
     myst-parser's role rule reads; any other backtick run opens a code span
     whose content is left alone.
     """
-    roles, i = [], 0
-    while True:
-        tick = text.find("`", i)
-        if tick < 0:
-            return roles
-        run = len(text[tick:]) - len(text[tick:].lstrip("`"))
-        close = text.find("`" * run, tick + run)
-        while close >= 0 and text[close + run : close + run + 1] == "`":
-            close = text.find("`" * run, close + run + 1)
-        if close < 0:
-            return roles
+    roles, runs = [], [m for m in re.finditer(r"(?<!\\)`+", text)]
+    i = 0
+    while i < len(runs):
+        opening = runs[i]
+        tick, run = opening.start(), len(opening.group())
+        # a code span closes at the next run of exactly as many backticks
+        j = next((k for k in range(i + 1, len(runs)) if len(runs[k].group()) == run), None)
+        if j is None:
+            i += 1
+            continue
+        close = runs[j].start()
         head = re.search(r"\{([a-zA-Z0-9_:+-]+)\}$", text[:tick])
         if head:
             content = text[tick + run : close]
             roles.append((head.start(), close + run, head.group(1), content))
-        i = close + run
+        i = j + 1
+    return roles
 
 
 def parsed_roles(tokens) -> list[tuple[str, str]]:
@@ -315,13 +319,15 @@ class Page:
         #: What the website shows for each glue role and citation, in page order (for the tests).
         self.pasted: list[str] = []
         self.cited: list[str] = []
+        self.from_other_pages = 0  # glued values pasted from another notebook
 
     # --- roles -------------------------------------------------------------
     def glue(self, content: str) -> str:
         parts = content.rsplit(":", 1)  # myst-nb's own reading of <doc>::<key>:<format>
         key, spec = parts if len(parts) == 2 else (parts[0], "s")
-        doc, _, name = key.rpartition("::")
+        doc, name = key.split("::", 1) if "::" in key else ("", key)
         path = (self.path.parent / doc).resolve() if doc else self.path
+        self.from_other_pages += bool(doc)
         if path not in self._stores:
             self._stores[path] = glue_store(path)
         store = self._stores[path]
@@ -350,11 +356,13 @@ class Page:
             if target not in book.labels:
                 raise EditionError(f"{self.docname}: {{{name}}} to unknown label {target!r}")
             docname, title = book.labels[target]
+            number = book.numbers.get(target)
+            if name == "numref" and (number is None or target not in book.docs[docname].figures):
+                raise EditionError(f"{self.docname}: {{numref}} to {target!r}, which is not a numbered figure")
             if name == "numref":
-                label = f"{words['fig']} {book.numbers[target]}"
-                label = text.replace("%s", book.numbers[target]) if text else label
+                label = text.replace("%s", number) if text else f"{words['fig']} {number}"
             else:
-                label = text or title
+                label = text or title or f"{words['exercise' if number and target in book.docs[docname].exercises else 'fig']} {number}"
             return f"[{label}]({book.url(docname, target)})"
         if name == "term":
             anchor = book.terms.get(target.lower())
@@ -411,7 +419,10 @@ class Page:
             for t in inner[1:]:
                 if t.type in ("fence", "colon_fence") and t.info.startswith("{"):
                     raise EditionError(f"{self.docname}: a directive inside a list or quote: {t.info!r}")
-            raw = "\n".join(lines[token.map[0] : token.map[1]])
+            raw = "\n".join(lines[token.map[0] : token.map[1]]).strip("\n")
+            kinds = {t.type for t in inner} | {c.type for t in inner for c in t.children or []}
+            if any(kind.startswith("substitution") for kind in kinds):
+                raise EditionError(f"{self.docname}: a MyST substitution {{{{ }}}}, which the editions do not render")
             blocks.append(self.block(token, inner, raw))
             i = j + 1
         return "\n\n".join(b for b in blocks if b)
@@ -427,7 +438,7 @@ class Page:
                 raise EditionError(f"{self.docname}: a role inside HTML")
             return raw
         if kind in ("paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open",
-                    "blockquote_open", "table_open", "dl_open"):  # fmt: skip
+                    "blockquote_open", "table_open"):  # fmt: skip
             return self.inline(raw, inner)
         raise EditionError(f"{self.docname}: unknown block {kind!r}")
 
@@ -449,6 +460,7 @@ class Page:
         if name == "exercise":
             number = book.numbers[options["label"]]
             title = f" ({argument})" if argument else ""
+            title = self.inline(title, MD.parseInline(title)) if title else title
             return f'### {words["exercise"]} {number}{title}\n\n{self.markdown(body)}'
         if name == "solution":
             number = book.numbers.get(argument)
@@ -484,6 +496,7 @@ class Page:
         first = FIRST_CELL[self.book.lang].format(
             title=escape(title), page=self.book.url(self.docname), book=escape(book_title(self.book)),
             home=self.book.site + "intro.html", protocol=self.book.url("appendix/protocol"),
+            others=OTHERS[self.book.lang].format(n=self.from_other_pages) if self.from_other_pages else "",
         )  # fmt: skip
         out.cells = [nbformat.v4.new_markdown_cell(first), *cells]
         for cell in out.cells:
@@ -502,8 +515,7 @@ def notebook_docs(book: Book) -> list[str]:
 def render(nb: nbformat.NotebookNode) -> str:
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index}"  # stable ids: a rebuild changes nothing
-    nbformat.validate(nb)
-    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    return nbformat.writes(nb) + "\n"  # nbformat's own layout, as Jupyter saves it
 
 
 def editions(root: Path = ROOT) -> dict[Path, str]:

@@ -132,6 +132,8 @@ GITHUB = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+")
 def pages_address(url: str) -> str:
     """The GitHub Pages address of a GitHub repository: https://OWNER.github.io/NAME/."""
     owner, name = url.rstrip("/").split("/")[-2:]
+    if name.lower() == f"{owner.lower()}.github.io":  # a user's or organisation's own site
+        return f"https://{owner.lower()}.github.io/"
     return f"https://{owner.lower()}.github.io/{name}/"
 
 
@@ -140,8 +142,8 @@ def set_repository(url: str, ref: str, root: Path = ROOT, site: str | None = Non
 
     Rewrites ``repository.url`` and ``repository.branch`` in ``_config.yml``
     (the launch buttons and the repository button follow them), the website's
-    address ``html.baseurl`` (``site``, by default the repository's GitHub
-    Pages address), every notebook's set-up cell under ``chapters/``, and the
+    address ``html.baseurl`` (``site``; by default kept, or, when the
+    repository changes, the new repository's GitHub Pages address), every notebook's set-up cell under ``chapters/``, and the
     repository's address in README. ``main`` then rewrites ``zh/`` and the
     notebook editions, which follow these files.
     """
@@ -150,11 +152,12 @@ def set_repository(url: str, ref: str, root: Path = ROOT, site: str | None = Non
     if not re.fullmatch(r"[\w./-]+", ref) or ref.startswith("-"):
         raise ValueError(f"ref must be a tag, a branch or a commit, got {ref!r}")
     url = url.rstrip("/")
-    site = site or pages_address(url)
+    old_url, _ = repository(root)
+    if site is None:  # keep the website unless the repository moves
+        site = website(root) if url == old_url else pages_address(url)
     if not re.fullmatch(r"https?://[\w.-]+(:\d+)?(/[\w./~-]*)?", site):
         raise ValueError(f"site must be the website's address, https://HOST/PATH/; got {site!r}")
     site = site.rstrip("/") + "/"
-    old_url, _ = repository(root)
     changed = []
     config = root / "_config.yml"
     text = config.read_text(encoding="utf-8")
