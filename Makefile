@@ -18,7 +18,7 @@ help:
 	@echo "make notebooks  re-execute every notebook in place (after editing one)"
 	@echo "make robustness re-run the notebooks that make calls with other seeds (SSLBOOK_SEED_OFFSET=1000,"
 	@echo "                about 20 minutes) and rewrite appendix/robustness.md, \"Do the calls hold?\""
-	@echo "make diagrams   redraw the diagrams in chapters/figures/ (tools/diagrams.py)"
+	@echo "make diagrams   redraw the diagrams in chapters/figures/ and, in Chinese, i18n/zh/figures/ (tools/diagrams.py)"
 	@echo "make zh         rewrite zh/, the Chinese book, from the English one and i18n/zh/"
 	@echo "make editions   rewrite editions/, the notebooks for Colab and Jupyter, from chapters/ and zh/"
 	@echo "make clean      remove _build"

@@ -21,13 +21,14 @@ none, keeps the others, and moves stale entries to the end of their file
 (their Chinese is a starting point for the new translation).
 
 ``python tools/i18n.py build`` writes the Chinese book to ``zh/``: the same
-``_toc.yml``, a ``_config.yml`` for Chinese, the same figures and
+``_toc.yml``, a ``_config.yml`` for Chinese, the Chinese diagrams
+(``i18n/zh/figures/``, drawn by ``tools/diagrams.py``), the same
 bibliography, and every page with its units replaced by their Chinese. A
 notebook keeps its code cells and their stored outputs byte for byte, so no
 number can differ between the editions, and glued numbers appear in the
-Chinese sentences through the same glue. ``zh/`` is committed, so that
-Colab's links can open its notebooks; the test suite checks that it is what
-``build`` writes.
+Chinese sentences through the same glue. ``zh/`` is committed, like the
+notebook editions written from it (``tools/editions.py``); the test suite
+checks that it is what ``build`` writes.
 
 Usage::
 
@@ -284,6 +285,9 @@ def build(out: Path = OUT, root: Path = ROOT) -> None:
             shutil.copytree(source, out / name)
         else:
             shutil.copy2(source, out / name)
+    # The Chinese diagrams (tools/diagrams.py) replace the English ones.
+    for figure in sorted((root / "i18n" / "zh" / "figures").glob("*.svg")):
+        shutil.copy2(figure, out / "chapters" / "figures" / figure.name)
     (out / "_config.yml").write_text(
         HEADER + yaml.safe_dump(zh_config(root), allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
