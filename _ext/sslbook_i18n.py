@@ -12,7 +12,10 @@ browser with JavaScript off, and in the headless browser of the test suite.
 
 from __future__ import annotations
 
+import gettext
 from html import escape
+
+from sphinx import locale
 
 #: Sphinx's ``language`` of the Chinese edition.
 CHINESE = "zh_CN"
@@ -40,6 +43,35 @@ def add_language_switch(app, pagename, templatename, context, doctree) -> None:
     )
 
 
+#: The theme's Chinese (sphinx-book-theme's zh_CN catalogue) where it uses Taiwan's
+#: wording: mainland Chinese, as the rest of the book.
+THEME_WORDING = {"Print to PDF": "打印为 PDF"}
+
+
+class _Overrides(gettext.NullTranslations):
+    """A catalogue that answers for a few messages and passes the rest to the theme's own."""
+
+    def __init__(self, messages: dict[str, str], fallback) -> None:
+        super().__init__()
+        self.messages = messages
+        if fallback is not None:
+            self.add_fallback(fallback)
+
+    def gettext(self, message: str) -> str:
+        if message in self.messages:
+            return self.messages[message]
+        return super().gettext(message)
+
+
+def use_mainland_wording(app) -> None:
+    """Put ``THEME_WORDING`` in front of the theme's catalogue, once every extension is set up."""
+    if app.config.language != CHINESE:
+        return
+    key = ("general", "booktheme")
+    locale.translators[key] = _Overrides(THEME_WORDING, locale.translators.get(key))
+
+
 def setup(app) -> dict:
     app.connect("html-page-context", add_language_switch)
+    app.connect("builder-inited", use_mainland_wording)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

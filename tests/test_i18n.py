@@ -289,3 +289,6 @@ def test_chinese_pages_say_they_are_chinese(site):
     assert '<html lang="zh-CN"' in page
     assert re.search(r"[\u4e00-\u9fff]{20}", page)
     assert "let toggleHintShow = '点击显示';" in page and "Click to show" not in page
+    assert "打印为 PDF" in page and "列印" not in page  # mainland wording over the theme's Taiwanese
+    english = (site.html / "chapters" / "06_faq.html").read_text(encoding="utf-8")
+    assert "Print to PDF" in english  # the English site keeps the theme's own words
