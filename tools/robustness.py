@@ -122,8 +122,8 @@ def stack() -> str:
             f"scikit-learn {sklearn.__version__}; {cpu}, {os.cpu_count()} cores, {threads} torch threads")
 
 
-def _fmt(interval: tuple[float, float]) -> str:
-    return f"{interval[0]:.3g} to {interval[1]:.3g}"
+def _fmt(interval: tuple[float, float], zh: bool = False) -> str:
+    return f"{interval[0]:.3g} {'至' if zh else 'to'} {interval[1]:.3g}"
 
 
 INTRO = """# Do the calls hold?
@@ -159,7 +159,7 @@ def table_markdown(table: list[Row], zh: bool) -> str:
     for r in table:
         old, new = (r.stored_zh, r.fresh_zh) if zh else (r.stored, r.fresh)
         flag = ("**是**" if zh else "**yes**") if r.contradiction else ("否" if zh else "no")
-        lines.append(f"| {r.notebook} | `{r.key}` | {old} | {_fmt(r.stored_interval)} | {new} | {_fmt(r.fresh_interval)} | {flag} |")
+        lines.append(f"| {r.notebook} | `{r.key}` | {old} | {_fmt(r.stored_interval, zh)} | {new} | {_fmt(r.fresh_interval, zh)} | {flag} |")
     return "\n".join(lines)
 
 
