@@ -130,8 +130,19 @@ def units(page: Path, root: Path = ROOT) -> list[str]:
         return [part["caption"] for part in toc.get("parts", []) if "caption" in part]
     if path.suffix == ".ipynb":
         notebook = json.loads(path.read_text(encoding="utf-8"))
-        return [_source(cell) for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
+        found = []
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "markdown":
+                found.append(_source(cell))
+            elif _caption(cell) is not None:
+                found.append(_caption(cell))
+        return found
     return markdown_blocks(path.read_text(encoding="utf-8"))
+
+
+def _caption(cell: dict) -> str | None:
+    """A result plot's caption, which myst-nb reads from the code cell's metadata."""
+    return cell.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("caption")
 
 
 def _source(cell: dict) -> str:
@@ -230,6 +241,9 @@ def translate_page(page: Path, root: Path = ROOT) -> str:
             if cell["cell_type"] == "markdown":
                 english = _source(cell)
                 cell["source"] = _split_lines(zh.get(english, english))
+            elif _caption(cell) is not None:  # the plot's caption; code and outputs stay the English ones
+                english = _caption(cell)
+                cell["metadata"]["mystnb"]["figure"]["caption"] = zh.get(english, english)
         return json.dumps(notebook, ensure_ascii=False, indent=1) + "\n"
     text = path.read_text(encoding="utf-8")
     out = "\n\n".join(zh.get(block, block) for block in markdown_blocks(text))
