@@ -412,3 +412,24 @@ def test_no_call_is_written_by_hand(path):
     nb = nbformat.read(path, as_version=4)
     found = [s for cell in nb.cells if cell.cell_type == "markdown" for s in hand_written_calls(cell.source)]
     assert not found, "\n".join(found)
+
+
+def test_cell_times_reads_each_executed_cells_duration(tmp_path):
+    from nbtools import cell_times, times_table
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("# a comment\nfit(model)"),
+                nbformat.v4.new_code_cell("x = 1")]
+    nb.cells[1].metadata["execution"] = {"iopub.execute_input": "2026-12-05T03:00:00.000000Z",
+                                         "shell.execute_reply": "2026-12-05T03:00:12.500000Z"}
+    nb.cells[2].metadata["execution"] = {"iopub.execute_input": "2026-12-05T03:00:12.600000Z",
+                                         "shell.execute_reply": "2026-12-05T03:00:12.700000Z"}
+    path = tmp_path / "t.ipynb"
+    nbformat.write(nb, path)
+    assert [(i, round(t, 3), first) for i, t, first in cell_times(path)] == [(1, 12.5, "fit(model)"), (2, 0.1, "x = 1")]
+    assert "| t.ipynb | 12.6 | 1: 12.5 `fit(model)`; 2: 0.1 `x = 1` |" in times_table([path])
+    nb.cells[1].metadata.pop("execution")
+    nb.cells[2].metadata.pop("execution")
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match="no cell timing"):
+        times_table([path])

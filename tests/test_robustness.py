@@ -25,11 +25,22 @@ def test_a_row_knows_a_contradiction_from_a_change_of_category():
     assert inside.changed and not inside.contradiction
 
 
+def test_a_call_is_settled_when_it_takes_a_side_or_a_margin_and_repeats():
+    def call(text, repeat):
+        return Row("x.ipynb", "v", text, "", (0.01, 0.05), text, "", (0.01, 0.05), repeat)
+
+    assert call("A is ahead of B", 0.95).settled and call("A and B are within ±0.02", 0.9).settled
+    assert not call("A is ahead of B", 0.89).settled
+    assert not call("A against B is inconclusive with 3 seeds", 0.99).settled
+    assert not row("A is ahead of B", "A is ahead of B").settled  # no repeat chance known
+
+
 def test_the_report_pairs_each_english_block_with_its_chinese(tmp_path, monkeypatch):
     saved = {}
+    monkeypatch.setattr(robustness, "HEADLINE", {"simclr_verdict_raw_10": ("SimCLR against raw pixels", "SimCLR 对原始像素")})
     monkeypatch.setattr(robustness.i18n, "save_store", lambda page, entries: saved.update({str(page): entries}))
     table = [Row("04_3_simclr.ipynb", "simclr_verdict_raw_10", "SimCLR is ahead of raw pixels", "SimCLR 领先于原始像素",
-                 (0.07, 0.2), "SimCLR is ahead of raw pixels", "SimCLR 领先于原始像素", (0.05, 0.18))]
+                 (0.07, 0.2), "SimCLR is ahead of raw pixels", "SimCLR 领先于原始像素", (0.05, 0.18), 0.8)]
     (tmp_path / "appendix").mkdir()
     robustness.write_report(table, 1000, "2026-12-04", "a test stack", root=tmp_path)
     text = (tmp_path / "appendix" / "robustness.md").read_text(encoding="utf-8")
@@ -38,6 +49,7 @@ def test_the_report_pairs_each_english_block_with_its_chinese(tmp_path, monkeypa
     assert [e["en"] for e in entries] == robustness.i18n.markdown_blocks(text)
     assert all(re.search(r"[\u4e00-\u9fff]", e["zh"]) for e in entries)
     assert "SimCLR 领先于原始像素" in entries[-1]["zh"]
+    assert "Not settled with the seeds this book runs: SimCLR against raw pixels." in text  # repeats only 0.8
 
 
 def test_the_stored_notebooks_against_themselves_give_every_call_unchanged():
@@ -70,3 +82,25 @@ def test_the_reports_stored_column_is_the_notebooks_glue():
 def test_the_report_shows_no_contradiction():
     text = PAGE.read_text(encoding="utf-8")
     assert "**0 contradictions**" in text and "| **yes** |" not in text
+
+
+def headline_rows() -> list[tuple[str, ...]]:
+    """(comparison, stored call, chance to repeat, settled) of the committed page's headline table."""
+    text = PAGE.read_text(encoding="utf-8").split("## The headline comparisons", 1)[1].split("## Every call")[0]
+    found = re.findall(r"^\| ([^|]+) \| ([^|]+) \| [^|]+ \| ([0-9.]+) \| [^|]+ \| ([^|]+) \|$", text, re.MULTILINE)
+    return [tuple(cell.strip() for cell in r) for r in found if r[0] != "comparison"]
+
+
+def test_every_headline_comparison_is_a_call_of_the_book():
+    keys = {r.key for r in robustness.rows(ROOT, ROOT)}
+    assert set(robustness.HEADLINE) <= keys
+
+
+def test_the_report_says_which_headline_calls_are_settled_as_the_notebooks_glue_them():
+    table = {r.key: r for r in robustness.rows(ROOT, ROOT)}
+    expected = [(name, table[key].stored, f"{table[key].stored_repeat:.2f}", "yes" if table[key].settled else "**no**")
+                for key, (name, _) in robustness.HEADLINE.items()]
+    assert headline_rows() == expected
+    unsettled = [name for key, (name, _) in robustness.HEADLINE.items() if not table[key].settled]
+    text = PAGE.read_text(encoding="utf-8")
+    assert not unsettled or f"Not settled with the seeds this book runs: {'; '.join(unsettled)}." in text

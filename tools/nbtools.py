@@ -4,14 +4,18 @@ Usage, from the repository root with the venv active:
 
     python tools/nbtools.py new chapters/02_core_concepts.ipynb "Core concepts"
     python tools/nbtools.py execute chapters/01_background.ipynb [...]
+    python tools/nbtools.py times /tmp/rob/chapters/*/*.ipynb [...]
     python tools/nbtools.py set-repo https://github.com/OWNER/NAME --ref v0.1.0 [--site URL]
 
 ``new`` writes a notebook that starts with the Colab set-up cell, which every
 notebook must have (tests/test_book.py checks it). ``execute`` runs notebooks
 top to bottom in a fresh kernel, in their own folder, and stores the outputs
 that the notebook check compares a fresh run with; run it after every edit
-of a notebook. ``set-repo`` points the whole book at another repository and
-release (see README, "Publishing the book").
+of a notebook. ``times`` prints each notebook's total and slowest cells, from
+copies executed with timing (``tools/robustness.py run --out DIR`` keeps
+them). ``set-repo`` points the whole book at another repository, release and
+website, and rewrites ``zh/`` and the notebook editions (see README,
+"Publishing the book").
 """
 
 from __future__ import annotations
@@ -105,8 +109,12 @@ def new_notebook(path: Path, title: str) -> None:
     nbformat.write(nb, path)
 
 
-def execute_notebook(path: Path, timeout: int = 300) -> None:
-    """Execute ``path`` in place in a fresh python3 kernel, in the notebook's folder."""
+def execute_notebook(path: Path, timeout: int = 300, record_timing: bool = False) -> None:
+    """Execute ``path`` in place in a fresh python3 kernel, in the notebook's folder.
+
+    ``record_timing`` keeps each cell's start and end in its metadata (for ``times``,
+    on copies: the stored notebooks hold no timestamps).
+    """
     from nbclient import NotebookClient
 
     sys.path.insert(0, str(ROOT / "_ext"))
@@ -120,10 +128,39 @@ def execute_notebook(path: Path, timeout: int = 300) -> None:
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False,  # no timestamps in the stored notebook
+        record_timing=record_timing,  # by default no timestamps in the stored notebook
     )
     client.execute()
     nbformat.write(nb, path)
+
+
+def cell_times(path: Path) -> list[tuple[int, float, str]]:
+    """``(cell index, seconds, first line)`` of every code cell executed with ``record_timing``."""
+    from datetime import datetime
+
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for index, cell in enumerate(nb.cells):
+        timing = cell.metadata.get("execution", {})
+        if cell.cell_type == "code" and "shell.execute_reply" in timing:
+            start = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+            first = next((line for line in cell.source.splitlines() if line.strip() and not line.startswith("#")), "")
+            found.append((index, (end - start).total_seconds(), first[:60]))
+    return found
+
+
+def times_table(paths: list[Path], top: int = 5) -> str:
+    """A Markdown table: each notebook's total and its slowest cells."""
+    lines = ["| notebook | total (s) | slowest cells (index: seconds, first line) |", "|---|---|---|"]
+    for path in paths:
+        cells = cell_times(path)
+        if not cells:
+            raise ValueError(f"{path} holds no cell timing: execute it with record_timing=True")
+        slow = sorted(cells, key=lambda c: -c[1])[:top]
+        detail = "; ".join(f"{i}: {t:.1f} `{first.replace('|', '/')}`" for i, t, first in slow)
+        lines.append(f"| {path.name} | {sum(t for _, t, _ in cells):.1f} | {detail} |")
+    return "\n".join(lines)
 
 
 GITHUB = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+")
@@ -195,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     p_new.add_argument("title")
     p_exec = sub.add_parser("execute", help="execute notebooks in place")
     p_exec.add_argument("paths", type=Path, nargs="+")
+    p_times = sub.add_parser("times", help="per-cell times of notebooks executed with timing (robustness --out copies)")
+    p_times.add_argument("paths", type=Path, nargs="+")
     p_repo = sub.add_parser("set-repo", help="point the book at another repository and release")
     p_repo.add_argument("url", help="https://github.com/OWNER/NAME")
     p_repo.add_argument("--ref", required=True, help="the release the set-up cells install: a tag or a commit")
@@ -202,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "new":
         new_notebook(args.path, args.title)
+    elif args.command == "times":
+        print(times_table(args.paths))
     elif args.command == "set-repo":
         for path in set_repository(args.url, args.ref, site=args.site):
             print(f"rewrote {path.relative_to(ROOT)}")

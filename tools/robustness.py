@@ -41,6 +41,23 @@ import i18n  # noqa: E402
 from nbcheck import contradicts, glued, literal, parse_call  # noqa: E402
 
 PAGE = ROOT / "appendix" / "robustness.md"
+#: The chance of repeating above which a call counts as settled.
+SETTLED = 0.9
+#: The comparisons the book's argument rests on, in book order: each must end settled,
+#: or this page says plainly that it does not.
+HEADLINE = {
+    "simclr_verdict_raw_1": ("4.3, SimCLR against raw pixels, 1 label per class", "4.3，SimCLR 对原始像素，每类 1 个标签"),
+    "simclr_verdict_raw_10": ("4.3, SimCLR against raw pixels, 10 labels per class", "4.3，SimCLR 对原始像素，每类 10 个标签"),
+    "simclr_verdict_raw_100": ("4.3, SimCLR against raw pixels, 100 labels per class", "4.3，SimCLR 对原始像素，每类 100 个标签"),
+    "simclr_verdict_supervised_1": ("4.3, SimCLR against the supervised CNN, 1 label per class", "4.3，SimCLR 对监督训练的 CNN，每类 1 个标签"),
+    "simclr_verdict_supervised_10": ("4.3, SimCLR against the supervised CNN, 10 labels per class", "4.3，SimCLR 对监督训练的 CNN，每类 10 个标签"),
+    "simclr_verdict_supervised_100": ("4.3, SimCLR against the supervised CNN, 100 labels per class", "4.3，SimCLR 对监督训练的 CNN，每类 100 个标签"),
+    "ae_verdict_ae_pca_10": ("4.2, the autoencoder against PCA, 10 labels per class", "4.2，自编码器对 PCA，每类 10 个标签"),
+    "future_moco_verdict": ("5.1, MoCo against SimCLR", "5.1，MoCo 对 SimCLR"),
+    "byol_verdict_simclr": ("5.4, BYOL against SimCLR", "5.4，BYOL 对 SimCLR"),
+    "mae_verdict_finetune_scratch": ("5.2, MAE fine-tuned against the same Transformer from scratch", "5.2，微调的 MAE 对从零训练的同一个 Transformer"),
+    "faq_verdict_pretrained_relu": ("FAQ, the pre-trained sigmoid network against ReLU with He initialisation", "常见问题，预训练的 sigmoid 网络对 ReLU 加 He 初始化"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,13 @@ class Row:
     fresh: str
     fresh_zh: str
     fresh_interval: tuple[float, float]
+    #: The estimated chance that fresh seeds repeat the stored call (``<key>_repeat``).
+    stored_repeat: float = float("nan")
+
+    @property
+    def settled(self) -> bool:
+        """A stored call that a reader can rely on: "ahead" or "within ±m", repeated with probability ≥ 0.9."""
+        return parse_call(self.stored).kind in ("ahead", "within") and self.stored_repeat >= SETTLED
 
     @property
     def contradiction(self) -> bool:
@@ -99,6 +123,7 @@ def rows(stored_root: Path, fresh_root: Path) -> list[Row]:
                 rel.name, key,
                 str(literal(old[key])), str(literal(old[f"{key}_zh"])), _interval(old, key),
                 str(literal(new[key])), str(literal(new[f"{key}_zh"])), _interval(new, key),
+                float(literal(old[f"{key}_repeat"])),
             ))
     return result
 
@@ -163,10 +188,59 @@ def table_markdown(table: list[Row], zh: bool) -> str:
     return "\n".join(lines)
 
 
+def headline(table: list[Row], zh: bool) -> str:
+    """The headline comparisons: each stored call, its chance of repeating, and whether it is settled."""
+    rows_by_key = {r.key: r for r in table}
+    missing = [key for key in HEADLINE if key not in rows_by_key]
+    if missing:
+        raise KeyError(f"headline calls not glued by any notebook: {missing}")
+    chosen = [rows_by_key[key] for key in HEADLINE]
+    unsettled = [r for r in chosen if not r.settled]
+    moved = sum(r.settled and r.changed for r in chosen)  # settled, yet this page's re-run changed its category
+    if zh:
+        names = {key: zh_name for key, (_, zh_name) in HEADLINE.items()}
+        lines = ["## 核心比较", "",
+                 f"本书的论证依赖下面 {len(chosen)} 个比较。一个结论若是“领先”或“相差在 ±m 以内”，并且换一组全新的随机种子时"
+                 f"重复出现的概率（由 `sslbook.evaluate.Comparison.repeat_probability` 估计）至少为 {SETTLED}，"
+                 f"本书就认为它已经确定。其中 {len(chosen) - len(unsettled)} 个已经确定。",
+                 "", "| 比较 | 存储的结论 | 区间 | 重复出现的概率 | 重新运行的结论 | 已确定 |", "|---|---|---|---|---|---|"]
+        for r in chosen:
+            lines.append(f"| {names[r.key]} | {r.stored_zh} | {_fmt(r.stored_interval, True)} | {r.stored_repeat:.2f} | {r.fresh_zh} | "
+                         f"{'是' if r.settled else '**否**'} |")
+        if unsettled:
+            lines += ["", "以本书所用的随机种子数，以下比较尚未确定：" + "；".join(names[r.key] for r in unsettled) +
+                      "。正文在粘贴这些结论时附上了区间，请把它们当作悬而未决的问题来读。"]
+        if moved:
+            lines += ["", f"已确定的结论中，有 {moved} 个在本页的重新运行中改变了类别（但没有相互矛盾）：重复出现的概率本身"
+                          "也只是由同样少的几个随机种子估计出来的，应把它当作参考，而不是保证。"]
+    else:
+        names = {key: en_name for key, (en_name, _) in HEADLINE.items()}
+        lines = ["## The headline comparisons", "",
+                 f"The book's argument rests on the {len(chosen)} comparisons below. A call counts as settled when it is "
+                 f"\"ahead\" or \"within ±m\" and fresh seeds would repeat it with probability at least {SETTLED} "
+                 f"(estimated by `sslbook.evaluate.Comparison.repeat_probability`). "
+                 f"{len(chosen) - len(unsettled)} of them are settled.",
+                 "", "| comparison | stored call | interval | chance to repeat | re-run call | settled |",
+                 "|---|---|---|---|---|---|"]
+        for r in chosen:
+            lines.append(f"| {names[r.key]} | {r.stored} | {_fmt(r.stored_interval)} | {r.stored_repeat:.2f} | {r.fresh} | "
+                         f"{'yes' if r.settled else '**no**'} |")
+        if unsettled:
+            lines += ["", "Not settled with the seeds this book runs: " + "; ".join(names[r.key] for r in unsettled) +
+                      ". The pages paste these calls with their intervals; read them as open questions."]
+        if moved:
+            lines += ["", f"Of the settled calls, {moved} changed category in this page's re-run (without a "
+                          "contradiction): the chance to repeat is itself estimated from the same few seeds, a guide rather "
+                          "than a guarantee."]
+    return "\n".join(lines)
+
+
 def write_report(table: list[Row], offset: int, when: str, where: str, root: Path = ROOT) -> None:
     """Write the appendix page and its Chinese twin in the translation store."""
-    blocks_en = [INTRO.replace("{offset}", str(offset)), *summary(table, offset, when, where)[:1], table_markdown(table, zh=False)]
-    blocks_zh = [INTRO_ZH.replace("{offset}", str(offset)), *summary(table, offset, when, where)[1:], table_markdown(table, zh=True)]
+    blocks_en = [INTRO.replace("{offset}", str(offset)), *summary(table, offset, when, where)[:1],
+                 headline(table, zh=False), "## Every call", table_markdown(table, zh=False)]
+    blocks_zh = [INTRO_ZH.replace("{offset}", str(offset)), *summary(table, offset, when, where)[1:],
+                 headline(table, zh=True), "## 全部结论", table_markdown(table, zh=True)]
     page = root / "appendix" / "robustness.md"
     text = "\n\n".join(blocks_en) + "\n"
     page.write_text(text, encoding="utf-8")
@@ -190,7 +264,7 @@ def execute_copies(offset: int, out: Path) -> Path:
     for path in notebooks_with_calls(ROOT):
         target = fresh / path.relative_to(ROOT / "chapters")
         print(f"executing {target.relative_to(out)} with seed offset {offset}", flush=True)
-        nbtools.execute_notebook(target, timeout=900)
+        nbtools.execute_notebook(target, timeout=900, record_timing=True)  # per-cell times: nbtools.py times
     return out
 
 
