@@ -33,6 +33,9 @@ def test_a_call_is_settled_when_it_takes_a_side_or_a_margin_and_repeats():
     assert not call("A is ahead of B", 0.89).settled
     assert not call("A against B is inconclusive with 3 seeds", 0.99).settled
     assert not row("A is ahead of B", "A is ahead of B").settled  # no repeat chance known
+    moved = Row("x.ipynb", "v", "A is ahead of B", "", (0.01, 0.05), "A against B is inconclusive with 3 seeds", "",
+                (-0.01, 0.05), 0.97)
+    assert moved.reaches_the_estimate and not moved.settled  # the re-run must agree too
 
 
 def test_the_report_pairs_each_english_block_with_its_chinese(tmp_path, monkeypatch):
@@ -85,9 +88,9 @@ def test_the_report_shows_no_contradiction():
 
 
 def headline_rows() -> list[tuple[str, ...]]:
-    """(comparison, stored call, chance to repeat, settled) of the committed page's headline table."""
+    """(comparison, stored call, chance to repeat, re-run call, settled) of the committed page's headline table."""
     text = PAGE.read_text(encoding="utf-8").split("## The headline comparisons", 1)[1].split("## Every call")[0]
-    found = re.findall(r"^\| ([^|]+) \| ([^|]+) \| [^|]+ \| ([0-9.]+) \| [^|]+ \| ([^|]+) \|$", text, re.MULTILINE)
+    found = re.findall(r"^\| ([^|]+) \| ([^|]+) \| [^|]+ \| ([0-9.]+) \| ([^|]+) \| ([^|]+) \|$", text, re.MULTILINE)
     return [tuple(cell.strip() for cell in r) for r in found if r[0] != "comparison"]
 
 
@@ -98,9 +101,15 @@ def test_every_headline_comparison_is_a_call_of_the_book():
 
 def test_the_report_says_which_headline_calls_are_settled_as_the_notebooks_glue_them():
     table = {r.key: r for r in robustness.rows(ROOT, ROOT)}
-    expected = [(name, table[key].stored, f"{table[key].stored_repeat:.2f}", "yes" if table[key].settled else "**no**")
-                for key, (name, _) in robustness.HEADLINE.items()]
-    assert headline_rows() == expected
-    unsettled = [name for key, (name, _) in robustness.HEADLINE.items() if not table[key].settled]
+    page = headline_rows()
+    assert [(name, stored, repeat) for name, stored, repeat, _, _ in page] == [
+        (name, table[key].stored, f"{table[key].stored_repeat:.2f}") for key, (name, _) in robustness.HEADLINE.items()]
+    settled = {}
+    for (key, (name, _)), (_, _, _, rerun, said) in zip(robustness.HEADLINE.items(), page):
+        stored = table[key]
+        settled[name] = Row(stored.notebook, key, stored.stored, "", stored.stored_interval, rerun, "",
+                            stored.stored_interval, stored.stored_repeat).settled
+        assert said == ("yes" if settled[name] else "**no**"), name
+    unsettled = [name for name, ok in settled.items() if not ok]
     text = PAGE.read_text(encoding="utf-8")
     assert not unsettled or f"Not settled with the seeds this book runs: {'; '.join(unsettled)}." in text
