@@ -56,6 +56,7 @@ import torch
 from torch import nn
 
 from sslbook.checks import check_int
+from sslbook.repro import experiment_seeds
 from sslbook.train import DivergedError
 
 __all__ = [
@@ -480,7 +481,7 @@ def linear_probe(
     y_eval: np.ndarray | torch.Tensor,
     *,
     labels_per_class: int,
-    seeds: Sequence[int] = (0, 1, 2),
+    seeds: Sequence[int] | None = None,
     c: float = 1.0,
     max_iter: int = 2000,
 ) -> SeedScores:
@@ -496,7 +497,8 @@ def linear_probe(
         x_eval: ``(n_eval, ...)`` features of held-out examples (validation or test).
         y_eval: ``(n_eval,)`` their labels.
         labels_per_class: ``k``.
-        seeds: one draw of the labelled subset per seed.
+        seeds: one draw of the labelled subset per seed; by default
+            ``experiment_seeds(3)``: 0, 1, 2 shifted by ``SSLBOOK_SEED_OFFSET``.
         c: the inverse regularisation strength (choose it with :func:`select_probe`).
         max_iter: the solver's iteration cap.
 
@@ -510,6 +512,7 @@ def linear_probe(
             f"features and labels differ in length: x_train {len(x_train)} vs y_train {len(y_train)}, "
             f"x_eval {len(x_eval)} vs y_eval {len(y_eval)}"
         )
+    seeds = experiment_seeds(3) if seeds is None else seeds
     if len(seeds) == 0:
         raise ValueError("seeds must name at least one draw")
     scores = []
@@ -743,7 +746,7 @@ def select_supervised(
     y_test: torch.Tensor,
     *,
     labels_per_class: int,
-    seeds: Sequence[int] = (0, 1, 2),
+    seeds: Sequence[int] | None = None,
     grid: SupervisedGrid = SupervisedGrid(),
     selection_seeds: Sequence[int] | None = None,
     make_augment: Callable[[int], Callable] | None = None,
@@ -771,7 +774,9 @@ def select_supervised(
             pre-trained with that seed, to fine-tune it.
         x_train, y_train, x_val, y_val, x_test, y_test: images and labels.
         labels_per_class: ``k``.
-        seeds: one run (labelled draw, initialisation, batch order) per seed.
+        seeds: one run (labelled draw, initialisation, batch order) per seed;
+            by default ``experiment_seeds(3)``: 0, 1, 2 shifted by
+            ``SSLBOOK_SEED_OFFSET``.
         grid: the learning rates, weight decays and checkpoints to try.
         selection_seeds: the seeds whose runs choose the settings; all of
             ``seeds`` by default. Fewer seeds afford a wider grid: the search
@@ -788,7 +793,7 @@ def select_supervised(
         chosen models' accuracy on their own labelled examples in ``train``
         and every run's training history in ``histories``.
     """
-    seeds = tuple(int(s) for s in seeds)
+    seeds = tuple(int(s) for s in (experiment_seeds(3) if seeds is None else seeds))
     chooser = seeds if selection_seeds is None else tuple(int(s) for s in selection_seeds)
     if not seeds:
         raise ValueError("seeds must name at least one run")

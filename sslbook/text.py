@@ -6,6 +6,7 @@ so it works offline: the book's default profile never downloads text.
 - :func:`wiki_sample`: a shortened English Wikipedia dump, about 450k tokens.
 - :func:`lee`: the Lee background corpus (300 news articles).
 - :class:`TextFileCorpus`: your own, larger corpus, streamed from a text file.
+- :func:`cut_texts`: long texts cut into pieces that gensim reads to the end.
 - :func:`evaluate_embeddings`: WordSim353, SimLex-999 and the analogy set
   (Mikolov et al. 2013), with gensim's ``evaluate_word_analogies``.
 - :func:`word_pairs`, :func:`split_pairs` and :func:`pair_correlation`: a
@@ -35,12 +36,16 @@ from typing import Iterable, Iterator, Sequence
 
 from gensim.corpora.wikicorpus import WikiCorpus
 from gensim.models import KeyedVectors
+from gensim.models.word2vec_inner import MAX_WORDS_IN_BATCH
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
 
+from sslbook.checks import check_int
+
 __all__ = [
     "WIKI_SAMPLE_FILE", "LEE_FILE", "WORDSIM353_FILE", "SIMLEX999_FILE",
-    "ANALOGY_FILE", "wiki_sample", "lee", "TextFileCorpus", "check_corpus",
+    "ANALOGY_FILE", "wiki_sample", "lee", "TextFileCorpus", "cut_texts",
+    "check_corpus",
     "EmbeddingScores", "PAIR_FILES", "word_pairs", "split_pairs",
     "pair_correlation", "evaluate_embeddings", "nearest_neighbours"
 ]
@@ -98,6 +103,35 @@ class TextFileCorpus:
                 tokens = simple_preprocess(line)
                 if tokens:
                     yield tokens
+
+
+def cut_texts(texts: Iterable[Sequence[str]], max_words: int = MAX_WORDS_IN_BATCH) -> list[list[str]]:
+    """Cut every text into consecutive pieces of at most ``max_words`` tokens.
+
+    gensim's optimised ``Word2Vec`` stops reading a text after its first
+    10,000 kept words (``MAX_WORDS_IN_BATCH``, the default here): the rest of
+    a longer text is silently ignored. 10 of the 106 articles of
+    :func:`wiki_sample` are longer. Cut into pieces, every word is read; a
+    window never spans two pieces.
+
+    Args:
+        texts: token lists, e.g. :func:`wiki_sample`'s articles.
+        max_words: the longest piece, a positive integer.
+
+    Returns:
+        the pieces, in order; joined, a text's pieces give the text back.
+        Empty texts give no piece.
+
+    Raises:
+        ValueError: if ``max_words`` is not a positive integer.
+
+    Example
+    -------
+    >>> cut_texts([["a", "b", "c", "d", "e"], ["f"]], max_words=2)
+    [['a', 'b'], ['c', 'd'], ['e'], ['f']]
+    """
+    max_words = check_int("max_words", max_words)
+    return [list(text[i : i + max_words]) for text in texts for i in range(0, len(text), max_words)]
 
 
 def check_corpus(sentences: Iterable[Sequence[str]], name: str = "sentences") -> None:

@@ -663,3 +663,15 @@ def test_a_selections_margin_is_that_of_its_validation_scores():
     validation = {0.1: SeedScores((0.8, 0.7), (0, 1)), 1.0: SeedScores((0.9, 0.85), (0, 1))}
     selection = Selection(1.0, validation, SeedScores((0.88, 0.86), (0, 1)))
     assert selection.margin == choice_margin(validation)
+
+
+def test_the_default_seeds_follow_the_seed_offset(monkeypatch):
+    """A notebook that leaves seeds out still re-runs on fresh seeds under SSLBOOK_SEED_OFFSET."""
+    import sslbook.repro
+
+    monkeypatch.setattr(sslbook.repro, "SEED_OFFSET", 1000)
+    x, y = image_problem(40, 0)
+    assert linear_probe(x, y, x, y, labels_per_class=3).seeds == (1000, 1001, 1002)
+    grid = SupervisedGrid(lrs=(0.1,), weight_decays=(0.0,), checkpoints=(2,))
+    result = select_supervised(linear_model, x, y, x, y, x, y, labels_per_class=3, grid=grid)
+    assert result.test.seeds == (1000, 1001, 1002)

@@ -346,6 +346,14 @@ def test_printed_numbers_are_compared_by_the_same_rules():
     assert free == []
 
 
+def test_a_spread_printed_as_zero_stands_for_less_than_half_a_unit():
+    """Three seeds that tied exactly print "± 0.000"; the F-test's factor applies to 0.0005, not to 0."""
+    old = [stream("(0.5, 0.3, 300) 0.923 ± 0.000\n")]
+    assert nbcheck.compare_printed("", old, [stream("(0.5, 0.3, 300) 0.927 ± 0.017\n")], RULES) == []
+    (far,) = nbcheck.compare_printed("", old, [stream("(0.5, 0.3, 300) 0.927 ± 0.050\n")], RULES)
+    assert "its sd beyond [0, 0.0234]" in far
+
+
 def test_a_choice_that_changed_within_noise_may_change_in_printed_text():
     old = [stream("chosen: skip-gram, window 10 (0.31)\n")]
     new = [stream("chosen: CBOW, window 5 (0.30)\n")]

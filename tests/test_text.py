@@ -11,6 +11,7 @@ from sslbook.text import (
     WORDSIM353_FILE,
     TextFileCorpus,
     check_corpus,
+    cut_texts,
     evaluate_embeddings,
     lee,
     nearest_neighbours,
@@ -173,3 +174,38 @@ def test_pair_correlation_takes_the_most_frequent_spelling_as_gensim_does():
     kv = random_vectors(words + capitalised)
     _, (rho, _), oov = kv.evaluate_word_pairs(datapath(WORDSIM353_FILE))
     assert pair_correlation(kv, pairs) == pytest.approx((rho, oov))
+
+
+def test_cut_texts_cuts_in_order_and_gives_every_text_back():
+    texts = [list("abcdefg"), [], list("xy")]
+    pieces = cut_texts(texts, max_words=3)
+    assert pieces == [list("abc"), list("def"), ["g"], list("xy")]
+    assert cut_texts(texts, max_words=7) == [list("abcdefg"), list("xy")]
+    corpus = wiki_sample()
+    cut = cut_texts(corpus)
+    assert max(len(p) for p in cut) == 10_000
+    assert [t for p in cut for t in p] == [t for doc in corpus for t in doc]
+    assert len(cut) == 116  # 10 of the 106 articles are longer than 10,000 words
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.0, True])
+def test_cut_texts_refuses_a_bad_length(bad):
+    with pytest.raises(ValueError, match="max_words"):
+        cut_texts([["a"]], max_words=bad)
+
+
+def test_cut_texts_makes_gensim_read_a_long_text_to_its_end():
+    """The reason for cutting: gensim ignores a text's words after its 10,000th."""
+    from gensim.models import Word2Vec
+
+    rng = np.random.default_rng(0)
+    long_text = [f"w{i}" for i in rng.integers(0, 50, size=12_000)] + ["late", "word"] * 20
+    moved = {}
+    for name, corpus in {"whole": [long_text], "cut": cut_texts([long_text])}.items():
+        model = Word2Vec(vector_size=8, min_count=1, workers=1, seed=0, sample=0)
+        model.build_vocab(corpus)
+        before = model.wv["late"].copy()
+        model.train(corpus, total_examples=len(corpus), epochs=1)
+        moved[name] = float(np.abs(model.wv["late"] - before).max())
+    assert moved["whole"] == 0.0
+    assert moved["cut"] > 0.0
