@@ -82,7 +82,8 @@ class TextFileCorpus:
 
     It streams the file, so it can be larger than memory, and can be iterated
     many times (``Word2Vec`` makes one pass per epoch). Each line is tokenised
-    with ``gensim.utils.simple_preprocess``.
+    with ``gensim.utils.simple_preprocess``; a line of more than 10,000 tokens
+    is cut into pieces, as :func:`cut_texts` cuts, so that gensim reads it all.
 
     Args:
         path: the text file, e.g. ``text8`` split into lines, or a Wikipedia
@@ -101,8 +102,8 @@ class TextFileCorpus:
         with self.path.open(encoding="utf-8") as lines:
             for line in lines:
                 tokens = simple_preprocess(line)
-                if tokens:
-                    yield tokens
+                for start in range(0, len(tokens), MAX_WORDS_IN_BATCH):
+                    yield tokens[start : start + MAX_WORDS_IN_BATCH]
 
 
 def cut_texts(texts: Iterable[Sequence[str]], max_words: int = MAX_WORDS_IN_BATCH) -> list[list[str]]:

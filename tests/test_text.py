@@ -209,3 +209,9 @@ def test_cut_texts_makes_gensim_read_a_long_text_to_its_end():
         moved[name] = float(np.abs(model.wv["late"] - before).max())
     assert moved["whole"] == 0.0
     assert moved["cut"] > 0.0
+
+
+def test_text_file_corpus_cuts_a_line_longer_than_gensims_limit(tmp_path):
+    path = tmp_path / "long.txt"
+    path.write_text(" ".join(["word"] * 25_000) + "\nshort line\n", encoding="utf-8")
+    assert [len(s) for s in TextFileCorpus(path)] == [10_000, 10_000, 5_000, 2]
