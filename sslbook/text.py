@@ -101,9 +101,7 @@ class TextFileCorpus:
     def __iter__(self) -> Iterator[list[str]]:
         with self.path.open(encoding="utf-8") as lines:
             for line in lines:
-                tokens = simple_preprocess(line)
-                for start in range(0, len(tokens), MAX_WORDS_IN_BATCH):
-                    yield tokens[start : start + MAX_WORDS_IN_BATCH]
+                yield from cut_texts([simple_preprocess(line)])
 
 
 def cut_texts(texts: Iterable[Sequence[str]], max_words: int = MAX_WORDS_IN_BATCH) -> list[list[str]]:
