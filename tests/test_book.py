@@ -434,3 +434,34 @@ def test_cell_times_reads_each_executed_cells_duration(tmp_path):
     nbformat.write(nb, path)
     with pytest.raises(ValueError, match="no cell timing"):
         times_table([path])
+
+
+TRAINING_BUDGETS = [
+    # (notebook, its prose, the protocol page's row, the Chinese page's words, the Chinese protocol row)
+    ("chapters/02_core_concepts.ipynb", "{n} epochs of SGD", "| {n} epochs of SGD", "训练 {n} 轮。", "| {n} 轮 SGD"),
+    ("chapters/06_faq.ipynb", "{n} epochs of SGD", "and {n} of fine-tuning (SGD", "{n} 轮带动量 0.9 的 SGD", "以及 {n} 轮微调"),
+]
+
+
+@pytest.mark.parametrize("notebook, prose, protocol, chinese, chinese_protocol", TRAINING_BUDGETS, ids=lambda v: Path(v).stem if v.endswith(".ipynb") else None)
+def test_the_prose_states_the_epochs_that_the_code_trains(notebook, prose, protocol, chinese, chinese_protocol):
+    """Chapters 2 and 6 write their training budget in words; it must be the `epochs = N` of their code, on every page that says it."""
+    nb = nbformat.read(ROOT / notebook, as_version=4)
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    assigned = re.findall(r"^epochs = (\d+)$", code, flags=re.M)
+    assert len(assigned) == 1, f"{notebook}: expected one `epochs = N`, found {assigned}"
+    n = assigned[0]
+
+    def says(text: str, words: str) -> bool:  # the number not preceded by a digit: 6 must not match 16
+        return re.search(r"(?<!\d)" + re.escape(words.format(n=n)), text) is not None
+
+    text = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    assert says(text, prose), f"{notebook} trains {n} epochs but its text does not say {prose.format(n=n)!r}"
+    stem = Path(notebook).stem
+    row = next(line for line in (ROOT / "appendix/protocol.md").read_text().splitlines() if stem in line and line.startswith("|"))
+    assert says(row, protocol), f"the protocol page's row for {notebook} does not say {protocol.format(n=n)!r}"
+    store = (ROOT / "i18n/zh" / notebook).with_suffix(".yml").read_text(encoding="utf-8")
+    assert says(store, chinese), f"the Chinese {notebook} does not say {chinese.format(n=n)!r}"
+    zh_rows = (ROOT / "i18n/zh/appendix/protocol.yml").read_text(encoding="utf-8").splitlines()
+    zh_row = next(line for line in zh_rows if stem in line and line.strip().startswith("|") and not line.isascii())
+    assert says(zh_row, chinese_protocol), f"the Chinese protocol row for {notebook} does not say {chinese_protocol.format(n=n)!r}"
