@@ -78,14 +78,21 @@ def call_record(key: str, comparison: Comparison) -> dict[str, object]:
     }
 
 
-def settings_record(key: str, choice: tuple[float, float, int]) -> dict[str, str]:
-    """``{key: "learning rate …, weight decay …, … steps", key_zh: the same in Chinese}`` for a chosen ``(lr, weight_decay, steps)``."""
+def settings_record(key: str, choice: tuple[float, float, int], *, with_weight_decay: bool = True) -> dict[str, str]:
+    """``{key: "learning rate …, weight decay …, … steps", key_zh: the same in Chinese}`` for a chosen ``(lr, weight_decay, steps)``.
+
+    ``with_weight_decay=False`` leaves the weight decay out of the words, for a
+    grid that did not search it: naming it would present a fixed setting as
+    a choice.
+    """
     if len(choice) != 3:
         raise ValueError(f"choice must be (lr, weight_decay, steps), got {choice!r}")
     lr, weight_decay, steps = choice
+    shown = weight_decay if with_weight_decay else None
+    decay = "" if shown is None else f", weight decay {shown:g}"
     return {
-        key: f"learning rate {lr:g}, weight decay {weight_decay:g}, {steps} steps",
-        f"{key}_zh": settings_text_zh(lr, weight_decay, steps),
+        key: f"learning rate {lr:g}{decay}, {steps} steps",
+        f"{key}_zh": settings_text_zh(lr, shown, steps),
     }
 
 
@@ -106,9 +113,9 @@ def glue_margin(key: str, margin: Margin) -> None:
     _glue(margin_record(key, margin))
 
 
-def glue_settings(key: str, choice: tuple[float, float, int]) -> None:
-    """Glue a supervised run's chosen settings as ``key``, in English, and as ``key_zh``, in Chinese."""
-    _glue(settings_record(key, choice))
+def glue_settings(key: str, choice: tuple[float, float, int], *, with_weight_decay: bool = True) -> None:
+    """Glue a supervised run's chosen settings as ``key``, in English, and as ``key_zh``, in Chinese (see :func:`settings_record`)."""
+    _glue(settings_record(key, choice, with_weight_decay=with_weight_decay))
 
 
 def glue_call(key: str, comparison: Comparison) -> None:

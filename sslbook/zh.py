@@ -51,6 +51,8 @@ NAMES = {
     "probing MAE": "对 MAE 做线性探测",
     "fine-tuned MAE": "微调后的 MAE",
     "SimCLR's probe": "SimCLR 的线性探针",
+    "MAE's probe": "MAE 的线性探针",
+    "the untrained Transformer's probe": "未训练 Transformer 上的线性探针",
     "training the same Transformer from scratch": "从零训练同一个 Transformer",
     "the tiny BERT": "微型 BERT",
     "the unigram guess": "一元词频猜测",
@@ -115,6 +117,7 @@ def call_text_zh(call: str, name_a: str, name_b: str, *, margin: float | None = 
     raise ValueError(f"call must be 'ahead', 'within' or 'inconclusive', got {call!r}")
 
 
-def settings_text_zh(lr: float, weight_decay: float, steps: int) -> str:
-    """A supervised run's chosen settings in Chinese, as the English pages word them (:func:`sslbook.glue.settings_record`)."""
-    return f"学习率 {lr:g}，权重衰减 {weight_decay:g}，{steps} 步"
+def settings_text_zh(lr: float, weight_decay: float | None, steps: int) -> str:
+    """A supervised run's chosen settings in Chinese, as the English pages word them (:func:`sslbook.glue.settings_record`); a weight decay of None is left out."""
+    decay = "" if weight_decay is None else f"，权重衰减 {weight_decay:g}"
+    return f"学习率 {lr:g}{decay}，{steps} 步"

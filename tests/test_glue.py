@@ -59,6 +59,11 @@ def test_the_settings_record_words_a_choice_in_both_languages(monkeypatch):
         "choice_zh": "学习率 0.001，权重衰减 0.0005，400 步",
     }
     assert glue.settings_record("c", (0.01, 0.0, 100))["c"] == "learning rate 0.01, weight decay 0, 100 steps"
+    # a weight decay the grid did not search is not named, in either language
+    assert glue.settings_record("c", (0.01, 0.0, 100), with_weight_decay=False) == {
+        "c": "learning rate 0.01, 100 steps",
+        "c_zh": "学习率 0.01，100 步",
+    }
     with pytest.raises(ValueError, match="lr, weight_decay, steps"):
         glue.settings_record("c", (0.01, 100))
     import myst_nb
@@ -67,3 +72,7 @@ def test_the_settings_record_words_a_choice_in_both_languages(monkeypatch):
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: glued.append((name, display)))
     glue.glue_settings("c", (0.01, 0.0, 100))
     assert glued == [("c", False), ("c_zh", False)]
+    values = []
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: values.append(value))
+    glue.glue_settings("c", (0.01, 0.0005, 100), with_weight_decay=False)
+    assert values == ["learning rate 0.01, 100 steps", "学习率 0.01，100 步"]
