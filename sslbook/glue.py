@@ -17,7 +17,8 @@ on validation with its margin over the runner-up:
   ``key_n`` (the seeds) and ``key_repeat`` (the estimated chance that fresh
   seeds give the same call; see :meth:`sslbook.evaluate.Comparison.repeat_probability`);
 - :func:`glue_settings` glues a supervised run's chosen ``(lr, weight_decay,
-  steps)`` as ``key`` in words, and as ``key_zh`` in Chinese.
+  steps)`` as ``key`` in words, and as ``key_zh`` in Chinese, without the
+  weight decay where the grid did not search it (``with_weight_decay=False``).
 
 Everything is glued with ``display=False``: the values appear only where the
 text pastes them.
@@ -79,11 +80,12 @@ def call_record(key: str, comparison: Comparison) -> dict[str, object]:
 
 
 def settings_record(key: str, choice: tuple[float, float, int], *, with_weight_decay: bool = True) -> dict[str, str]:
-    """``{key: "learning rate …, weight decay …, … steps", key_zh: the same in Chinese}`` for a chosen ``(lr, weight_decay, steps)``.
+    """``{key: "learning rate …[, weight decay …], … steps", key_zh: the same in Chinese}`` for a chosen ``(lr, weight_decay, steps)``.
 
     ``with_weight_decay=False`` leaves the weight decay out of the words, for a
     grid that did not search it: naming it would present a fixed setting as
-    a choice.
+    a choice. The value is dropped whatever it is, so the text that pastes
+    the words must state the fixed weight decay itself.
     """
     if len(choice) != 3:
         raise ValueError(f"choice must be (lr, weight_decay, steps), got {choice!r}")
