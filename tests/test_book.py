@@ -436,20 +436,29 @@ def test_cell_times_reads_each_executed_cells_duration(tmp_path):
         times_table([path])
 
 
+ASSIGNED_EPOCHS = r"^epochs = (\d+)$"
 TRAINING_BUDGETS = [
-    # (notebook, its prose, the protocol page's row, the Chinese page's words, the Chinese protocol row)
-    ("chapters/02_core_concepts.ipynb", "{n} epochs of SGD", "| {n} epochs of SGD", "训练 {n} 轮。", "| {n} 轮 SGD"),
-    ("chapters/06_faq.ipynb", "{n} epochs of SGD", "and {n} of fine-tuning (SGD", "{n} 轮带动量 0.9 的 SGD", "以及 {n} 轮微调"),
+    # (notebook, where its code sets the epochs, its prose, the protocol page's row, the Chinese page's words,
+    #  the Chinese protocol row)
+    ("chapters/02_core_concepts.ipynb", ASSIGNED_EPOCHS, "{n} epochs of SGD", "| {n} epochs of SGD", "训练 {n} 轮。", "| {n} 轮 SGD"),
+    ("chapters/06_faq.ipynb", ASSIGNED_EPOCHS, "{n} epochs of SGD", "and {n} of fine-tuning (SGD", "{n} 轮带动量 0.9 的 SGD", "以及 {n} 轮微调"),
+    # 5.2's and 5.7's SimCLR arms: the epochs of the fit(...) inside the function that pre-trains them
+    ("chapters/05_future/05_2_masked_modelling.ipynb", r"^def simclr_encoder\(.*?^\s+epochs=(\d+),",
+     "but for {n} epochs, as in", "but {n} epochs, as in 5.7", "但只训练 {n} 轮，与", "但与 5.7 一样训练 {n} 轮"),
+    ("chapters/05_future/05_7_fusion_and_overfitting.ipynb", r"^def pretrain\(.*?^\s+epochs=(\d+),",
+     "encoders pre-trained for {n} epochs", "as in 4.3 but {n} epochs", "编码器预训练 {n} 轮时", "但训练 {n} 轮"),
 ]
 
 
-@pytest.mark.parametrize("notebook, prose, protocol, chinese, chinese_protocol", TRAINING_BUDGETS, ids=lambda v: Path(v).stem if v.endswith(".ipynb") else None)
-def test_the_prose_states_the_epochs_that_the_code_trains(notebook, prose, protocol, chinese, chinese_protocol):
-    """Chapters 2 and 6 write their training budget in words; it must be the `epochs = N` of their code, on every page that says it."""
+@pytest.mark.parametrize("notebook, code_pattern, prose, protocol, chinese, chinese_protocol", TRAINING_BUDGETS,
+                         ids=lambda v: Path(v).stem if v.endswith(".ipynb") else None)
+def test_the_prose_states_the_epochs_that_the_code_trains(notebook, code_pattern, prose, protocol, chinese, chinese_protocol):
+    """Training budgets written in words must be the epochs of the code (in 02 and the FAQ `epochs = N`; in 5.2 and 5.7 the
+    SimCLR arm's `epochs=N`), on every page that says them."""
     nb = nbformat.read(ROOT / notebook, as_version=4)
     code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
-    assigned = re.findall(r"^epochs = (\d+)$", code, flags=re.M)
-    assert len(assigned) == 1, f"{notebook}: expected one `epochs = N`, found {assigned}"
+    assigned = re.findall(code_pattern, code, flags=re.M | re.S)
+    assert len(assigned) == 1, f"{notebook}: expected one match of {code_pattern!r}, found {assigned}"
     n = assigned[0]
 
     def says(text: str, words: str) -> bool:  # the number not preceded by a digit: 6 must not match 16
@@ -463,5 +472,6 @@ def test_the_prose_states_the_epochs_that_the_code_trains(notebook, prose, proto
     store = (ROOT / "i18n/zh" / notebook).with_suffix(".yml").read_text(encoding="utf-8")
     assert says(store, chinese), f"the Chinese {notebook} does not say {chinese.format(n=n)!r}"
     zh_rows = (ROOT / "i18n/zh/appendix/protocol.yml").read_text(encoding="utf-8").splitlines()
-    zh_row = next(line for line in zh_rows if stem in line and line.strip().startswith("|") and not line.isascii())
+    zh_row = next(line for line in zh_rows if stem in line and line.strip().startswith("|")
+                  and re.search("[\u4e00-\u9fff]", line))  # Chinese, not the English row (× is not ASCII)
     assert says(zh_row, chinese_protocol), f"the Chinese protocol row for {notebook} does not say {chinese_protocol.format(n=n)!r}"
