@@ -99,7 +99,12 @@ def settings_record(key: str, choice: tuple[float, float, int], *, with_weight_d
 
 
 def _glue(record: dict[str, object]) -> None:
-    from myst_nb import glue
+    try:
+        from myst_nb import glue
+    except ImportError as error:  # the package alone does not need myst-nb
+        raise ImportError(
+            "gluing a value into a notebook needs myst-nb: pip install 'sslbook[notebooks]'"
+        ) from error
 
     for name, value in record.items():
         glue(name, value, display=False)

@@ -45,7 +45,6 @@ from sslbook.checks import check_int
 __all__ = [
     "WIKI_SAMPLE_FILE", "LEE_FILE", "WORDSIM353_FILE", "SIMLEX999_FILE",
     "ANALOGY_FILE", "wiki_sample", "lee", "TextFileCorpus", "cut_texts",
-    "check_corpus",
     "EmbeddingScores", "PAIR_FILES", "word_pairs", "split_pairs",
     "pair_correlation", "evaluate_embeddings", "nearest_neighbours"
 ]
@@ -131,31 +130,6 @@ def cut_texts(texts: Iterable[Sequence[str]], max_words: int = MAX_WORDS_IN_BATC
     """
     max_words = check_int("max_words", max_words)
     return [list(text[i : i + max_words]) for text in texts for i in range(0, len(text), max_words)]
-
-
-def check_corpus(sentences: Iterable[Sequence[str]], name: str = "sentences") -> None:
-    """Raise ``TypeError`` unless ``sentences`` looks like a corpus of token lists.
-
-    Only the first sentence is inspected, so streaming corpora stay cheap.
-
-    Raises:
-        TypeError: for a raw string (gensim would learn its characters), a flat
-            list of tokens, or sentences that are not lists of strings.
-    """
-    if isinstance(sentences, (str, bytes)):
-        raise TypeError(
-            f"{name} must be an iterable of token lists, e.g. [['the', 'cat'], ['a', 'dog']], "
-            f"not a raw {type(sentences).__name__}: Word2Vec would treat each character as a word. "
-            "Tokenise it first, e.g. [gensim.utils.simple_preprocess(line) for line in text.splitlines()]"
-        )
-    first = next(iter(sentences), None)
-    if first is None:
-        raise TypeError(f"{name} is empty")
-    if isinstance(first, str) or not all(isinstance(token, str) for token in first):
-        raise TypeError(
-            f"{name} must be an iterable of token lists, but its first item is {first!r}; "
-            "wrap a single list of tokens as [tokens]"
-        )
 
 
 @dataclass(frozen=True)

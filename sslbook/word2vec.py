@@ -33,8 +33,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sslbook.checks import check_int
-from sslbook.text import check_corpus
+from sslbook.checks import check_corpus, check_int
 
 __all__ = [
     "skipgram_pairs", "noise_distribution", "sgns_loss", "SkipGramNS",

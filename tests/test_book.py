@@ -87,11 +87,11 @@ def test_colab_cell_installs_sslbook_at_the_configured_release_in_colab(monkeypa
     calls = run_setup_cell(monkeypatch, tmp_path, in_colab=True)
     url, ref = book_config["repository"]["url"], book_config["repository"]["branch"]
     assert ref != "main", "the set-up cell must install a release, not whatever main is today"
-    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", f"sslbook @ git+{url}@{ref}"]]
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", f"sslbook[notebooks] @ git+{url}@{ref}"]]
 
 
 def test_colab_cell_shows_pips_error_when_the_install_fails(monkeypatch, tmp_path):
-    with pytest.raises(RuntimeError, match=r"(?s)pip could not install sslbook @ .*Repository not found.*Check that"):
+    with pytest.raises(RuntimeError, match=r"(?s)pip could not install sslbook\[notebooks\] @ .*Repository not found.*Check that"):
         run_setup_cell(monkeypatch, tmp_path, in_colab=True, pip_fails=True)
 
 

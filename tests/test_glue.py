@@ -76,3 +76,9 @@ def test_the_settings_record_words_a_choice_in_both_languages(monkeypatch):
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: values.append(value))
     glue.glue_settings("c", (0.01, 0.0005, 100), with_weight_decay=False)
     assert values == ["learning rate 0.01, 100 steps", "学习率 0.01，100 步"]
+
+
+def test_gluing_without_myst_nb_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "myst_nb", None)  # as if myst-nb were not installed
+    with pytest.raises(ImportError, match=r"needs myst-nb: pip install 'sslbook\[notebooks\]'"):
+        glue.glue_spread("acc", SeedScores((0.8, 0.9), (0, 1)))

@@ -1,7 +1,10 @@
-"""The package as a whole: every module says what it exports."""
+"""The package as a whole: every module says what it exports, and it depends on what it imports."""
 
 import ast
 import importlib
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -31,3 +34,57 @@ def test_the_package_docstring_lists_every_module():
 
     missing = [name for name in MODULES if f"sslbook.{name}" not in sslbook.__doc__]
     assert not missing, f"sslbook/__init__.py does not list {missing}"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Import names that differ from the distribution's name on PyPI.
+DISTRIBUTION_OF = {"sklearn": "scikit-learn", "myst_nb": "myst-nb"}
+
+
+def third_party_imports() -> set[str]:
+    """The distributions that sslbook's modules import, at the top or inside a function."""
+    found = set()
+    for path in (ROOT / "sslbook").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "sslbook":
+                    found.add(DISTRIBUTION_OF.get(top, top))
+    return found
+
+
+def declared(requirements: list[str]) -> set[str]:
+    return {r.split(">")[0].split("=")[0].split("[")[0].strip() for r in requirements}
+
+
+def test_the_dependencies_are_what_the_package_imports():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    core = declared(project["dependencies"])
+    notebooks = declared(project["optional-dependencies"]["notebooks"])
+    imported = third_party_imports()
+    assert {"torch", "gensim", "myst-nb"} <= imported  # the scan sees top-level and function-level imports
+    assert core <= imported, f"declared but never imported by sslbook: {sorted(core - imported)}"
+    # the one import from the notebooks extra: myst_nb, inside sslbook.glue, which only notebooks call
+    assert imported - core == {"myst-nb"} <= notebooks, f"imported but not a dependency: {sorted(imported - core)}"
+    assert not core & notebooks
+
+
+def test_the_colab_cell_and_requirements_install_the_notebooks_extra():
+    sys.path.insert(0, str(ROOT / "tools"))
+    from nbtools import colab_setup_source
+
+    assert '"sslbook[notebooks] @ git+' in colab_setup_source("https://github.com/o/n", "v1")
+    assert "-e .[notebooks]" in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_word2vec_and_the_checks_do_not_import_gensim():
+    """gensim is imported where it is used (sslbook.text), not by the models that take a corpus."""
+    code = "import sys, sslbook.word2vec, sslbook.checks; print('gensim' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

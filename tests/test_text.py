@@ -6,11 +6,11 @@ from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 from scipy.stats import spearmanr
 
+from sslbook.checks import check_corpus
 from sslbook.text import (
     ANALOGY_FILE,
     WORDSIM353_FILE,
     TextFileCorpus,
-    check_corpus,
     cut_texts,
     evaluate_embeddings,
     lee,

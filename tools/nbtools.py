@@ -55,7 +55,7 @@ def website(root: Path = ROOT) -> str:
 
 def colab_setup_source(url: str, ref: str) -> str:
     """The source of the first code cell of every notebook."""
-    requirement = f"sslbook @ git+{url}@{ref}"
+    requirement = f"sslbook[notebooks] @ git+{url}@{ref}"
     return (
         "# Set-up for Google Colab: install the book's package, at the release\n"
         "# this notebook was run with. Elsewhere this cell does nothing.\n"
@@ -67,7 +67,9 @@ def colab_setup_source(url: str, ref: str) -> str:
         "except ImportError:\n"
         "    pass\n"
         "else:\n"
-        f'    requirement = "{requirement}"\n'
+        "    requirement = (\n"
+        f'        "{requirement}"\n'
+        "    )\n"
         "    pip = subprocess.run(\n"
         '        [sys.executable, "-m", "pip", "install", "--quiet", requirement],\n'
         "        capture_output=True,\n"
