@@ -65,7 +65,12 @@ from torch.utils.data import BatchSampler, DistributedSampler
 
 from sslbook.augment import SimCLRAugment, augment_config
 from sslbook.data import DATASETS, load_images
-from sslbook.distributed import ProcessInfo, init_from_env, main_process_first, world_size_from_env
+from sslbook.distributed import (
+    ProcessInfo,
+    init_from_env,
+    main_process_first,
+    world_size_from_env,
+)
 from sslbook.evaluate import knn_accuracy
 from sslbook.losses import nt_xent_loss
 from sslbook.models import ConvEncoder, encode

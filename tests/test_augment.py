@@ -4,7 +4,13 @@ import pytest
 import torch
 from torchvision.transforms.v2 import functional as TF
 
-from sslbook.augment import JITTER_OPS, AugmentConfig, SimCLRAugment, augment_config, gaussian_blur
+from sslbook.augment import (
+    JITTER_OPS,
+    AugmentConfig,
+    SimCLRAugment,
+    augment_config,
+    gaussian_blur,
+)
 
 IDENTITY = AugmentConfig(crop_scale=(1.0, 1.0), crop_ratio=(1.0, 1.0), flip_p=0, jitter_p=0, grayscale_p=0, blur_p=0)
 

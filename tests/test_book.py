@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from nbtools import SETUP_TAG, colab_setup_source, repository
 from sslbook.glue import CALL_COMPANIONS
+
+from nbtools import SETUP_TAG, colab_setup_source, repository
 
 pytestmark = pytest.mark.book
 
@@ -332,9 +333,9 @@ def test_glued_verdicts_come_from_the_books_rule():
 
 def test_every_compared_arm_has_a_chinese_name():
     """The Chinese twin of a call (key_zh) names both arms in Chinese: sslbook.zh knows every arm the book compares."""
-    from nbcheck import literal, parse_call
-
     from sslbook.zh import has_name_zh
+
+    from nbcheck import literal, parse_call
 
     missing = set()
     for notebook in NOTEBOOKS:

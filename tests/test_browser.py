@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, read_toc_files
+
 from nbtools import repository
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,6 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "tools"))
 import diagrams  # noqa: E402
 
-
 needs_chinese_font = pytest.mark.skipif(
     not diagrams.has_chinese_font(),
     reason=f"the Chinese diagrams need {diagrams.CJK_FONT} (Debian's fonts-wqy-microhei, which make test installs)",

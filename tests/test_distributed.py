@@ -18,7 +18,13 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
 
-from sslbook.distributed import ProcessInfo, all_gather_with_gradient, init_from_env, main_process_first, world_size_from_env
+from sslbook.distributed import (
+    ProcessInfo,
+    all_gather_with_gradient,
+    init_from_env,
+    main_process_first,
+    world_size_from_env,
+)
 from sslbook.losses import nt_xent_loss, nt_xent_loss_gathered
 
 WORLD = 2

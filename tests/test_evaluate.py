@@ -6,10 +6,11 @@ import torch
 from scipy.stats import ttest_rel
 
 from sslbook.evaluate import (
-    Comparison,
     MARGINS,
+    Comparison,
     SeedScores,
     SupervisedGrid,
+    _fit_probe,
     accuracy,
     alignment_uniformity,
     compare,
@@ -21,7 +22,6 @@ from sslbook.evaluate import (
     select,
     select_probe,
     select_supervised,
-    _fit_probe,
     train_classifier,
 )
 

@@ -7,20 +7,20 @@ import nbformat
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT
 from torch.nn import functional as F
 
+from conftest import ROOT
 from sslbook.exercises import (
     ExerciseFailed,
     check_first_last_ratio,
     check_gradient_descent,
     check_momentum_update,
     check_nt_xent,
+    check_paired_interval,
     check_pca_reconstruction,
     check_sgns_loss,
     check_skipgram_pairs,
     check_tfidf,
-    check_paired_interval,
 )
 from sslbook.gradients import first_last_ratio, layer_gradient_norms
 from sslbook.losses import nt_xent_loss

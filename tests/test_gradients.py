@@ -3,7 +3,11 @@ import pytest
 import torch
 from torch import nn
 
-from sslbook.gradients import first_last_ratio, layer_gradient_norms, weight_layers
+from sslbook.gradients import (
+    first_last_ratio,
+    layer_gradient_norms,
+    weight_layers,
+)
 
 
 def tiny_network():

@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 from conftest import ROOT, read_toc_files
-import i18n
 from sslbook.glue import CALL_COMPANIONS
+
+import i18n
 
 PAGES = i18n.sources()
 NOTEBOOKS = [page for page in PAGES if page.suffix == ".ipynb"]
@@ -163,6 +164,7 @@ GLUED = re.compile(r"\{glue:text\}`(?:([^`:]*)::)?([a-z0-9_]+)(?::[^`]*)?`")
 def english_twins(page, zh: str) -> list[str]:
     """The keys that a Chinese unit of ``page`` pastes in English although the same run glued a ``_zh`` twin."""
     import nbformat
+
     from nbcheck import glued
 
     found = []
@@ -245,6 +247,7 @@ def prose_of(unit: str) -> str:
 def english_runs(page, zh: str) -> list[str]:
     """The runs of three or more English words in a Chinese unit of ``page``, glued values pasted, allowed ones left out."""
     import nbformat
+
     from nbcheck import glued, literal
 
     def value(match: re.Match) -> str:

@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from sslbook.mae import MAE, MAEEncoder, mae_loss_fn, patchify, random_masking, unpatchify
+from sslbook.mae import (
+    MAE,
+    MAEEncoder,
+    mae_loss_fn,
+    patchify,
+    random_masking,
+    unpatchify,
+)
 
 
 def small_mae(**kwargs):

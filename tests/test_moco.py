@@ -4,8 +4,14 @@ from torch.nn import functional as F
 
 from sslbook.augment import SimCLRAugment, augment_config
 from sslbook.data import load_images
+from sslbook.moco import (
+    MoCo,
+    SplitBatchNorm,
+    moco_loss_fn,
+    momentum_update_,
+    split_batchnorm,
+)
 from sslbook.models import ConvEncoder
-from sslbook.moco import MoCo, SplitBatchNorm, moco_loss_fn, momentum_update_, split_batchnorm
 from sslbook.simclr import SimCLRModel
 from sslbook.train import fit, make_loader
 

@@ -1,7 +1,15 @@
 import pytest
 import torch
 
-from sslbook.models import ConvAutoencoder, ConvEncoder, DeepMLP, MLPConfig, encode, reconstruction_loss, shape_trace
+from sslbook.models import (
+    ConvAutoencoder,
+    ConvEncoder,
+    DeepMLP,
+    MLPConfig,
+    encode,
+    reconstruction_loss,
+    shape_trace,
+)
 from sslbook.train import fit
 
 

@@ -16,8 +16,9 @@ import textwrap
 import nbformat
 import pytest
 
-import nbcheck
 from conftest import ROOT
+
+import nbcheck
 
 NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 RULES = nbcheck.load_rules()

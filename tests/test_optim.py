@@ -1,7 +1,13 @@
 import pytest
 import torch
 
-from sslbook.optim import gradient_descent, optimizer_path, quadratic, rosenbrock, steps_to_tolerance
+from sslbook.optim import (
+    gradient_descent,
+    optimizer_path,
+    quadratic,
+    rosenbrock,
+    steps_to_tolerance,
+)
 
 START = torch.tensor([-1.5, 2.0], dtype=torch.float64)
 

@@ -4,10 +4,10 @@ import ast
 import importlib
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 MODULES = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "sslbook").glob("*.py") if p.stem != "__init__")
 

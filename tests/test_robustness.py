@@ -3,6 +3,7 @@
 import re
 
 from conftest import ROOT
+
 import robustness
 from robustness import Row
 
@@ -72,8 +73,9 @@ def page_rows() -> list[tuple[str, str, str]]:
 
 def test_the_reports_stored_column_is_the_notebooks_glue():
     """The report was made from the stored notebooks as they are: every call, with its current words."""
-    from nbcheck import glued, literal
     import nbformat
+
+    from nbcheck import glued, literal
 
     expected = []
     for path in robustness.notebooks_with_calls():

@@ -2,7 +2,12 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from sslbook.scarf import FeatureCorruption, TabularEncoder, scarf_loss, scarf_loss_fn
+from sslbook.scarf import (
+    FeatureCorruption,
+    TabularEncoder,
+    scarf_loss,
+    scarf_loss_fn,
+)
 from sslbook.simclr import SimCLRModel
 
 

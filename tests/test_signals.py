@@ -1,7 +1,12 @@
 import pytest
 import torch
 
-from sslbook.signals import SIGNAL_CLASSES, SignalAugment, SignalEncoder, make_signals
+from sslbook.signals import (
+    SIGNAL_CLASSES,
+    SignalAugment,
+    SignalEncoder,
+    make_signals,
+)
 
 
 def test_signals_are_balanced_seeded_and_shaped():

@@ -9,7 +9,14 @@ import torch
 from sslbook.data import load_images
 from sslbook.evaluate import knn_accuracy
 from sslbook.models import encode
-from sslbook.simclr_train import CHECKPOINT, METRICS, CheckpointError, _build_model, main, parse_args
+from sslbook.simclr_train import (
+    CHECKPOINT,
+    METRICS,
+    CheckpointError,
+    _build_model,
+    main,
+    parse_args,
+)
 
 TINY = ["--dataset", "mnist5k", "--subset", "256", "--batch-size", "64", "--widths", "4,8",
         "--feature-dim", "16", "--projection-dim", "8", "--knn-every", "1"]  # fmt: skip

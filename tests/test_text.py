@@ -17,8 +17,8 @@ from sslbook.text import (
     nearest_neighbours,
     pair_correlation,
     split_pairs,
-    word_pairs,
     wiki_sample,
+    word_pairs,
 )
 
 

@@ -2,7 +2,13 @@ import pytest
 import torch
 from torch import nn
 
-from sslbook.train import PROGRESS_ENV_VAR, classification_loss, fit, make_loader, progress_enabled
+from sslbook.train import (
+    PROGRESS_ENV_VAR,
+    classification_loss,
+    fit,
+    make_loader,
+    progress_enabled,
+)
 
 
 def problem(seed=0):

@@ -5,7 +5,13 @@ import pytest
 import torch
 
 from sslbook.train import fit, make_loader
-from sslbook.word2vec import SkipGramNS, noise_distribution, sgns_loss, sgns_loss_fn, skipgram_pairs
+from sslbook.word2vec import (
+    SkipGramNS,
+    noise_distribution,
+    sgns_loss,
+    sgns_loss_fn,
+    skipgram_pairs,
+)
 
 
 def test_skipgram_pairs_lists_every_pair_in_the_window():
