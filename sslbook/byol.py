@@ -122,7 +122,9 @@ def byol_loss(p1: torch.Tensor, p2: torch.Tensor, t1: torch.Tensor, t2: torch.Te
     return 2 - F.cosine_similarity(p1, t2).mean() - F.cosine_similarity(p2, t1).mean()
 
 
-def byol_loss_fn(augment: SimCLRAugment) -> Callable[[BYOL, tuple], torch.Tensor]:
+def byol_loss_fn(
+    augment: SimCLRAugment,
+) -> Callable[[BYOL, tuple], torch.Tensor]:
     """The ``loss_fn(byol, batch)`` of BYOL for :func:`sslbook.train.fit`.
 
     It first moves the target towards the online network (so the target

@@ -38,27 +38,48 @@ def _check_pair(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> Non
         raise ValueError(f"{names[0]} and {names[1]} must be (n, dim) with the same dim, got {tuple(a.shape)} and {tuple(b.shape)}")
 
 
-def clip_loss(image_embeddings: torch.Tensor, text_embeddings: torch.Tensor, temperature: float = 0.07) -> torch.Tensor:
-    """The symmetric cross-entropy of CLIP over a batch of ``N`` matching pairs.
+def clip_loss(
+    image_embeddings: torch.Tensor,
+    text_embeddings: torch.Tensor,
+    temperature: float = 0.07,
+) -> torch.Tensor:
+    """The symmetric cross-entropy of CLIP over a batch of ``N`` matching
+    pairs.
 
     Args:
-        image_embeddings: ``(N, dim)``; row ``i`` matches row ``i`` of ``text_embeddings``.
+        image_embeddings: ``(N, dim)``; row ``i`` matches row ``i`` of
+            ``text_embeddings``.
         text_embeddings: ``(N, dim)``.
         temperature: τ > 0 (CLIP starts from 0.07 and learns it).
 
     Raises:
-        ValueError: for shapes that are not ``(N, dim)`` alike, ``N < 2``, or τ ≤ 0.
+        ValueError: for shapes that are not ``(N, dim)`` alike, ``N < 2``,
+            or τ ≤ 0.
     """
-    _check_pair(image_embeddings, text_embeddings, ("image_embeddings", "text_embeddings"))
+    _check_pair(
+        image_embeddings,
+        text_embeddings,
+        ("image_embeddings", "text_embeddings"),
+    )
     if image_embeddings.shape != text_embeddings.shape:
-        raise ValueError(f"image and text embeddings must pair up row by row, got {tuple(image_embeddings.shape)} and {tuple(text_embeddings.shape)}")
+        raise ValueError(
+            "image and text embeddings must pair up row by row, got "
+            f"{tuple(image_embeddings.shape)} and "
+            f"{tuple(text_embeddings.shape)}"
+        )
     if len(image_embeddings) < 2:
-        raise ValueError("a batch needs at least 2 pairs, so that each item has a negative")
+        raise ValueError(
+            "a batch needs at least 2 pairs, so that each item has a negative"
+        )
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
-    logits = F.normalize(image_embeddings, dim=1) @ F.normalize(text_embeddings, dim=1).T / temperature  # (N, N)
+    images = F.normalize(image_embeddings, dim=1)
+    texts = F.normalize(text_embeddings, dim=1)
+    logits = images @ texts.T / temperature  # (N, N): image i against text j
     targets = torch.arange(len(logits), device=logits.device)
-    return (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets)) / 2
+    image_to_text = F.cross_entropy(logits, targets)
+    text_to_image = F.cross_entropy(logits.T, targets)
+    return (image_to_text + text_to_image) / 2
 
 
 def zero_shot_predict(image_embeddings: torch.Tensor, class_text_embeddings: torch.Tensor) -> torch.Tensor:

@@ -73,20 +73,26 @@ def layer_gradient_norms(
     layers = weight_layers(model)
     if not layers:
         raise ValueError(
-            f"{type(model).__name__} has no layer with a weight matrix (Linear, Conv, Embedding); "
-            "there is no layer gradient to measure"
+            f"{type(model).__name__} has no layer with a weight matrix "
+            "(Linear, Conv, Embedding); there is no layer gradient to measure"
         )
-    if inputs.dim() == 0 or targets.dim() == 0 or inputs.shape[0] != targets.shape[0]:
+    batched = inputs.dim() > 0 and targets.dim() > 0
+    if not batched or inputs.shape[0] != targets.shape[0]:
         raise ValueError(
             f"inputs and targets must share the batch dimension, got shapes "
             f"{tuple(inputs.shape)} and {tuple(targets.shape)}"
         )
     loss = loss_fn(model(inputs), targets)
     if loss.dim() != 0:
-        raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}")
+        raise ValueError(
+            f"loss_fn must return a scalar, got shape {tuple(loss.shape)}"
+        )
     weights = [module.weight for _, module in layers]
     grads = torch.autograd.grad(loss, weights, allow_unused=True)
-    return {name: 0.0 if g is None else g.norm().item() for (name, _), g in zip(layers, grads)}
+    return {
+        name: 0.0 if g is None else g.norm().item()
+        for (name, _), g in zip(layers, grads)
+    }
 
 
 def first_last_ratio(norms: dict[str, float]) -> float:

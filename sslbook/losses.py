@@ -41,23 +41,31 @@ def _check_temperature(temperature: float) -> None:
         raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
 
 
-def nt_xent_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5, *, gather_distributed: bool = False) -> torch.Tensor:
-    """SimCLR's NT-Xent loss (Chen et al. 2020, eq. 1), averaged over the 2N anchors.
+def nt_xent_loss(
+    z1: torch.Tensor,
+    z2: torch.Tensor,
+    temperature: float = 0.5,
+    *,
+    gather_distributed: bool = False,
+) -> torch.Tensor:
+    """SimCLR's NT-Xent loss (Chen et al. 2020, eq. 1), averaged over the 2N
+    anchors.
 
     Args:
         z1: ``(batch, dim)`` embeddings of the first view of each example.
-        z2: ``(batch, dim)`` embeddings of the second view, row i matching row i of ``z1``.
+        z2: ``(batch, dim)`` embeddings of the second view, row i matching
+            row i of ``z1``.
         temperature: τ > 0; similarities are cosines divided by τ.
         gather_distributed: when ``torch.distributed`` is initialised with
             more than one process, score this process's anchors against the
             views of *every* process: the embeddings are gathered with
             :func:`sslbook.distributed.all_gather_with_gradient`, whose
             backward pass sums each view's gradient over the processes that
-            used it as a negative. Each anchor then has 2·N·world_size − 2 negatives, and
-            the loss, averaged by DistributedDataParallel over the processes,
-            and its gradients equal those of one process that sees the
-            concatenated batch. Without an initialised process group, or with
-            a single process, this is the plain loss.
+            used it as a negative. Each anchor then has 2·N·world_size − 2
+            negatives, and the loss, averaged by DistributedDataParallel over
+            the processes, and its gradients equal those of one process that
+            sees the concatenated batch. Without an initialised process
+            group, or with a single process, this is the plain loss.
 
     Returns:
         a scalar tensor: the mean over this process's 2N anchors of
@@ -69,17 +77,26 @@ def nt_xent_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5, *
             batch is smaller than 2 (no negatives), or τ is not > 0.
     """
     if z1.dim() != 2 or z1.shape != z2.shape:
-        raise ValueError(f"z1 and z2 must both be (batch, dim) with equal shapes, got {tuple(z1.shape)} and {tuple(z2.shape)}")
+        raise ValueError(
+            "z1 and z2 must both be (batch, dim) with equal shapes, "
+            f"got {tuple(z1.shape)} and {tuple(z2.shape)}"
+        )
     n = z1.shape[0]
     if n < 2:
-        raise ValueError(f"the batch must hold at least 2 examples, so that each anchor has negatives; got {n}")
+        raise ValueError(
+            "the batch must hold at least 2 examples, so that each anchor "
+            f"has negatives; got {n}"
+        )
     _check_temperature(temperature)
     world, rank = _process_group() if gather_distributed else (1, 0)
     if world > 1:
-        return nt_xent_loss_gathered(z1, z2, temperature, world=world, rank=rank)
+        return nt_xent_loss_gathered(
+            z1, z2, temperature, world=world, rank=rank
+        )
     z = _scaled(torch.cat([z1, z2]), temperature)  # (2N, dim)
     logits = z @ z.T  # (2N, 2N)
-    logits.fill_diagonal_(float("-inf"))  # an anchor is not its own negative: exp(-inf) = 0
+    # an anchor is not its own negative: exp(-inf) = 0
+    logits.fill_diagonal_(float("-inf"))
     # the positive of row i is row i + N (and of row i + N, row i)
     targets = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
     return F.cross_entropy(logits, targets)

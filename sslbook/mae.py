@@ -196,19 +196,31 @@ class MAE(nn.Module):
         self.to_pixels = nn.Linear(decoder_dim, channels * patch * patch)
         self.generator = torch.Generator().manual_seed(seed)
 
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, images: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if tuple(images.shape[1:]) != self.encoder.input_shape:
-            raise ValueError(f"expected images of shape (B, {', '.join(map(str, self.encoder.input_shape))}), got {tuple(images.shape)}")
+            shape = ", ".join(map(str, self.encoder.input_shape))
+            raise ValueError(
+                f"expected images of shape (B, {shape}), "
+                f"got {tuple(images.shape)}"
+            )
         patches = patchify(images, self.encoder.patch)  # (B, L, C p²)
         b, length, _ = patches.shape
-        visible, mask = random_masking(b, length, self.mask_ratio, self.generator)
+        visible, mask = random_masking(
+            b, length, self.mask_ratio, self.generator
+        )
         visible, mask = visible.to(images.device), mask.to(images.device)
-        encoded = self.to_decoder(self.encoder.tokens(patches, visible))  # (B, n_visible, decoder_dim)
+        # encoder on the visible patches only: (B, n_visible, decoder_dim)
+        encoded = self.to_decoder(self.encoder.tokens(patches, visible))
+        # the decoder sees every position: a mask token where a patch is hidden
         tokens = self.mask_token.expand(b, length, -1).clone()
-        tokens = tokens.scatter(1, visible.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]), encoded)
-        prediction = self.to_pixels(self.decoder(tokens + self.decoder_position))  # (B, L, C p²)
-        error = ((prediction - patches) ** 2).mean(dim=-1)  # (B, L): per patch
-        loss = (error * mask).sum() / mask.sum()
+        where = visible.unsqueeze(-1).expand(-1, -1, tokens.shape[-1])
+        tokens = tokens.scatter(1, where, encoded)
+        decoded = self.decoder(tokens + self.decoder_position)
+        prediction = self.to_pixels(decoded)  # (B, L, C p²)
+        error = ((prediction - patches) ** 2).mean(dim=-1)  # (B, L)
+        loss = (error * mask).sum() / mask.sum()  # hidden patches only
         return loss, prediction, mask
 
 

@@ -206,18 +206,25 @@ def mlm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE)
 
 
-def mlm_loss_fn(vocab_size: int, rate: float = 0.15, seed: int = 0) -> Callable[[TinyBERT, tuple], torch.Tensor]:
-    """The ``loss_fn(model, batch)`` for :func:`sslbook.train.fit`: mask ``batch[0]``, predict the chosen words.
+def mlm_loss_fn(
+    vocab_size: int, rate: float = 0.15, seed: int = 0
+) -> Callable[[TinyBERT, tuple], torch.Tensor]:
+    """The ``loss_fn(model, batch)`` for :func:`sslbook.train.fit`: mask
+    ``batch[0]``, predict the chosen words.
 
     The masks come from a generator of their own, seeded with ``seed``.
     """
     generator = torch.Generator().manual_seed(seed)
 
     def loss_fn(model: TinyBERT, batch: tuple) -> torch.Tensor:
-        inputs, targets = mask_tokens(batch[0], vocab_size=vocab_size, rate=rate, generator=generator)
+        inputs, targets = mask_tokens(
+            batch[0], vocab_size=vocab_size, rate=rate, generator=generator
+        )
         chosen = targets != IGNORE
-        # the same value as mlm_loss(model(inputs), targets), with logits at the chosen positions only
-        return F.cross_entropy(model.predict(model.encode(inputs)[chosen]), targets[chosen])
+        # the value of mlm_loss(model(inputs), targets), with the
+        # vocabulary-wide logits computed at the chosen positions only
+        hidden = model.encode(inputs)[chosen]
+        return F.cross_entropy(model.predict(hidden), targets[chosen])
 
     return loss_fn
 

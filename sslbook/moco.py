@@ -222,7 +222,9 @@ class MoCo(nn.Module):
         self.pointer.fill_((int(self.pointer) + n) % size)
 
 
-def moco_loss_fn(augment: SimCLRAugment, temperature: float = 0.2) -> Callable[[MoCo, tuple], torch.Tensor]:
+def moco_loss_fn(
+    augment: SimCLRAugment, temperature: float = 0.2
+) -> Callable[[MoCo, tuple], torch.Tensor]:
     """The ``loss_fn(moco, batch)`` of MoCo for :func:`sslbook.train.fit`.
 
     Queries come from one view through the query network, keys from the other

@@ -56,7 +56,9 @@ def rosenbrock(theta: torch.Tensor, a: float = 1.0, b: float = 100.0) -> torch.T
     return (a - theta[..., 0]) ** 2 + b * (theta[..., 1] - theta[..., 0] ** 2) ** 2
 
 
-def gradient_descent(loss_fn: Loss, theta0: torch.Tensor, *, lr: float, steps: int) -> torch.Tensor:
+def gradient_descent(
+    loss_fn: Loss, theta0: torch.Tensor, *, lr: float, steps: int
+) -> torch.Tensor:
     """Run ``steps`` steps of plain gradient descent from ``theta0``.
 
     Args:
@@ -70,23 +72,28 @@ def gradient_descent(loss_fn: Loss, theta0: torch.Tensor, *, lr: float, steps: i
         inf or nan and stay so; that is what divergence looks like.
 
     Raises:
-        ValueError: for ``lr`` ≤ 0, ``steps`` < 0, a ``theta0`` that is not 1-D,
-            or a ``loss_fn`` that does not return a scalar.
+        ValueError: for ``lr`` ≤ 0, ``steps`` < 0, a ``theta0`` that is not
+            1-D, or a ``loss_fn`` that does not return a scalar.
     """
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
     check_int("steps", steps, minimum=0)
     if theta0.dim() != 1:
-        raise ValueError(f"theta0 must be 1-D (d,), got shape {tuple(theta0.shape)}")
+        raise ValueError(
+            f"theta0 must be 1-D (d,), got shape {tuple(theta0.shape)}"
+        )
     theta = theta0.detach().clone()
     path = [theta.clone()]
     for _ in range(steps):
         theta.requires_grad_(True)
         loss = loss_fn(theta)
         if loss.dim() != 0:
-            raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}")
+            raise ValueError(
+                f"loss_fn must return a scalar, got shape {tuple(loss.shape)}"
+            )
         (grad,) = torch.autograd.grad(loss, theta)
-        theta = theta.detach().add(grad, alpha=-lr)  # θ ← θ − α ∇J(θ), rounded as torch.optim.SGD does
+        # θ ← θ − α ∇J(θ), rounded as torch.optim.SGD rounds it
+        theta = theta.detach().add(grad, alpha=-lr)
         path.append(theta.clone())
     return torch.stack(path)
 

@@ -67,22 +67,31 @@ class FeatureCorruption:
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, x: torch.Tensor, return_mask: bool = False):
-        """``x`` ``(batch, features)`` with ``round(rate · features)`` values of each row replaced.
+        """``x`` ``(batch, features)``, ``round(rate · features)`` values of
+        each row replaced.
 
         Returns the corrupted rows, on ``x``'s device and dtype, and with
-        ``return_mask=True`` also the ``(batch, features)`` boolean mask of the
-        replaced positions (a replacement may equal the original value).
+        ``return_mask=True`` also the ``(batch, features)`` boolean mask of
+        the replaced positions (a replacement may equal the original value).
         """
         if x.dim() != 2 or x.shape[1] != self.x_train.shape[1]:
-            raise ValueError(f"x must be (batch, {self.x_train.shape[1]}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must be (batch, {self.x_train.shape[1]}), "
+                f"got {tuple(x.shape)}"
+            )
         batch, features = x.shape
-        # a uniform random subset of n_corrupted features per row: the lowest ranks of random keys
+        # a uniform random subset of n_corrupted features per row:
+        # the lowest ranks of random keys
         keys = torch.rand(batch, features, generator=self.generator)
         ranks = keys.argsort(dim=1).argsort(dim=1)
         mask = ranks < self.n_corrupted
-        donors = torch.randint(len(self.x_train), (batch, features), generator=self.generator)
-        marginal = self.x_train[donors, torch.arange(features)]  # (batch, features): column j from row donors[:, j]
-        mask_d, marginal = mask.to(x.device), marginal.to(device=x.device, dtype=x.dtype)
+        donors = torch.randint(
+            len(self.x_train), (batch, features), generator=self.generator
+        )
+        # (batch, features): column j comes from row donors[:, j]
+        marginal = self.x_train[donors, torch.arange(features)]
+        mask_d = mask.to(x.device)
+        marginal = marginal.to(device=x.device, dtype=x.dtype)
         corrupted = torch.where(mask_d, marginal, x)
         return (corrupted, mask_d) if return_mask else corrupted
 

@@ -57,12 +57,14 @@ class SimCLRModel(nn.Module):
         return self.head(self.encoder(x))
 
 
-def simclr_loss_fn(augment: SimCLRAugment, temperature: float = 0.5) -> Callable[[nn.Module, tuple], torch.Tensor]:
+def simclr_loss_fn(
+    augment: SimCLRAugment, temperature: float = 0.5
+) -> Callable[[nn.Module, tuple], torch.Tensor]:
     """The ``loss_fn(model, batch)`` of SimCLR for :func:`sslbook.train.fit`.
 
-    ``batch`` is ``(x,)`` or ``(x, y)`` with ``x`` of shape ``(batch, C, H, W)``;
-    labels are ignored. Two views of ``x`` are embedded in one forward pass
-    (so BatchNorm sees both) and scored with NT-Xent.
+    ``batch`` is ``(x,)`` or ``(x, y)`` with ``x`` of shape
+    ``(batch, C, H, W)``; labels are ignored. Two views of ``x`` are embedded
+    in one forward pass (so BatchNorm sees both) and scored with NT-Xent.
     """
 
     def loss_fn(model: nn.Module, batch: tuple) -> torch.Tensor:

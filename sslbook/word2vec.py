@@ -133,12 +133,22 @@ class SkipGramNS(nn.Module):
         nn.init.uniform_(self.centre.weight, -0.5 / dim, 0.5 / dim)
         nn.init.zeros_(self.context.weight)
 
-    def forward(self, centres: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        centres: torch.Tensor,
+        contexts: torch.Tensor,
+        negatives: torch.Tensor,
+    ) -> torch.Tensor:
         """The mean negative SGNS objective.
 
-        Shapes: ``centres`` and ``contexts`` ``(batch,)``, ``negatives`` ``(batch, K)``.
+        Shapes: ``centres`` and ``contexts`` ``(batch,)``, ``negatives``
+        ``(batch, K)``.
         """
-        return sgns_loss(self.centre(centres), self.context(contexts), self.context(negatives))
+        return sgns_loss(
+            self.centre(centres),
+            self.context(contexts),
+            self.context(negatives),
+        )
 
     def embeddings(self) -> torch.Tensor:
         """The word vectors ``v``, ``(vocab, dim)``, detached."""

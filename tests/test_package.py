@@ -2,6 +2,7 @@
 
 import ast
 import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,39 @@ def test_word2vec_and_the_checks_do_not_import_gensim():
     code = "import sys, sslbook.word2vec, sslbook.checks; print('gensim' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def printed_objects() -> dict[str, object]:
+    """The package's functions and methods that the notebooks print with inspect.getsource."""
+    import nbformat
+
+    found = {}
+    for path in sorted((ROOT / "chapters").rglob("*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        code = "\n".join(c.source for c in cells if c.cell_type == "code")
+        modules = {
+            alias.asname or alias.name: node.module
+            for node in ast.walk(ast.parse(code))
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sslbook")
+            for alias in node.names
+        }
+        for target in re.findall(r"getsource\(([\w.]+)\)", code):
+            head, *rest = target.split(".")
+            obj = importlib.import_module(modules[head])
+            for part in (head, *rest):
+                obj = getattr(obj, part)
+            found[f"{path.stem}: {target}"] = obj
+    return found
+
+
+def test_the_printed_source_fits_the_page():
+    """The notebooks print these functions; like the notebooks' own code, they keep to 79 columns."""
+    import inspect
+
+    printed = printed_objects()
+    assert len(printed) >= 11
+    wide = {
+        name: [line for line in inspect.getsource(obj).splitlines() if len(line) > 79]
+        for name, obj in printed.items()
+    }
+    assert not {name: lines for name, lines in wide.items() if lines}

@@ -59,7 +59,7 @@ HEADLINE = {
     "ae_verdict_ae_pca_10": ("4.2, the autoencoder against PCA, 10 labels per class", "4.2，自编码器对 PCA，每类 10 个标签"),
     "future_moco_verdict": ("5.1, MoCo against SimCLR with 62 in-batch negatives, 10 labels per class", "5.1，MoCo 对批内有 62 个负样本的 SimCLR，每类 10 个标签"),
     "byol_verdict_simclr": ("5.4, BYOL against SimCLR, 10 labels per class", "5.4，BYOL 对 SimCLR，每类 10 个标签"),
-    "mae_verdict_finetune_scratch": ("5.2, MAE fine-tuned against the same Transformer from scratch, 10 labels per class", "5.2，微调的 MAE 对从零训练的同一个 Transformer，每类 10 个标签"),
+    "mae_verdict_finetune_scratch": ("5.2, MAE fine-tuned against the same Transformer from scratch, 10 labels per class", "5.2，微调的 MAE 对从头训练的同一个 Transformer，每类 10 个标签"),
     "faq_verdict_pretrained_relu": ("FAQ, the pre-trained sigmoid network against ReLU with He initialisation", "常见问题，预训练的 sigmoid 网络对 ReLU 加 He 初始化"),
 }  # fmt: skip
 
