@@ -4,6 +4,7 @@ Every public function of :mod:`sslbook` that takes a count (a size, a number
 of steps, a ``k``) checks it with :func:`check_int`, so that a bad value gets
 the same clear ``ValueError`` everywhere: it names the argument, the value and
 what would be accepted.
+
 A corpus given to Word2Vec is checked by :func:`check_corpus` (here, not in
 :mod:`sslbook.text`, so that checking one does not import gensim).
 
@@ -40,8 +41,10 @@ def check_int(name: str, value: object, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_corpus(sentences: Iterable[Sequence[str]], name: str = "sentences") -> None:
-    """Raise ``TypeError`` unless ``sentences`` looks like a corpus of token lists.
+def check_corpus(
+    sentences: Iterable[Sequence[str]], name: str = "sentences"
+) -> None:
+    """Raise ``TypeError`` unless ``sentences`` is a corpus of token lists.
 
     Only the first sentence is inspected, so streaming corpora stay cheap.
 
@@ -51,15 +54,21 @@ def check_corpus(sentences: Iterable[Sequence[str]], name: str = "sentences") ->
     """
     if isinstance(sentences, (str, bytes)):
         raise TypeError(
-            f"{name} must be an iterable of token lists, e.g. [['the', 'cat'], ['a', 'dog']], "
-            f"not a raw {type(sentences).__name__}: Word2Vec would treat each character as a word. "
-            "Tokenise it first, e.g. [gensim.utils.simple_preprocess(line) for line in text.splitlines()]"
+            f"{name} must be an iterable of token lists, "
+            "e.g. [['the', 'cat'], ['a', 'dog']], "
+            f"not a raw {type(sentences).__name__}: "
+            "Word2Vec would treat each character as a word. "
+            "Tokenise it first, e.g. [gensim.utils.simple_preprocess(line) "
+            "for line in text.splitlines()]"
         )
     first = next(iter(sentences), None)
     if first is None:
         raise TypeError(f"{name} is empty")
-    if isinstance(first, str) or not all(isinstance(token, str) for token in first):
+    not_token_list = isinstance(first, str) or not all(
+        isinstance(token, str) for token in first
+    )
+    if not_token_list:
         raise TypeError(
-            f"{name} must be an iterable of token lists, but its first item is {first!r}; "
-            "wrap a single list of tokens as [tokens]"
+            f"{name} must be an iterable of token lists, but its first item "
+            f"is {first!r}; wrap a single list of tokens as [tokens]"
         )
