@@ -22,7 +22,8 @@ ValueError: epochs must be an int >= 1, got 0
 from __future__ import annotations
 
 import numbers
-from typing import Iterable, Sequence
+from collections.abc import Iterable
+from typing import Sequence
 
 __all__ = ["check_int", "check_corpus"]
 
@@ -64,8 +65,10 @@ def check_corpus(
     first = next(iter(sentences), None)
     if first is None:
         raise TypeError(f"{name} is empty")
-    not_token_list = isinstance(first, str) or not all(
-        isinstance(token, str) for token in first
+    not_token_list = (
+        isinstance(first, (str, bytes))
+        or not isinstance(first, Iterable)
+        or not all(isinstance(token, str) for token in first)
     )
     if not_token_list:
         raise TypeError(

@@ -54,6 +54,7 @@ def test_text_file_corpus_streams_a_file_many_times(tmp_path):
         (["apple", "banana"], "its first item is 'apple'"),
         ([], "is empty"),
         ([[1, 2]], "must be an iterable of token lists"),
+        ([1, 2], "its first item is 1"),  # a flat list of ids, not a list of lists
     ],
 )
 def test_check_corpus_rejects_what_is_not_a_corpus(bad, message):
