@@ -56,6 +56,7 @@ import torch
 from torch import nn
 
 from sslbook.checks import check_int
+from sslbook.models import eval_mode
 from sslbook.repro import experiment_seeds
 from sslbook.train import DivergedError
 
@@ -402,7 +403,8 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: 
     """The fraction of ``x`` that ``model`` classifies as ``y``, in eval mode.
 
     Args:
-        model: returns ``(batch, n_classes)`` logits; it is left in eval mode.
+        model: returns ``(batch, n_classes)`` logits; it is run in eval mode,
+            and its modes are restored afterwards.
         x: ``(n, ...)`` inputs.
         y: ``(n,)`` class indices.
         batch_size: examples per forward pass, to bound memory.
@@ -412,11 +414,11 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: 
     """
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
-    model.eval()
-    correct = sum(
-        (model(x[i : i + batch_size]).argmax(dim=1) == y[i : i + batch_size].to(x.device)).sum().item()
-        for i in range(0, len(x), batch_size)
-    )
+    with eval_mode(model), torch.no_grad():
+        correct = sum(
+            (model(x[i : i + batch_size]).argmax(dim=1) == y[i : i + batch_size].to(x.device)).sum().item()
+            for i in range(0, len(x), batch_size)
+        )
     return correct / len(x)
 
 

@@ -37,6 +37,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sslbook.checks import check_int
+from sslbook.models import eval_mode
 
 __all__ = [
     "SPECIAL_TOKENS", "IGNORE", "Vocabulary", "chunk", "mask_tokens",
@@ -241,14 +242,9 @@ def _scored_logits(model: TinyBERT, ids: torch.Tensor, vocab_size: int, rate: fl
     """``(logits, targets)`` at the scored positions, batch by batch, in eval mode; the
     model's mode is restored afterwards."""
     inputs, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for batch, batch_targets, batch_scored in zip(inputs.split(batch_size), targets.split(batch_size), scored.split(batch_size)):
-                yield model.predict(model.encode(batch)[batch_scored]), batch_targets[batch_scored]
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        for batch, batch_targets, batch_scored in zip(inputs.split(batch_size), targets.split(batch_size), scored.split(batch_size)):
+            yield model.predict(model.encode(batch)[batch_scored]), batch_targets[batch_scored]
 
 
 def masked_accuracy(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0, batch_size: int = 512) -> float:

@@ -45,6 +45,7 @@ from torch.nn import functional as F
 from sslbook.augment import SimCLRAugment
 from sslbook.checks import check_int
 from sslbook.losses import info_nce_loss
+from sslbook.models import eval_mode
 
 __all__ = [
     "SplitBatchNorm", "momentum_update_", "split_batchnorm", "MoCo",
@@ -170,11 +171,9 @@ class MoCo(nn.Module):
         self.query = model
         self.key = copy.deepcopy(model).requires_grad_(False)
         self.momentum = momentum
-        was_training = model.training
-        model.eval()  # so that this probe forward leaves BatchNorm statistics untouched
-        with torch.no_grad():
+        # eval mode, so that this probe forward leaves BatchNorm statistics untouched
+        with eval_mode(model), torch.no_grad():
             dim = model(torch.zeros(1, *model.encoder.input_shape)).shape[1]
-        model.train(was_training)
         self.generator = torch.Generator().manual_seed(seed)
         self.register_buffer("queue", F.normalize(torch.randn(queue_size, dim, generator=self.generator), dim=1))
         self.register_buffer("pointer", torch.zeros((), dtype=torch.long))

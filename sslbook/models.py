@@ -7,8 +7,9 @@
 - :class:`ConvEncoder`, :class:`ConvDecoder` and :class:`ConvAutoencoder` are
   the image models of chapters 3 and 4: the same small encoder serves the
   autoencoder and, with BatchNorm, the contrastive model.
-- :func:`shape_trace` tabulates the output shape of every layer, and
-  :func:`encode` turns a dataset into frozen features.
+- :func:`shape_trace` tabulates the output shape of every layer,
+  :func:`encode` turns a dataset into frozen features, and :func:`eval_mode`
+  puts a network in eval mode for a block of code and restores its modes.
 
 Example
 -------
@@ -21,6 +22,8 @@ torch.Size([5, 10])
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -31,7 +34,7 @@ from sslbook.checks import check_int
 __all__ = [
     "ACTIVATIONS", "INITS", "MLPConfig", "DeepMLP", "ConvEncoder",
     "ConvDecoder", "ConvAutoencoder", "reconstruction_loss", "encode",
-    "shape_trace"
+    "eval_mode", "shape_trace"
 ]
 
 #: Activation functions by name.
@@ -249,18 +252,39 @@ def reconstruction_loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> to
     return nn.functional.mse_loss(model(x), x)
 
 
+@contextlib.contextmanager
+def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Put ``model`` in eval mode for a ``with`` block, then restore its modes.
+
+    Every submodule gets back its own mode, so a network that was partly in
+    eval mode (a frozen BatchNorm, say) is restored as it was, even when the
+    block raises.
+
+    >>> net = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)).train()
+    >>> _ = net[1].eval()  # a mixed state
+    >>> with eval_mode(net):
+    ...     net.training, net[0].training
+    (False, False)
+    >>> net.training, net[0].training, net[1].training
+    (True, True, False)
+    """
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
 @torch.no_grad()
 def encode(encoder: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """``encoder(x)`` in eval mode, in batches: ``(n, ...)`` → ``(n, dim)`` features, on the CPU.
 
     The encoder's train/eval mode is restored afterwards.
     """
-    was_training = encoder.training
-    encoder.eval()
-    try:
+    with eval_mode(encoder):
         return torch.cat([encoder(x[i : i + batch_size]).flatten(1).cpu() for i in range(0, len(x), batch_size)])
-    finally:
-        encoder.train(was_training)
 
 
 def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
@@ -305,10 +329,8 @@ def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
 
     leaves = [(name, m) for name, m in model.named_modules() if not list(m.children())]
     handles = [module.register_forward_hook(record(name)) for name, module in leaves]
-    was_training = model.training
-    model.eval()
     try:
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             model(torch.zeros(1, *input_shape))
     except Exception as error:
         error.add_note(f"shape_trace: the layers before the failure gave {[(r['layer'], r['output shape']) for r in rows]}")
@@ -316,5 +338,4 @@ def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
     finally:
         for handle in handles:
             handle.remove()
-        model.train(was_training)
     return pd.DataFrame(rows)

@@ -318,13 +318,16 @@ def test_knn_rejects_bad_input():
 def test_accuracy_counts_correct_argmax_across_batches():
     class Fixed(torch.nn.Module):  # predicts class 1 for positive first features, else class 0
         def forward(self, x):
+            modes.append((self.training, torch.is_grad_enabled()))
             return torch.stack([-x[:, 0], x[:, 0]], dim=1)
 
+    modes = []
     x = torch.tensor([[1.0], [-1.0], [2.0], [-3.0], [0.5]])
     y = torch.tensor([1, 0, 0, 0, 1])
     model = Fixed().train()
     assert accuracy(model, x, y, batch_size=2) == pytest.approx(4 / 5)
-    assert not model.training
+    assert modes == [(False, False)] * 3  # three batches, in eval mode, without a graph
+    assert model.training  # the mode is restored
     with pytest.raises(ValueError, match="equal length, got 5 and 4"):
         accuracy(model, x, y[:4])
 

@@ -7,6 +7,7 @@ from sslbook.models import (
     DeepMLP,
     MLPConfig,
     encode,
+    eval_mode,
     reconstruction_loss,
     shape_trace,
 )
@@ -102,6 +103,20 @@ def test_encode_restores_training_mode_and_batches():
     encoder.train()
     assert torch.allclose(encode(encoder, x, batch_size=3), expected, atol=1e-6)
     assert encoder.training
+
+
+def test_eval_mode_restores_every_submodules_own_mode_even_on_an_error():
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2), torch.nn.Dropout()).train()
+    net[1].eval()  # a frozen BatchNorm inside a training network
+    before = [m.training for m in net.modules()]
+    with eval_mode(net) as inside:
+        assert inside is net
+        assert not any(m.training for m in net.modules())
+    assert [m.training for m in net.modules()] == before == [True, True, False, True]
+    with pytest.raises(RuntimeError, match="inside"):
+        with eval_mode(net):
+            raise RuntimeError("inside the block")
+    assert [m.training for m in net.modules()] == before
 
 
 def test_shape_trace_of_a_known_stack():
