@@ -15,9 +15,11 @@ Each module holds one concept:
   :mod:`sslbook.scarf` (corrupted features for tables),
   :mod:`sslbook.pretrain` (greedy layer-wise pre-training);
 - training and measurement: :mod:`sslbook.train`, :mod:`sslbook.optim`,
-  :mod:`sslbook.gradients`, :mod:`sslbook.evaluate` (the book's protocol:
-  probes and baselines chosen on validation, scores over seeds, and the rule
-  for calling a difference), :mod:`sslbook.glue` (a glued mean's spread, a
+  :mod:`sslbook.gradients`, :mod:`sslbook.evaluate` (the book's protocol,
+  in one import: :mod:`sslbook.stats`, scores over seeds and the rule for
+  calling a difference; :mod:`sslbook.probes`, linear probes and kNN;
+  :mod:`sslbook.baselines`, supervised baselines and fine-tuning, chosen on
+  validation; :mod:`sslbook.geometry`, alignment and uniformity), :mod:`sslbook.glue` (a glued mean's spread, a
   choice's margin and a call's interval, for the notebook check),
   :mod:`sslbook.zh` (the Chinese words of the calls),
   :mod:`sslbook.exercises` (the checkers of the book's "implement it

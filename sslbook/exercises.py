@@ -32,11 +32,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sslbook.evaluate import SeedScores, compare
 from sslbook.gradients import first_last_ratio, layer_gradient_norms
 from sslbook.losses import nt_xent_loss
 from sslbook.moco import momentum_update_
 from sslbook.optim import gradient_descent, quadratic, rosenbrock
+from sslbook.stats import SeedScores, compare
 from sslbook.word2vec import sgns_loss, skipgram_pairs
 
 __all__ = [

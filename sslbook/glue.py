@@ -38,7 +38,7 @@ Example
 
 from __future__ import annotations
 
-from sslbook.evaluate import Comparison, Margin, SeedScores
+from sslbook.stats import Comparison, Margin, SeedScores
 from sslbook.zh import settings_text_zh
 
 __all__ = [

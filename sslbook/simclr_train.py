@@ -71,9 +71,9 @@ from sslbook.distributed import (
     main_process_first,
     world_size_from_env,
 )
-from sslbook.evaluate import knn_accuracy
 from sslbook.losses import nt_xent_loss
 from sslbook.models import ConvEncoder, encode
+from sslbook.probes import knn_accuracy
 from sslbook.repro import DEFAULT_THREADS, seed_everything
 from sslbook.simclr import SimCLRModel
 from sslbook.train import progress_enabled

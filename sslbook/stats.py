@@ -1,0 +1,358 @@
+"""Scores over seeds, and the book's rule for calling a difference.
+
+A *seed* repeats a whole experiment: the network's initialisation, the order
+of the batches, the augmentations and the draw of the few labelled examples.
+:func:`over_seeds` runs an experiment once per seed; :class:`SeedScores`
+keeps one score per seed and reports mean ± sd (the sample standard
+deviation).
+
+:func:`compare` is the rule. It pairs the two arms seed by seed (the same
+seeds, label draws and test images), takes the 95 % Student-t interval of the
+mean per-seed difference, and calls it with a margin fixed in advance for the
+kind of metric (:data:`MARGINS`): "A is ahead of B" when the interval
+excludes 0, "A and B are within ±m" when it lies inside ±m, and
+"inconclusive with n seeds" otherwise.
+
+Settings are chosen on validation by their mean score over the seeds:
+:func:`select` makes the choice, :func:`choice_margin` says by how much it
+won, and :class:`Selection` holds a choice with its one test score.
+
+Example
+-------
+>>> from sslbook.stats import SeedScores, compare
+>>> a = SeedScores((0.91, 0.88, 0.90), (0, 1, 2))
+>>> b = SeedScores((0.85, 0.84, 0.86), (0, 1, 2))
+>>> compare(a, b, "SimCLR", "raw pixels").text
+'SimCLR is ahead of raw pixels'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Hashable, Mapping, Sequence
+
+import numpy as np
+
+from sslbook.checks import check_int
+
+__all__ = [
+    "LEVEL", "MARGINS", "SeedScores", "over_seeds", "Comparison", "compare",
+    "select", "Margin", "choice_margin", "Selection"
+]
+
+#: The confidence level of :func:`compare`'s interval.
+LEVEL = 0.95
+#: The equivalence margin of each kind of metric, fixed before any run: two
+#: methods are "within ±m" when the interval of their difference lies inside
+#: ±m. Each is below every effect the book teaches and above what a reader
+#: would act on (the protocol page gives the reasons).
+MARGINS = {
+    "accuracy": 0.02,  # 2 points, also for a train–test gap in accuracy
+    "spearman": 0.05,  # a rank correlation, with human judgements or between two models
+    "nats": 0.05,  # a cross-entropy
+    "mse": 0.001,  # mean squared error per pixel, pixels in [0, 1]
+    "embedding std": 0.01,  # 1/√d when d dimensions are used evenly, 0 collapsed
+    "alignment": 0.05,  # mean squared distance of two views, in [0, 4]
+    "uniformity": 0.1,  # a log of a mean Gaussian potential
+    "log10 ratio": 0.05,  # orders of magnitude: 0.05 is a factor of 1.12
+}
+
+
+@dataclass(frozen=True)
+class SeedScores:
+    """One score per seed, summarised as mean ± sd.
+
+    Attributes:
+        values: the scores, one per seed, in the order of ``seeds``.
+        seeds: the seeds that produced them.
+    """
+
+    values: tuple[float, ...]
+    seeds: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.values) == 0 or len(self.values) != len(self.seeds):
+            raise ValueError(f"need one value per seed and at least one seed, got {len(self.values)} values for seeds {self.seeds}")
+
+    @property
+    def n(self) -> int:
+        """The number of seeds."""
+        return len(self.values)
+
+    @property
+    def mean(self) -> float:
+        """The mean over the seeds."""
+        return float(np.mean(self.values))
+
+    @property
+    def sd(self) -> float:
+        """The sample standard deviation over the seeds (0 for a single seed)."""
+        return float(np.std(self.values, ddof=1)) if self.n > 1 else 0.0
+
+    def format(self, digits: int = 3) -> str:
+        """``"mean ± sd"`` with ``digits`` decimals."""
+        return f"{self.mean:.{digits}f} ± {self.sd:.{digits}f}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def over_seeds(experiment: Callable[[int], float | Mapping[str, float]], seeds: Sequence[int]) -> SeedScores | dict[str, SeedScores]:
+    """Run ``experiment(seed)`` once per seed and collect the scores.
+
+    Args:
+        experiment: returns a score, or a mapping of named scores, for one seed.
+        seeds: the seeds, e.g. ``(0, 1, 2)``.
+
+    Returns:
+        a :class:`SeedScores`, or a dict of them when ``experiment`` returns a mapping.
+
+    Raises:
+        ValueError: for no seed, repeated seeds, or runs that return different names.
+    """
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct and at least one, got {seeds}")
+    results = [experiment(seed) for seed in seeds]
+    if isinstance(results[0], Mapping):
+        names = list(results[0])
+        if any(list(r) != names for r in results):
+            raise ValueError(f"every run must return the same names; got {[list(r) for r in results]}")
+        return {name: SeedScores(tuple(float(r[name]) for r in results), seeds) for name in names}
+    return SeedScores(tuple(float(r) for r in results), seeds)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The call of :func:`compare` on two methods' paired per-seed scores.
+
+    Attributes:
+        name_a, name_b: the two methods.
+        a, b: their scores, on the same seeds.
+        low, high: the interval of the mean difference a − b over the seeds.
+        margin: the equivalence margin, in the metric's units.
+        level: the interval's confidence level.
+        higher_is_better: False for errors and losses.
+    """
+
+    name_a: str
+    name_b: str
+    a: SeedScores
+    b: SeedScores
+    low: float
+    high: float
+    margin: float
+    level: float = LEVEL
+    higher_is_better: bool = True
+
+    @property
+    def n(self) -> int:
+        """The number of paired seeds."""
+        return self.a.n
+
+    @property
+    def difference(self) -> float:
+        """The mean of the per-seed differences a − b."""
+        return float(np.mean(np.subtract(self.a.values, self.b.values)))
+
+    @property
+    def call(self) -> str:
+        """``"a"`` or ``"b"`` (that one is ahead), ``"within"`` or ``"inconclusive"``."""
+        return _call(self.low, self.high, self.margin, self.higher_is_better)
+
+    @property
+    def text(self) -> str:
+        """The call in words, as the book pastes it."""
+        a, b = self.name_a, self.name_b
+        if self.call == "a":
+            return f"{a} is ahead of {b}"
+        if self.call == "b":
+            return f"{b} is ahead of {a}"
+        if self.call == "within":
+            return f"{a} and {b} are within ±{self.margin:g}"
+        return f"{a} against {b} is inconclusive with {self.n} seeds"
+
+    @property
+    def text_zh(self) -> str:
+        """The call in Chinese, as the Chinese edition pastes it (see :mod:`sslbook.zh`)."""
+        from sslbook.zh import call_text_zh
+
+        if self.call in ("a", "b"):
+            ahead, behind = (self.name_a, self.name_b) if self.call == "a" else (self.name_b, self.name_a)
+            return call_text_zh("ahead", ahead, behind)
+        return call_text_zh(self.call, self.name_a, self.name_b, margin=self.margin, n=self.n)
+
+    def repeat_probability(self, draws: int = 4000, seed: int = 0) -> float:
+        """The chance that ``n`` fresh seeds give the same call.
+
+        A parametric bootstrap: the per-seed differences are taken as normal
+        with the observed mean and sd, ``draws`` fresh sets of ``n`` seeds are
+        drawn (their mean and sd, exactly), and each is called by the rule.
+        """
+        check_int("draws", draws)
+        diffs = np.subtract(self.a.values, self.b.values)
+        sd = float(np.std(diffs, ddof=1))
+        if sd == 0:
+            return 1.0
+        rng = np.random.default_rng(seed)
+        means = rng.normal(self.difference, sd / np.sqrt(self.n), draws)
+        sds = sd * np.sqrt(rng.chisquare(self.n - 1, draws) / (self.n - 1))
+        half = _t_quantile(self.level, self.n) * sds / np.sqrt(self.n)
+        calls = [_call(m - h, m + h, self.margin, self.higher_is_better) for m, h in zip(means, half)]
+        return float(np.mean([c == self.call for c in calls]))
+
+    def __str__(self) -> str:
+        return (f"{self.text} (difference {self.difference:+.3f}, "
+                f"{self.level * 100:g} % interval {self.low:+.3f} to {self.high:+.3f}, {self.n} seeds)")
+
+
+def _call(low: float, high: float, margin: float, higher_is_better: bool) -> str:
+    """The rule's call for an interval [low, high] of a − b."""
+    if low > 0 or high < 0:
+        return "a" if (low > 0) == higher_is_better else "b"
+    if -margin <= low and high <= margin:
+        return "within"
+    return "inconclusive"
+
+
+def _t_quantile(level: float, n: int) -> float:
+    """The two-sided Student-t quantile for ``n`` paired seeds."""
+    from scipy.stats import t as student_t
+
+    return float(student_t.ppf((1 + level) / 2, n - 1))
+
+
+def compare(a: SeedScores, b: SeedScores, name_a: str, name_b: str, *, metric: str = "accuracy",
+            higher_is_better: bool = True, level: float = LEVEL) -> Comparison:
+    """The book's rule for calling a difference: a paired interval and a margin.
+
+    Per seed, d = a − b: both arms ran on the same seeds, so on the same label
+    draws and test images. The interval is the mean of d ± t·sd(d)/√n, with
+    Student's t at ``level`` and n − 1 degrees of freedom. The call is "A is
+    ahead of B" when the interval excludes 0 (the better side by
+    ``higher_is_better``), "A and B are within ±m" when it lies inside
+    ± ``MARGINS[metric]``, and "inconclusive with n seeds" otherwise.
+
+    Args:
+        a, b: per-seed scores on the same seeds, at least 2.
+        name_a, name_b: how the call names them.
+        metric: a key of :data:`MARGINS`: the kind of score, which sets the margin.
+        higher_is_better: False for an error or a loss.
+        level: the interval's confidence level, in (0, 1).
+
+    Raises:
+        ValueError: for arms on different seeds, fewer than 2 seeds, an
+            unknown metric or a level outside (0, 1).
+    """
+    if a.seeds != b.seeds:
+        raise ValueError(f"compare pairs the arms seed by seed (the same seeds, label draws and test images); "
+                         f"got seeds {a.seeds} and {b.seeds}")
+    if a.n < 2:
+        raise ValueError(f"compare needs at least 2 seeds, got {a.n}")
+    if metric not in MARGINS:
+        raise ValueError(f"unknown metric {metric!r}; the margins are set for {sorted(MARGINS)}")
+    if isinstance(level, bool) or not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    diffs = np.subtract(a.values, b.values)
+    half = _t_quantile(level, a.n) * float(np.std(diffs, ddof=1)) / np.sqrt(a.n)
+    mean = float(np.mean(diffs))
+    return Comparison(name_a, name_b, a, b, float(mean - half), float(mean + half), MARGINS[metric], level, higher_is_better)
+
+
+def select(candidates: Mapping[Hashable, SeedScores], *, higher_is_better: bool = True) -> Hashable:
+    """The candidate with the best mean validation score (the first one on a tie).
+
+    Args:
+        candidates: ``{settings: validation scores}``.
+        higher_is_better: False when the score is an error.
+
+    Raises:
+        ValueError: if ``candidates`` is empty.
+    """
+    if not candidates:
+        raise ValueError("select needs at least one candidate")
+    sign = 1.0 if higher_is_better else -1.0
+    return max(candidates, key=lambda key: sign * candidates[key].mean)
+
+
+@dataclass(frozen=True)
+class Margin:
+    """How clearly a choice won on validation.
+
+    Attributes:
+        choice: the chosen candidate (as :func:`select` picks it).
+        runner_up: the best of the others.
+        difference: the chosen candidate's mean validation score minus the
+            runner-up's, signed so that it is never negative.
+        noise: the standard error of that difference over the selection
+            seeds: the sd of the per-seed differences over √n when both were
+            scored on the same seeds, Welch's √(s_a²/n_a + s_b²/n_b)
+            otherwise, and nan for a single seed (the noise is then unknown).
+    """
+
+    choice: Hashable
+    runner_up: Hashable
+    difference: float
+    noise: float
+
+
+def choice_margin(candidates: Mapping[Hashable, SeedScores], *, higher_is_better: bool = True) -> Margin:
+    """The margin of :func:`select`'s choice over the runner-up, and its noise.
+
+    A re-run on another machine may choose differently where the margin is
+    within its noise; ``tools/nbcheck.py`` allows exactly that.
+
+    Raises:
+        ValueError: for fewer than two candidates.
+    """
+    if len(candidates) < 2:
+        raise ValueError(f"a margin needs at least two candidates, got {len(candidates)}")
+    chosen = select(candidates, higher_is_better=higher_is_better)
+    rest = {key: scores for key, scores in candidates.items() if key != chosen}
+    runner_up = select(rest, higher_is_better=higher_is_better)
+    best, second = candidates[chosen], candidates[runner_up]
+    sign = 1.0 if higher_is_better else -1.0
+    difference = sign * (best.mean - second.mean)
+    if best.seeds == second.seeds and best.n >= 2:
+        paired = np.subtract(best.values, second.values)
+        noise = float(np.std(paired, ddof=1) / np.sqrt(best.n))
+    elif best.n >= 2 and second.n >= 2:
+        noise = float(np.sqrt(best.sd**2 / best.n + second.sd**2 / second.n))
+    else:
+        noise = float("nan")
+    return Margin(chosen, runner_up, float(difference), noise)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Settings chosen on validation, and the test score of the choice.
+
+    Attributes:
+        choice: the chosen settings.
+        validation: ``{settings: validation scores over the seeds}`` for every candidate.
+        test: the chosen settings' test scores, one per seed: the only test read.
+        train: the chosen settings' scores on their own labelled training
+            examples, one per seed, to compare with ``test``: their gap
+            measures overfitting.
+        histories: ``{(lr, weight_decay): [History per seed]}`` of every run
+            (:func:`select_supervised` only; ``None`` for a run that diverged).
+    """
+
+    choice: Hashable
+    validation: dict
+    test: SeedScores
+    train: SeedScores | None = None
+    histories: dict | None = None
+
+    @property
+    def margin(self) -> Margin:
+        """The choice's validation margin over the runner-up (see :func:`choice_margin`)."""
+        return choice_margin(self.validation)
+
+    def validation_table(self, name: str = "settings"):
+        """The validation scores as a pandas DataFrame, the chosen row marked."""
+        import pandas as pd
+
+        rows = [{name: str(key), "validation": scores.format(), "chosen": "✓" if key == self.choice else ""}
+                for key, scores in self.validation.items()]  # fmt: skip
+        return pd.DataFrame(rows).set_index(name)
