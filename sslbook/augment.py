@@ -48,6 +48,8 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
+from sslbook.checks import check_real
+
 __all__ = [
     "JITTER_OPS", "AugmentConfig", "augment_config", "AugmentParams",
     "SimCLRAugment", "gaussian_blur"
@@ -96,13 +98,10 @@ class AugmentConfig:
         if not 0 < self.crop_ratio[0] <= self.crop_ratio[1]:
             raise ValueError(f"crop_ratio must satisfy 0 < low <= high, got {self.crop_ratio}")
         for name in ("flip_p", "jitter_p", "grayscale_p", "blur_p"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be a probability in [0, 1], got {getattr(self, name)}")
+            check_real(name, getattr(self, name), "[0, 1]", why="a probability")
         for name in ("brightness", "contrast", "saturation"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be in [0, 1] (a factor in [1 - s, 1 + s] must not be negative), got {getattr(self, name)}")
-        if not 0 <= self.hue <= 0.5:
-            raise ValueError(f"hue must be in [0, 0.5] (a shift of at most half the colour circle), got {self.hue}")
+            check_real(name, getattr(self, name), "[0, 1]", why="a factor in [1 - s, 1 + s] must not be negative")
+        check_real("hue", self.hue, "[0, 0.5]", why="a shift of at most half the colour circle")
         if not 0 < self.blur_sigma[0] <= self.blur_sigma[1]:
             raise ValueError(f"blur_sigma must satisfy 0 < low <= high, got {self.blur_sigma}")
 

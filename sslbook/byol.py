@@ -46,6 +46,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sslbook.augment import SimCLRAugment
+from sslbook.checks import check_real
 from sslbook.moco import momentum_update_
 from sslbook.simsiam import Siamese
 
@@ -76,8 +77,7 @@ class BYOL(nn.Module):
         super().__init__()
         if not isinstance(online, Siamese):
             raise TypeError(f"online must be an sslbook.simsiam.Siamese, got {type(online).__name__}")
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+        check_real("momentum", momentum, "[0, 1]")
         self.online = online
         self.momentum = momentum
         self.target_encoder = copy.deepcopy(online.encoder).requires_grad_(False)

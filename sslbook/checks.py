@@ -1,9 +1,10 @@
 """Argument checks shared by the package: one message format for bad input.
 
 Every public function of :mod:`sslbook` that takes a count (a size, a number
-of steps, a ``k``) checks it with :func:`check_int`, so that a bad value gets
-the same clear ``ValueError`` everywhere: it names the argument, the value and
-what would be accepted.
+of steps, a ``k``) checks it with :func:`check_int`, and one that takes a real
+number in a range (a temperature, a momentum, a rate, a probability) with
+:func:`check_real`, so that a bad value gets the same clear ``ValueError``
+everywhere: it names the argument, the value and what would be accepted.
 
 A corpus given to Word2Vec is checked by :func:`check_corpus` (here, not in
 :mod:`sslbook.text`, so that checking one does not import gensim).
@@ -17,15 +18,23 @@ Example
 Traceback (most recent call last):
 ...
 ValueError: epochs must be an int >= 1, got 0
+>>> check_real("momentum", 0.99, "[0, 1]")
+0.99
+>>> check_real("temperature", float("inf"), "(0, inf)")
+Traceback (most recent call last):
+...
+ValueError: temperature must be a finite number > 0, got inf
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+import re
 from collections.abc import Iterable
 from typing import Sequence
 
-__all__ = ["check_int", "check_corpus"]
+__all__ = ["check_int", "check_real", "check_corpus"]
 
 
 def check_int(name: str, value: object, minimum: int = 1) -> int:
@@ -40,6 +49,44 @@ def check_int(name: str, value: object, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
     return int(value)
+
+
+_INTERVAL = re.compile(r"^([\[(])\s*(-?[0-9.]+|-inf)\s*,\s*(-?[0-9.]+|inf)\s*([\])])$")
+
+
+def check_real(name: str, value: object, interval: str, why: str = "") -> float:
+    """Return ``value`` as a ``float`` if it is a finite real number in ``interval``.
+
+    Args:
+        name: the argument's name, for the message.
+        value: the value to check. Booleans, non-numbers, nan and infinities
+            are refused.
+        interval: the accepted values in the usual notation, e.g. ``"[0, 1]"``,
+            ``"[0, 1)"`` or ``"(0, inf)"`` (square brackets include the end).
+        why: an optional reason, added to the message in parentheses.
+
+    Raises:
+        ValueError: naming ``name``, the value and ``interval``.
+    """
+    match = _INTERVAL.match(interval)
+    if match is None:
+        raise ValueError(f"interval must look like '[0, 1)' or '(0, inf)', got {interval!r}")
+    left, low, high, right = match.group(1), float(match.group(2)), float(match.group(3)), match.group(4)
+    ok = (
+        not isinstance(value, bool)
+        and isinstance(value, numbers.Real)
+        and math.isfinite(value)
+        and (low <= value if left == "[" else low < value)
+        and (value <= high if right == "]" else value < high)
+    )
+    if not ok:
+        if math.isinf(high):
+            accepted = f"a finite number {'>=' if left == '[' else '>'} {match.group(2)}"
+        else:
+            accepted = f"in {interval}"
+        reason = f" ({why})" if why else ""
+        raise ValueError(f"{name} must be {accepted}{reason}, got {value!r}")
+    return float(value)
 
 
 def check_corpus(

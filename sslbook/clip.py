@@ -30,6 +30,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+from sslbook.checks import check_real
+
 __all__ = ["clip_loss", "zero_shot_predict"]
 
 
@@ -71,8 +73,7 @@ def clip_loss(
         raise ValueError(
             "a batch needs at least 2 pairs, so that each item has a negative"
         )
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+    check_real("temperature", temperature, "(0, inf)")
     images = F.normalize(image_embeddings, dim=1)
     texts = F.normalize(text_embeddings, dim=1)
     logits = images @ texts.T / temperature  # (N, N): image i against text j

@@ -27,18 +27,18 @@ Example
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import torch
 from torch.nn import functional as F
 
+from sslbook.checks import check_real
+
 __all__ = ["nt_xent_loss", "nt_xent_loss_gathered", "info_nce_loss"]
 
 
 def _check_temperature(temperature: float) -> None:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (math.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
+    check_real("temperature", temperature, "(0, inf)")
 
 
 def nt_xent_loss(

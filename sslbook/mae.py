@@ -39,7 +39,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 
 __all__ = [
     "patchify", "unpatchify", "random_masking", "MAEEncoder", "MAE",
@@ -91,8 +91,7 @@ def random_masking(batch: int, length: int, mask_ratio: float, generator: torch.
         ValueError: if ``mask_ratio`` is not in [0, 1) or would leave no
             visible patch.
     """
-    if not 0 <= mask_ratio < 1:
-        raise ValueError(f"mask_ratio must be in [0, 1), got {mask_ratio}")
+    check_real("mask_ratio", mask_ratio, "[0, 1)")
     hidden = round(mask_ratio * length)
     if hidden >= length:
         raise ValueError(f"mask_ratio={mask_ratio} hides all {length} patches")

@@ -36,7 +36,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 from sslbook.models import eval_mode
 
 __all__ = [
@@ -128,8 +128,7 @@ def mask_tokens(
     """
     if ids.dim() != 2:
         raise ValueError(f"ids must be (batch, length), got {tuple(ids.shape)}")
-    if not 0 < rate < 1:
-        raise ValueError(f"rate must be in (0, 1), got {rate}")
+    check_real("rate", rate, "(0, 1)")
     if vocab_size <= len(SPECIAL_TOKENS):
         raise ValueError(f"vocab_size must exceed the {len(SPECIAL_TOKENS)} special tokens, got {vocab_size}")
     batch, length = ids.shape

@@ -43,7 +43,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sslbook.augment import SimCLRAugment
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 from sslbook.losses import info_nce_loss
 from sslbook.models import eval_mode
 
@@ -113,8 +113,7 @@ def momentum_update_(key: nn.Module, query: nn.Module, momentum: float) -> None:
         ValueError: if ``momentum`` is outside [0, 1] or the two modules'
             parameters do not match in number or shape.
     """
-    if not 0 <= momentum <= 1:
-        raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+    check_real("momentum", momentum, "[0, 1]")
     keys, queries = list(key.parameters()), list(query.parameters())
     if [k.shape for k in keys] != [q.shape for q in queries]:
         raise ValueError("key and query must have the same parameters, in number and shape")
@@ -161,8 +160,7 @@ class MoCo(nn.Module):
     def __init__(self, model: nn.Module, queue_size: int = 1024, momentum: float = 0.99, seed: int = 0, shuffle_bn_splits: int | None = None):
         super().__init__()
         check_int("queue_size", queue_size)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        check_real("momentum", momentum, "[0, 1)")
         if not hasattr(getattr(model, "encoder", None), "input_shape"):
             raise TypeError("model.encoder must have an input_shape attribute, as sslbook.models.ConvEncoder does")
         if shuffle_bn_splits is not None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 
 __all__ = [
     "ACTIVATIONS", "INITS", "MLPConfig", "DeepMLP", "ConvEncoder",
@@ -83,8 +83,7 @@ class MLPConfig:
             raise ValueError(f"unknown activation {self.activation!r}; known: {', '.join(ACTIVATIONS)}")
         if self.init not in INITS:
             raise ValueError(f"unknown init {self.init!r}; known: {', '.join(INITS)}")
-        if not self.init_std > 0:
-            raise ValueError(f"init_std must be > 0, got {self.init_std!r}")
+        check_real("init_std", self.init_std, "(0, inf)")
 
 
 class DeepMLP(nn.Module):

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 from sslbook.models import eval_mode
 from sslbook.repro import experiment_seeds
 from sslbook.stats import SeedScores, Selection, select
@@ -268,7 +268,7 @@ def knn_predict(
         ``(n_test,)`` predicted class indices, on the device of ``test_features``.
 
     Raises:
-        ValueError: for mismatched shapes or devices, ``k`` < 1 or τ not > 0.
+        ValueError: for mismatched shapes or devices, ``k`` < 1 or τ not a finite number > 0.
     """
     train_features = torch.as_tensor(train_features)
     test_features = torch.as_tensor(test_features)
@@ -284,8 +284,7 @@ def knn_predict(
     if len(train_labels) != len(train_features):
         raise ValueError(f"train_labels has {len(train_labels)} entries for {len(train_features)} training examples")
     check_int("k", k)
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+    check_real("temperature", temperature, "(0, inf)")
     k = min(k, len(train_features))
     num_classes = int(train_labels.max()) + 1
     bank = nn.functional.normalize(train_features, dim=1)

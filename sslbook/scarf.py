@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 
 __all__ = [
     "FeatureCorruption", "TabularEncoder", "scarf_loss", "scarf_loss_fn"
@@ -59,8 +59,7 @@ class FeatureCorruption:
     def __init__(self, x_train: torch.Tensor, rate: float = 0.6, seed: int = 0):
         if x_train.dim() != 2 or len(x_train) < 1:
             raise ValueError(f"x_train must be (n, features) with n >= 1, got {tuple(x_train.shape)}")
-        if not 0 <= rate <= 1:
-            raise ValueError(f"rate must be in [0, 1], got {rate}")
+        check_real("rate", rate, "[0, 1]")
         self.x_train = x_train.detach().cpu()
         self.rate = rate
         self.n_corrupted = round(rate * x_train.shape[1])
@@ -140,14 +139,13 @@ def scarf_loss(z: torch.Tensor, z_corrupted: torch.Tensor, temperature: float = 
 
     Raises:
         ValueError: if the shapes differ or are not 2-D, the batch has fewer
-            than 2 rows, or τ is not > 0.
+            than 2 rows, or τ is not a finite number > 0.
     """
     if z.dim() != 2 or z.shape != z_corrupted.shape:
         raise ValueError(f"z and z_corrupted must both be (batch, dim) with equal shapes, got {tuple(z.shape)} and {tuple(z_corrupted.shape)}")
     if len(z) < 2:
         raise ValueError(f"the batch must hold at least 2 rows, so that each anchor has negatives; got {len(z)}")
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+    check_real("temperature", temperature, "(0, inf)")
     logits = F.normalize(z, dim=1) @ F.normalize(z_corrupted, dim=1).T / temperature  # (batch, batch)
     return F.cross_entropy(logits, torch.arange(len(z), device=z.device))
 

@@ -26,6 +26,8 @@ import math
 import torch
 from torch import nn
 
+from sslbook.checks import check_real
+
 __all__ = ["SIGNAL_CLASSES", "make_signals", "SignalAugment", "SignalEncoder"]
 
 #: The class names of :func:`make_signals`, by label.
@@ -70,10 +72,8 @@ class SignalAugment:
     """
 
     def __init__(self, seed: int, max_mask: float = 0.25, noise: float = 0.2):
-        if not (isinstance(max_mask, (int, float)) and 0 <= max_mask < 1):
-            raise ValueError(f"max_mask must be a fraction of the length in [0, 1), got {max_mask!r}")
-        if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
-            raise ValueError(f"noise must be a finite standard deviation >= 0, got {noise!r}")
+        check_real("max_mask", max_mask, "[0, 1)", why="a fraction of the length")
+        check_real("noise", noise, "[0, inf)", why="a standard deviation")
         self.generator = torch.Generator().manual_seed(seed)
         self.max_mask, self.noise = max_mask, noise
 

@@ -33,7 +33,7 @@ from typing import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 
 __all__ = [
     "LEVEL", "MARGINS", "SeedScores", "over_seeds", "Comparison", "compare",
@@ -251,8 +251,7 @@ def compare(a: SeedScores, b: SeedScores, name_a: str, name_b: str, *, metric: s
         raise ValueError(f"compare needs at least 2 seeds, got {a.n}")
     if metric not in MARGINS:
         raise ValueError(f"unknown metric {metric!r}; the margins are set for {sorted(MARGINS)}")
-    if isinstance(level, bool) or not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    check_real("level", level, "(0, 1)")
     diffs = np.subtract(a.values, b.values)
     half = _t_quantile(level, a.n) * float(np.std(diffs, ddof=1)) / np.sqrt(a.n)
     mean = float(np.mean(diffs))

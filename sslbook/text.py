@@ -40,7 +40,7 @@ from gensim.models.word2vec_inner import MAX_WORDS_IN_BATCH
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
 
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 
 __all__ = [
     "WIKI_SAMPLE_FILE", "LEE_FILE", "WORDSIM353_FILE", "SIMLEX999_FILE",
@@ -199,8 +199,7 @@ def split_pairs(pairs: Sequence[tuple[str, str, float]], *, seed: int = 0, dev_f
     """
     import numpy as np
 
-    if not 0 < dev_fraction < 1:
-        raise ValueError(f"dev_fraction must be in (0, 1), got {dev_fraction!r}")
+    check_real("dev_fraction", dev_fraction, "(0, 1)")
     if len(pairs) < 2:
         raise ValueError(f"need at least 2 pairs to split, got {len(pairs)}")
     order = np.random.default_rng(seed).permutation(len(pairs))

@@ -44,7 +44,7 @@ from torch.utils.data import (
     TensorDataset,
 )
 
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 
 __all__ = [
     "PROGRESS_ENV_VAR", "progress_enabled", "DivergedError", "History",
@@ -173,8 +173,8 @@ def fit(
         if value is not None:
             check_int(name, value)
     check_int("sync_every", sync_every)
-    if max_seconds is not None and not max_seconds > 0:
-        raise ValueError(f"max_seconds must be > 0, got {max_seconds!r}")
+    if max_seconds is not None:
+        check_real("max_seconds", max_seconds, "(0, inf)")
     if progress is None:
         progress = progress_enabled()
     if seed is None:

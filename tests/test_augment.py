@@ -163,7 +163,7 @@ def test_low_precision_images_get_the_float32_views():
 def test_bad_settings_and_input_are_rejected():
     with pytest.raises(ValueError, match="crop_scale must satisfy"):
         AugmentConfig(crop_scale=(0.5, 1.5))
-    with pytest.raises(ValueError, match="blur_p must be a probability"):
+    with pytest.raises(ValueError, match=r"blur_p must be in \[0, 1\] \(a probability\)"):
         AugmentConfig(blur_p=2)
     with pytest.raises(ValueError, match=r"brightness must be in \[0, 1\]"):
         AugmentConfig(brightness=1.5)

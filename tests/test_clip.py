@@ -40,7 +40,7 @@ def test_matching_pairs_give_a_low_loss_and_identical_embeddings_log_n():
         (torch.randn(4, 3), torch.randn(4, 2), 0.1, "same dim"),
         (torch.randn(4, 3), torch.randn(5, 3), 0.1, "pair up row by row"),
         (torch.randn(1, 3), torch.randn(1, 3), 0.1, "at least 2 pairs"),
-        (torch.randn(4, 3), torch.randn(4, 3), 0.0, "temperature must be > 0"),
+        (torch.randn(4, 3), torch.randn(4, 3), 0.0, "temperature must be a finite number > 0"),
     ],
 )
 def test_clip_loss_checks_its_input(images, texts, tau, message):

@@ -57,7 +57,7 @@ def test_wrong_input_size_is_explained():
         ({"hidden": 2.5}, "hidden must be an int >= 1"),
         ({"activation": "gelu"}, "unknown activation 'gelu'; known: sigmoid, tanh, relu"),
         ({"init": "xavier"}, "unknown init 'xavier'; known: default, normal, glorot, he"),
-        ({"init_std": 0.0}, "init_std must be > 0"),
+        ({"init_std": 0.0}, "init_std must be a finite number > 0"),
     ],
 )
 def test_bad_config_is_rejected(kwargs, message):

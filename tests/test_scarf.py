@@ -95,7 +95,7 @@ def test_scarf_loss_is_low_when_each_row_matches_its_view_and_log_n_when_all_ali
     [
         (torch.randn(4, 3), torch.randn(4, 2), 1.0, "equal shapes"),
         (torch.randn(1, 3), torch.randn(1, 3), 1.0, "at least 2 rows"),
-        (torch.randn(4, 3), torch.randn(4, 3), 0.0, "temperature must be > 0"),
+        (torch.randn(4, 3), torch.randn(4, 3), 0.0, "temperature must be a finite number > 0"),
     ],
 )
 def test_scarf_loss_checks_its_input(z, z_tilde, tau, message):

@@ -39,9 +39,9 @@ def test_encoder_output_shape():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"max_mask": 1.0}, r"max_mask must be a fraction of the length in \[0, 1\)"),
+    ({"max_mask": 1.0}, r"max_mask must be in \[0, 1\) \(a fraction of the length\)"),
     ({"max_mask": -0.1}, "max_mask"),
-    ({"noise": -1.0}, "noise must be a finite standard deviation >= 0"),
+    ({"noise": -1.0}, r"noise must be a finite number >= 0 \(a standard deviation\)"),
     ({"noise": float("nan")}, "noise"),
 ])
 def test_augment_rejects_bad_settings(kwargs, message):
@@ -69,9 +69,9 @@ def test_augment_scales_shifts_and_adds_noise_per_signal():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"noise": float("inf")}, "noise must be a finite standard deviation"),
-    ({"max_mask": "0.5"}, "max_mask must be a fraction"),
-    ({"noise": "0.2"}, "noise must be a finite standard deviation"),
+    ({"noise": float("inf")}, "noise must be a finite number >= 0"),
+    ({"max_mask": "0.5"}, r"max_mask must be in \[0, 1\)"),
+    ({"noise": "0.2"}, "noise must be a finite number >= 0"),
 ])
 def test_augment_rejects_infinite_noise_and_non_numbers(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -79,7 +79,7 @@ def test_diverging_loss_is_reported():
     ({"epochs": 0}, "epochs must be an int >= 1"),
     ({"steps": 1.5}, "steps must be an int >= 1"),
     ({"epochs": 1, "sync_every": 0}, "sync_every must be an int >= 1"),
-    ({"epochs": 1, "max_seconds": 0}, "max_seconds must be > 0"),
+    ({"epochs": 1, "max_seconds": 0}, "max_seconds must be a finite number > 0"),
 ])
 def test_bad_budgets(kwargs, message):
     x, y = problem()
