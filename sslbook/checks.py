@@ -11,7 +11,7 @@ A corpus given to Word2Vec is checked by :func:`check_corpus` (here, not in
 
 Example
 -------
->>> from sslbook.checks import check_int
+>>> from sslbook.checks import check_int, check_real
 >>> check_int("epochs", 3)
 3
 >>> check_int("epochs", 0)
@@ -51,7 +51,8 @@ def check_int(name: str, value: object, minimum: int = 1) -> int:
     return int(value)
 
 
-_INTERVAL = re.compile(r"^([\[(])\s*(-?[0-9.]+|-inf)\s*,\s*(-?[0-9.]+|inf)\s*([\])])$")
+_NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_INTERVAL = re.compile(rf"^([\[(])\s*({_NUMBER}|-inf)\s*,\s*({_NUMBER}|inf)\s*([\])])$")
 
 
 def check_real(name: str, value: object, interval: str, why: str = "") -> float:
@@ -59,34 +60,61 @@ def check_real(name: str, value: object, interval: str, why: str = "") -> float:
 
     Args:
         name: the argument's name, for the message.
-        value: the value to check. Booleans, non-numbers, nan and infinities
-            are refused.
+        value: the value to check: a real number, or a tensor or array with
+            one element (a learned temperature, say), which is returned
+            unchanged after the check. Booleans, other types, nan and
+            infinities are refused.
         interval: the accepted values in the usual notation, e.g. ``"[0, 1]"``,
-            ``"[0, 1)"`` or ``"(0, inf)"`` (square brackets include the end).
+            ``"[0, 1)"``, ``"(0, inf)"`` or ``"(-inf, 0]"`` (square brackets
+            include the end; an infinite end is always open).
         why: an optional reason, added to the message in parentheses.
 
+    Returns:
+        ``value`` as a ``float``, or the one-element tensor or array itself.
+
     Raises:
-        ValueError: naming ``name``, the value and ``interval``.
+        ValueError: naming ``name``, the value and ``interval``; or for an
+            ``interval`` that does not read as one.
     """
     match = _INTERVAL.match(interval)
     if match is None:
         raise ValueError(f"interval must look like '[0, 1)' or '(0, inf)', got {interval!r}")
     left, low, high, right = match.group(1), float(match.group(2)), float(match.group(3)), match.group(4)
-    ok = (
-        not isinstance(value, bool)
-        and isinstance(value, numbers.Real)
-        and math.isfinite(value)
-        and (low <= value if left == "[" else low < value)
-        and (value <= high if right == "]" else value < high)
-    )
+    if not low < high or (left == "[" and math.isinf(low)) or (right == "]" and math.isinf(high)):
+        raise ValueError(f"interval must run from a lower to a higher end, infinite ends open, got {interval!r}")
+    number = value
+    if not isinstance(value, numbers.Real) and hasattr(value, "item") and _numel(value) == 1:
+        number = value.item()  # a one-element tensor or array
+    try:
+        ok = (
+            not isinstance(number, bool)
+            and isinstance(number, numbers.Real)
+            and math.isfinite(number)
+            and (low <= number if left == "[" else low < number)
+            and (number <= high if right == "]" else number < high)
+        )
+    except OverflowError:  # an int too large for a float
+        ok = False
     if not ok:
-        if math.isinf(high):
+        if math.isinf(low) and math.isinf(high):
+            accepted = "a finite number"
+        elif math.isinf(high):
             accepted = f"a finite number {'>=' if left == '[' else '>'} {match.group(2)}"
+        elif math.isinf(low):
+            accepted = f"a finite number {'<=' if right == ']' else '<'} {match.group(3)}"
         else:
             accepted = f"in {interval}"
         reason = f" ({why})" if why else ""
         raise ValueError(f"{name} must be {accepted}{reason}, got {value!r}")
-    return float(value)
+    return value if number is not value else float(number)
+
+
+def _numel(value: object) -> int | None:
+    """The number of elements of a tensor (``numel``) or an array (``size``), else None."""
+    if callable(getattr(value, "numel", None)):
+        return int(value.numel())
+    size = getattr(value, "size", None)
+    return size if isinstance(size, int) else None
 
 
 def check_corpus(

@@ -56,7 +56,7 @@ def clip_loss(
 
     Raises:
         ValueError: for shapes that are not ``(N, dim)`` alike, ``N < 2``,
-            or τ ≤ 0.
+            or τ not a finite number > 0.
     """
     _check_pair(
         image_embeddings,

@@ -39,6 +39,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from sslbook.checks import check_real
+
 __all__ = [
     "DATASETS", "DEFAULT_ROOT", "DatasetUnavailableError", "ImageDataset",
     "load_images", "TabularDataset", "load_tabular"
@@ -134,8 +136,7 @@ def load_images(
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
     for arg, value in (("test_fraction", test_fraction), ("val_fraction", val_fraction)):
-        if not (isinstance(value, (int, float)) and 0.0 < value < 1.0):
-            raise ValueError(f"{arg} must be in (0, 1), got {value!r}")
+        check_real(arg, value, "(0, 1)")
     if name == "cifar10":
         x_train, y_train, x_test, y_test, classes = _load_cifar10(_resolve_root(root), download=download)
         return _with_validation(name, x_train, y_train, x_test, y_test, classes, seed=seed, val_fraction=val_fraction)
@@ -260,8 +261,7 @@ def load_tabular(name: str = "breast_cancer", *, seed: int = 0, test_fraction: f
     if name != "breast_cancer":
         raise ValueError(f"unknown table {name!r}; known tables: breast_cancer")
     for arg, value in (("test_fraction", test_fraction), ("val_fraction", val_fraction)):
-        if not (isinstance(value, (int, float)) and 0.0 < value < 1.0):
-            raise ValueError(f"{arg} must be in (0, 1), got {value!r}")
+        check_real(arg, value, "(0, 1)")
     from sklearn.datasets import load_breast_cancer
     from sklearn.model_selection import train_test_split
 

@@ -183,7 +183,8 @@ def info_nce_loss(anchor: torch.Tensor, positive: torch.Tensor, negatives: torch
         a scalar: mean over anchors of −log(e^{s⁺/τ} / (e^{s⁺/τ} + Σ_k e^{s_k/τ})).
 
     Raises:
-        ValueError: for mismatched shapes, no negatives, or τ not > 0.
+        ValueError: for mismatched shapes, no negatives, or τ not a finite
+            number > 0.
     """
     if anchor.dim() != 2 or anchor.shape != positive.shape:
         raise ValueError(f"anchor and positive must both be (batch, dim) with equal shapes, got {tuple(anchor.shape)} and {tuple(positive.shape)}")

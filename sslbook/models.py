@@ -268,12 +268,14 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
     (True, True, False)
     """
     modes = [(module, module.training) for module in model.modules()]
-    model.eval()
     try:
+        model.eval()
         yield model
     finally:
+        # parents before children (the order of modules()), each through its
+        # own train(), so that a module that overrides it is restored its way
         for module, training in modes:
-            module.training = training
+            module.train(training)
 
 
 @torch.no_grad()

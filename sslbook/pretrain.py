@@ -24,7 +24,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sslbook.models import DeepMLP
+from sslbook.models import DeepMLP, eval_mode
 from sslbook.train import fit, make_loader
 
 __all__ = ["greedy_layerwise_pretrain"]
@@ -87,8 +87,6 @@ def greedy_layerwise_pretrain(
             description=f"pre-training layer {index + 1}",
         )
         losses.append(history.epoch_losses[-1])
-        with torch.no_grad():
-            block.eval()
+        with eval_mode(block), torch.no_grad():
             h = block(h)  # the next block's input, from the frozen, pre-trained block
-        block.train()
     return losses

@@ -57,7 +57,7 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: 
     """
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
-    with eval_mode(model), torch.no_grad():
+    with eval_mode(model):
         correct = sum(
             (model(x[i : i + batch_size]).argmax(dim=1) == y[i : i + batch_size].to(x.device)).sum().item()
             for i in range(0, len(x), batch_size)

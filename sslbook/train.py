@@ -158,9 +158,9 @@ def fit(
             or infinite loss happens then.
         on_step: called after every optimiser step with the number of steps
             taken so far, e.g. to score the model on a validation split at
-            chosen steps. If it leaves ``model`` in eval mode, training
-            resumes in train mode; a hook that switches only a submodule must
-            restore it (:func:`sslbook.models.eval_mode` does).
+            chosen steps (the model is then in train mode again when
+            training resumes, even if the hook left a part of it in eval
+            mode).
 
     Raises:
         ValueError: if neither ``epochs`` nor ``steps`` is given, or either is < 1.
@@ -231,8 +231,7 @@ def _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress
                     bar.update(1)
                 if on_step is not None:
                     on_step(history.steps)
-                    if not model.training:  # the hook left it in eval mode
-                        model.train()
+                    model.train()  # whatever mode the hook left anything in
                 if steps is not None and history.steps >= steps:
                     history.stopped_by = "steps"
                 elif max_seconds is not None and time.perf_counter() - start >= max_seconds:

@@ -28,6 +28,8 @@ def test_check_int_refuses_booleans_floats_and_small_values():
     ("(0, inf)", [1e-12, 1e12], [0, -1]),
     ("[0, inf)", [0, 3], [-1e-12]),
     ("[0, 0.5]", [0.5], [0.51]),
+    ("(-inf, 0]", [-1e9, 0], [1e-9]),
+    ("[-1, 1e-3)", [-1, 0], [-1.01, 1e-3]),
 ])
 def test_check_real_honours_open_and_closed_ends(interval, inside, outside):
     for value in inside:
@@ -38,7 +40,7 @@ def test_check_real_honours_open_and_closed_ends(interval, inside, outside):
             check_real("x", value, interval)
 
 
-@pytest.mark.parametrize("bad", [True, float("nan"), float("inf"), -math.inf, "0.5", None, torch.tensor(0.5)])
+@pytest.mark.parametrize("bad", [True, float("nan"), float("inf"), -math.inf, "0.5", None, torch.tensor([0.5, 0.5]), 10**400])
 def test_check_real_refuses_what_is_not_a_finite_real_number(bad):
     with pytest.raises(ValueError, match="rate must be in \\[0, 1\\]"):
         check_real("rate", bad, "[0, 1]")
@@ -54,9 +56,34 @@ def test_check_real_words_its_message_by_the_interval_and_the_reason():
     assert check_real("x", np.float32(0.25), "[0, 1]") == 0.25
 
 
-def test_check_real_refuses_an_interval_it_cannot_read():
+@pytest.mark.parametrize("interval", ["0 to 1", "[1.2.3, 2]", "[0; 1]"])
+def test_check_real_refuses_an_interval_it_cannot_read(interval):
     with pytest.raises(ValueError, match="interval must look like"):
-        check_real("x", 0.5, "0 to 1")
+        check_real("x", 0.5, interval)
+
+
+@pytest.mark.parametrize("interval", ["[1, 0]", "[0, 0]", "[0, inf]", "[-inf, 0)"])
+def test_check_real_refuses_an_empty_interval_or_a_closed_infinite_end(interval):
+    with pytest.raises(ValueError, match="from a lower to a higher end, infinite ends open"):
+        check_real("x", 0.5, interval)
+
+
+def test_a_one_element_tensor_is_checked_and_returned_unchanged():
+    tau = torch.nn.Parameter(torch.tensor(0.07))  # a learned temperature, as in CLIP
+    assert check_real("temperature", tau, "(0, inf)") is tau
+    assert check_real("x", np.float32(0.5), "[0, 1]") == 0.5
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        check_real("temperature", torch.tensor(-0.07), "(0, inf)")
+    loss = clip_loss(torch.randn(4, 3), torch.randn(4, 3), tau)
+    loss.backward()
+    assert tau.grad is not None and torch.isfinite(tau.grad)
+
+
+def test_the_message_of_a_half_line_names_its_finite_end():
+    with pytest.raises(ValueError, match=r"^x must be a finite number <= 0, got 1$"):
+        check_real("x", 1, "(-inf, 0]")
+    with pytest.raises(ValueError, match=r"^x must be a finite number, got inf$"):
+        check_real("x", math.inf, "(-inf, inf)")
 
 
 # Every loss or score that takes a temperature refuses the same values

@@ -119,6 +119,26 @@ def test_eval_mode_restores_every_submodules_own_mode_even_on_an_error():
     assert [m.training for m in net.modules()] == before
 
 
+def test_eval_mode_restores_through_each_modules_own_train():
+    class KeepsItsNormFrozen(torch.nn.Module):  # overrides train(), as a frozen part would
+        def __init__(self):
+            super().__init__()
+            self.norm = torch.nn.BatchNorm1d(2)
+
+        def train(self, mode=True):
+            super().train(mode)
+            self.norm.eval()
+            calls.append(mode)
+            return self
+
+    calls = []
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), KeepsItsNormFrozen()).train()
+    calls.clear()
+    with eval_mode(net):
+        assert calls == [False]
+    assert calls[-1] is True and net[1].training and not net[1].norm.training
+
+
 def test_shape_trace_of_a_known_stack():
     stack = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(8 * 15 * 15, 4))
     table = shape_trace(stack, (3, 32, 32))

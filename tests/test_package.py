@@ -22,6 +22,10 @@ def test_a_facade_re_exports_exactly_its_modules_exports(name):
     parts = [importlib.import_module(f"sslbook.{part}") for part in FACADES[name]]
     exported = [n for part in parts for n in part.__all__]
     assert sorted(module.__all__) == sorted(exported)
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    defined = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AnnAssign))
+               or isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] != ["__all__"]]
+    assert not defined, f"sslbook.{name} defines something itself instead of re-exporting it"
     for part in parts:
         for n in part.__all__:
             assert getattr(module, n) is getattr(part, n), f"sslbook.{name}.{n} is not sslbook.{part.__name__}.{n}"

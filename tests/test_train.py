@@ -173,6 +173,16 @@ def test_on_step_sees_every_step_and_training_resumes_in_train_mode():
     assert all(modes)  # every step trained in train mode
 
 
+def test_training_resumes_in_train_mode_when_a_hook_left_only_a_part_in_eval():
+    x, y = problem()
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+    modes = []
+    fit(model, lambda m, b: (modes.append(m[1].training), classification_loss(m, b))[1],
+        make_loader(x, y, batch_size=16, seed=0), torch.optim.SGD(model.parameters(), lr=0.1),
+        steps=4, progress=False, on_step=lambda step: model[1].eval())
+    assert modes == [True] * 4  # the BatchNorm trained at every step
+
+
 def test_losses_are_not_read_back_every_step(monkeypatch):
     """Reading a loss with .item() synchronises a GPU; fit reads them back in chunks instead."""
     calls = []
