@@ -148,9 +148,12 @@ def test_the_mean_tolerance_is_a_t_test_on_the_pooled_sd():
 def test_a_broken_run_cannot_excuse_its_mean_with_its_own_spread():
     """A run whose seeds disagree wildly widens its mean's tolerance, but fails the F-test on its sd."""
     nb = read(SIMCLR)
-    broken = set_glued(set_glued(nb, "simclr_probe_acc_10", "0.45"), "simclr_probe_acc_10_sd", "1.1")
+    values = nbcheck.glued(nb)
+    mean, sd = float(values["simclr_probe_acc_10"]), float(values["simclr_probe_acc_10_sd"])
+    # 100 times the stored spread: beyond what the F-test allows with three seeds (about 46 times)
+    broken = set_glued(set_glued(nb, "simclr_probe_acc_10", "0.45"), "simclr_probe_acc_10_sd", f"{100 * sd:.3f}")
     assert not glue_diff(nb, broken)["simclr_probe_acc_10_sd"].ok
-    shifted = set_glued(nb, "simclr_probe_acc_10", f"{0.892 - 10 * 0.022:.3f}")  # ten sd lower, same spread
+    shifted = set_glued(nb, "simclr_probe_acc_10", f"{mean - 10 * sd:.3f}")  # ten sd lower, same spread
     assert not glue_diff(nb, shifted)["simclr_probe_acc_10"].ok
     (printed,) = nbcheck.compare_printed("", [stream("0.892 ± 0.022\n")], [stream("0.450 ± 1.100\n")], RULES)
     assert "its sd beyond" in printed
