@@ -19,7 +19,7 @@ help:
 	@echo "make robustness re-run the notebooks that make calls with other seeds (SSLBOOK_SEED_OFFSET=1000,"
 	@echo "                about 20 minutes) and rewrite appendix/robustness.md, \"Do the calls hold?\""
 	@echo "make diagrams   redraw the diagrams in chapters/figures/ and, in Chinese, i18n/zh/figures/ (tools/diagrams.py)"
-	@echo "make format     apply ruff's fixes (sorted and unused imports) to sslbook/, tests/ and tools/"
+	@echo "make format     apply ruff's fixes (sorted and unused imports) and its formatter to sslbook/, tests/ and tools/"
 	@echo "make zh         rewrite zh/, the Chinese book, from the English one and i18n/zh/"
 	@echo "make editions   rewrite editions/, the notebooks for Colab and Jupyter, from chapters/ and zh/"
 	@echo "make clean      remove _build"
@@ -53,10 +53,11 @@ test: $(STAMP) browser
 unit: $(STAMP)
 	$(BIN)/python -m pytest sslbook tests -m "not book and not browser and not slow"
 
-# ruff's fixes (sorted imports, unused imports) over the package, the tests and the tools;
-# tests/test_lint.py fails where something is left to fix by hand.
+# ruff's fixes (sorted imports, unused imports) and its formatter, at 79 columns, over the
+# package, the tests and the tools; tests/test_lint.py fails where something is left to fix by hand.
 format: $(STAMP)
 	$(BIN)/ruff check --fix sslbook tests tools
+	$(BIN)/ruff format sslbook tests tools
 
 # The five diagrams of the book, drawn by code; tests/test_diagrams.py checks they are current.
 diagrams: $(STAMP)

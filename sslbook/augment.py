@@ -51,8 +51,12 @@ from torch.nn import functional as F
 from sslbook.checks import check_real
 
 __all__ = [
-    "JITTER_OPS", "AugmentConfig", "augment_config", "AugmentParams",
-    "SimCLRAugment", "gaussian_blur"
+    "JITTER_OPS",
+    "AugmentConfig",
+    "augment_config",
+    "AugmentParams",
+    "SimCLRAugment",
+    "gaussian_blur",
 ]
 
 #: The jitter operations, in the order of the columns of :attr:`AugmentParams.order`.
@@ -94,16 +98,34 @@ class AugmentConfig:
     def __post_init__(self) -> None:
         low, high = self.crop_scale
         if not 0 < low <= high <= 1:
-            raise ValueError(f"crop_scale must satisfy 0 < low <= high <= 1, got {self.crop_scale}")
+            raise ValueError(
+                f"crop_scale must satisfy 0 < low <= high <= 1, got {self.crop_scale}"
+            )
         if not 0 < self.crop_ratio[0] <= self.crop_ratio[1]:
-            raise ValueError(f"crop_ratio must satisfy 0 < low <= high, got {self.crop_ratio}")
+            raise ValueError(
+                f"crop_ratio must satisfy 0 < low <= high, got {self.crop_ratio}"
+            )
         for name in ("flip_p", "jitter_p", "grayscale_p", "blur_p"):
-            check_real(name, getattr(self, name), "[0, 1]", why="a probability")
+            check_real(
+                name, getattr(self, name), "[0, 1]", why="a probability"
+            )
         for name in ("brightness", "contrast", "saturation"):
-            check_real(name, getattr(self, name), "[0, 1]", why="a factor in [1 - s, 1 + s] must not be negative")
-        check_real("hue", self.hue, "[0, 0.5]", why="a shift of at most half the colour circle")
+            check_real(
+                name,
+                getattr(self, name),
+                "[0, 1]",
+                why="a factor in [1 - s, 1 + s] must not be negative",
+            )
+        check_real(
+            "hue",
+            self.hue,
+            "[0, 0.5]",
+            why="a shift of at most half the colour circle",
+        )
         if not 0 < self.blur_sigma[0] <= self.blur_sigma[1]:
-            raise ValueError(f"blur_sigma must satisfy 0 < low <= high, got {self.blur_sigma}")
+            raise ValueError(
+                f"blur_sigma must satisfy 0 < low <= high, got {self.blur_sigma}"
+            )
 
 
 def augment_config(dataset: str) -> AugmentConfig:
@@ -116,10 +138,16 @@ def augment_config(dataset: str) -> AugmentConfig:
     with probability 0.2, and no blur).
     """
     if dataset in ("mnist5k", "digits"):
-        return AugmentConfig(crop_scale=(0.3, 1.0), flip_p=0.0, blur_sigma=(0.1, 1.0))
+        return AugmentConfig(
+            crop_scale=(0.3, 1.0), flip_p=0.0, blur_sigma=(0.1, 1.0)
+        )
     if dataset == "cifar10":
-        return AugmentConfig(crop_scale=(0.08, 1.0), blur_p=0.0)  # SimCLR leaves blur out on CIFAR-10
-    raise ValueError(f"unknown dataset {dataset!r}; known: mnist5k, digits, cifar10")
+        return AugmentConfig(
+            crop_scale=(0.08, 1.0), blur_p=0.0
+        )  # SimCLR leaves blur out on CIFAR-10
+    raise ValueError(
+        f"unknown dataset {dataset!r}; known: mnist5k, digits, cifar10"
+    )
 
 
 @dataclass(frozen=True)
@@ -164,7 +192,9 @@ class SimCLRAugment:
     independent random parameters per image.
     """
 
-    def __init__(self, config: AugmentConfig, seed: int, check_range: bool = True):
+    def __init__(
+        self, config: AugmentConfig, seed: int, check_range: bool = True
+    ):
         self.config = config
         self.generator = torch.Generator().manual_seed(seed)
         self.check_range = check_range
@@ -184,20 +214,28 @@ class SimCLRAugment:
         """
         c = self.config
         area = self._uniform(n, *c.crop_scale) * height * width
-        ratio = torch.exp(self._uniform(n, math.log(c.crop_ratio[0]), math.log(c.crop_ratio[1])))
+        ratio = torch.exp(
+            self._uniform(
+                n, math.log(c.crop_ratio[0]), math.log(c.crop_ratio[1])
+            )
+        )
         w = torch.sqrt(area * ratio).clamp(1, width)
         h = torch.sqrt(area / ratio).clamp(1, height)
         x0 = torch.rand(n, generator=self.generator) * (width - w)
         y0 = torch.rand(n, generator=self.generator) * (height - h)
         strengths = torch.tensor([c.brightness, c.contrast, c.saturation])
-        factors = 1 + strengths * (2 * torch.rand(n, 3, generator=self.generator) - 1)
+        factors = 1 + strengths * (
+            2 * torch.rand(n, 3, generator=self.generator) - 1
+        )
         hue = c.hue * (2 * torch.rand(n, 1, generator=self.generator) - 1)
         return AugmentParams(
             boxes=torch.stack([x0, y0, x0 + w, y0 + h], dim=1),
             flip=self._coin(n, c.flip_p),
             jitter=self._coin(n, c.jitter_p),
             factors=torch.cat([factors, hue], dim=1),
-            order=torch.rand(n, len(JITTER_OPS), generator=self.generator).argsort(dim=1),
+            order=torch.rand(
+                n, len(JITTER_OPS), generator=self.generator
+            ).argsort(dim=1),
             grayscale=self._coin(n, c.grayscale_p),
             blur=self._coin(n, c.blur_p),
             sigma=self._uniform(n, *c.blur_sigma),
@@ -209,27 +247,45 @@ class SimCLRAugment:
         return self.apply(images, self.sample(n, height, width))
 
     def _check(self, images: torch.Tensor) -> None:
-        if images.dim() != 4 or not images.is_floating_point() or images.shape[1] not in (1, 3):
-            raise ValueError(f"images must be a float tensor (batch, C, H, W) with C = 1 or 3, got {images.dtype} of shape {tuple(images.shape)}")
-        if self.check_range and images.numel() and bool(((images < 0) | (images > 1)).any()):
+        if (
+            images.dim() != 4
+            or not images.is_floating_point()
+            or images.shape[1] not in (1, 3)
+        ):
+            raise ValueError(
+                f"images must be a float tensor (batch, C, H, W) with C = 1 or 3, got {images.dtype} of shape {tuple(images.shape)}"
+            )
+        if (
+            self.check_range
+            and images.numel()
+            and bool(((images < 0) | (images > 1)).any())
+        ):
             low, high = float(images.min()), float(images.max())
             raise ValueError(
                 f"images must hold values in [0, 1], got values from {low:.4g} to {high:.4g}; "
                 "scale them first (e.g. divide uint8 pixels by 255), and augment before any normalisation"
             )
 
-    def apply(self, images: torch.Tensor, params: AugmentParams) -> torch.Tensor:
+    def apply(
+        self, images: torch.Tensor, params: AugmentParams
+    ) -> torch.Tensor:
         """Apply ``params`` (from :meth:`sample`) to ``images`` ``(n, C, H, W)``, image by image."""
         self._check(images)
         n, channels, height, width = images.shape
         if len(params.flip) != n:
-            raise ValueError(f"params are for {len(params.flip)} images, got {n}")
+            raise ValueError(
+                f"params are for {len(params.flip)} images, got {n}"
+            )
         device = images.device
-        x = images.float()  # every step in float32; the result is cast back at the end
+        x = (
+            images.float()
+        )  # every step in float32; the result is cast back at the end
 
         x = _resized_crop(x, params.boxes.float().to(device))
 
-        x = torch.where(params.flip.to(device)[:, None, None, None], x.flip(-1), x)
+        x = torch.where(
+            params.flip.to(device)[:, None, None, None], x.flip(-1), x
+        )
         x = _jitter(x, params, device)
         if channels == 3:
             to_gray = params.grayscale.to(device)[:, None, None, None]
@@ -237,7 +293,9 @@ class SimCLRAugment:
         if params.blur.any():
             idx = params.blur.nonzero().squeeze(1).to(device)
             x = x.clone()
-            x[idx] = gaussian_blur(x[idx], params.sigma[params.blur.cpu()].to(device))
+            x[idx] = gaussian_blur(
+                x[idx], params.sigma[params.blur.cpu()].to(device)
+            )
         return x.to(images.dtype)
 
 
@@ -257,21 +315,31 @@ def _resized_crop(x: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
     theta[:, 0, 2] = (x0 + x1) / width - 1
     theta[:, 1, 1] = (y1 - y0) / height
     theta[:, 1, 2] = (y0 + y1) / height - 1
-    grid = F.affine_grid(theta, [n, channels, height, width], align_corners=False)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    grid = F.affine_grid(
+        theta, [n, channels, height, width], align_corners=False
+    )
+    return F.grid_sample(
+        x, grid, mode="bilinear", padding_mode="border", align_corners=False
+    )
 
 
-def _jitter(x: torch.Tensor, params: AugmentParams, device: torch.device) -> torch.Tensor:
+def _jitter(
+    x: torch.Tensor, params: AugmentParams, device: torch.device
+) -> torch.Tensor:
     """Colour jitter of the images with ``params.jitter``, each in its own order of operations."""
     selected = params.jitter.nonzero().squeeze(1)
     if len(selected) == 0:
         return x
-    ops = JITTER_OPS if x.shape[1] == 3 else JITTER_OPS[:2]  # grey images: brightness and contrast only
+    ops = (
+        JITTER_OPS if x.shape[1] == 3 else JITTER_OPS[:2]
+    )  # grey images: brightness and contrast only
     part = x[selected.to(device)]
     factors = params.factors[selected].to(device)
     order = params.order[selected]
     # keep, per image, only the operations that apply to its channels, in its own order
-    order = order[torch.isin(order, torch.arange(len(ops)))].view(len(selected), len(ops))
+    order = order[torch.isin(order, torch.arange(len(ops)))].view(
+        len(selected), len(ops)
+    )
     for position in range(len(ops)):
         for op, name in enumerate(ops):
             rows = (order[:, position] == op).nonzero().squeeze(1).to(device)
@@ -301,9 +369,18 @@ def _hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     r, g, b = x.unbind(dim=1)
     value, _ = x.max(dim=1)
     delta = value - x.min(dim=1).values
-    saturation = torch.where(value > 0, delta / value.clamp_min(1e-12), torch.zeros_like(value))
+    saturation = torch.where(
+        value > 0, delta / value.clamp_min(1e-12), torch.zeros_like(value)
+    )
     safe = torch.where(delta > 0, delta, torch.ones_like(delta))
-    hue = torch.where(value == r, ((g - b) / safe) % 6, torch.where(value == g, (b - r) / safe + 2, (r - g) / safe + 4)) / 6
+    hue = (
+        torch.where(
+            value == r,
+            ((g - b) / safe) % 6,
+            torch.where(value == g, (b - r) / safe + 2, (r - g) / safe + 4),
+        )
+        / 6
+    )
     hue = torch.where(delta > 0, hue, torch.zeros_like(hue))
     hue = (hue + shift[:, None, None]) % 1.0
     # back to RGB: sector i of the colour circle and the position f within it
@@ -320,7 +397,12 @@ def _hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     return torch.stack([red, green, blue], dim=1)
 
 
-_JITTER = {"brightness": _brightness, "contrast": _contrast, "saturation": _saturation, "hue": _hue}
+_JITTER = {
+    "brightness": _brightness,
+    "contrast": _contrast,
+    "saturation": _saturation,
+    "hue": _hue,
+}
 
 
 def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
@@ -332,19 +414,29 @@ def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     """
     n, channels, height, width = x.shape
     if sigma.shape != (n,):
-        raise ValueError(f"sigma must be ({n},), one per image, got {tuple(sigma.shape)}")
+        raise ValueError(
+            f"sigma must be ({n},), one per image, got {tuple(sigma.shape)}"
+        )
     offsets = torch.tensor([-1.0, 0.0, 1.0], dtype=x.dtype, device=x.device)
     kernel = torch.exp(-0.5 * (offsets / sigma.to(x.dtype)[:, None]) ** 2)
     kernel = kernel / kernel.sum(dim=1, keepdim=True)  # (n, 3)
     kernel = kernel[:, :, None] * kernel[:, None, :]  # (n, 3, 3)
-    weight = kernel.repeat_interleave(channels, dim=0)[:, None]  # (n·C, 1, 3, 3)
-    padded = F.pad(x.reshape(1, n * channels, height, width), (1, 1, 1, 1), mode="reflect")
-    return F.conv2d(padded, weight, groups=n * channels).reshape(n, channels, height, width)
+    weight = kernel.repeat_interleave(channels, dim=0)[
+        :, None
+    ]  # (n·C, 1, 3, 3)
+    padded = F.pad(
+        x.reshape(1, n * channels, height, width), (1, 1, 1, 1), mode="reflect"
+    )
+    return F.conv2d(padded, weight, groups=n * channels).reshape(
+        n, channels, height, width
+    )
 
 
 def _gray(x: torch.Tensor) -> torch.Tensor:
     """Luminance ``(batch, 1, H, W)`` of 1- or 3-channel images, with torchvision's weights for tensors."""
     if x.shape[1] == 1:
         return x
-    weights = torch.tensor([0.2989, 0.587, 0.114], dtype=x.dtype, device=x.device)[None, :, None, None]
+    weights = torch.tensor(
+        [0.2989, 0.587, 0.114], dtype=x.dtype, device=x.device
+    )[None, :, None, None]
     return (x * weights).sum(dim=1, keepdim=True)

@@ -23,7 +23,10 @@ from sslbook.stats import SeedScores, Selection, select
 from sslbook.train import DivergedError
 
 __all__ = [
-    "OPTIMIZERS", "train_classifier", "SupervisedGrid", "select_supervised"
+    "OPTIMIZERS",
+    "train_classifier",
+    "SupervisedGrid",
+    "select_supervised",
 ]
 
 #: The optimisers :func:`train_classifier` knows: AdamW, or SGD with momentum 0.9.
@@ -66,18 +69,33 @@ def train_classifier(
     from sslbook.train import fit, make_loader
 
     if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+        raise ValueError(
+            f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}"
+        )
     transform = augment if augment is not None else (lambda t: t)
 
     def loss_fn(m: nn.Module, batch) -> torch.Tensor:
         return nn.functional.cross_entropy(m(transform(batch[0])), batch[1])
 
     if optimizer == "adamw":
-        step_rule = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        step_rule = torch.optim.AdamW(
+            model.parameters(), lr=lr, weight_decay=weight_decay
+        )
     else:
-        step_rule = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
+        step_rule = torch.optim.SGD(
+            model.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay
+        )
     loader = make_loader(x, y, batch_size=batch_size, seed=seed)
-    return fit(model, loss_fn, loader, step_rule, steps=steps, seed=seed, on_step=on_step, description=description)
+    return fit(
+        model,
+        loss_fn,
+        loader,
+        step_rule,
+        steps=steps,
+        seed=seed,
+        on_step=on_step,
+        description=description,
+    )
 
 
 @dataclass(frozen=True)
@@ -94,7 +112,9 @@ class SupervisedGrid:
         for step in self.checkpoints:
             check_int("each checkpoint", step)
         if list(self.checkpoints) != sorted(set(self.checkpoints)):
-            raise ValueError(f"checkpoints must be increasing, got {self.checkpoints}")
+            raise ValueError(
+                f"checkpoints must be increasing, got {self.checkpoints}"
+            )
 
 
 def select_supervised(
@@ -154,58 +174,73 @@ def select_supervised(
         chosen models' accuracy on their own labelled examples in ``train``
         and every run's training history in ``histories``.
     """
-    seeds = tuple(int(s) for s in (experiment_seeds(3) if seeds is None else seeds))
-    chooser = seeds if selection_seeds is None else tuple(int(s) for s in selection_seeds)
+    seeds = tuple(
+        int(s) for s in (experiment_seeds(3) if seeds is None else seeds)
+    )
+    chooser = (
+        seeds
+        if selection_seeds is None
+        else tuple(int(s) for s in selection_seeds)
+    )
     if not seeds:
         raise ValueError("seeds must name at least one run")
     if not chooser or not set(chooser) <= set(seeds):
-        raise ValueError(f"selection_seeds must be a non-empty subset of seeds {seeds}, got {chooser}")
-    validation: dict[tuple, list[float]] = {}
-    snapshots: dict[tuple, dict[int, dict | None]] = {}
-    histories: dict[tuple, list] = {}
-
-    def run(seed: int, lr: float, weight_decay: float, checkpoints: tuple[int, ...]) -> None:
-        """Train one model; record its validation accuracy and weights at each checkpoint (0 and None once diverged)."""
-        idx = torch.from_numpy(sample_per_class(y_train, labels_per_class, seed))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = make_model(seed)
-        reached: dict[int, tuple[float, dict | None]] = {}
-
-        def record(step: int) -> None:
-            if step in checkpoints:
-                reached[step] = (accuracy(model, x_val, y_val), copy.deepcopy(model.state_dict()))
-
-        augment = make_augment(seed) if make_augment is not None else None
-        try:
-            history = train_classifier(
-                model, x_train[idx], y_train[idx], steps=max(checkpoints), lr=lr, weight_decay=weight_decay,
-                optimizer=optimizer, augment=augment, batch_size=batch_size, seed=seed, on_step=record,
-                description=f"{description}, k={labels_per_class}, lr={lr:g}, wd={weight_decay:g}, seed {seed}",
-            )  # fmt: skip
-        except DivergedError as error:
-            history = None
-            reached = {step: result for step, result in reached.items() if step < error.step}
-        histories.setdefault((lr, weight_decay), []).append(history)
-        for step in checkpoints:
-            score, state = reached.get(step, (0.0, None))
-            key = (lr, weight_decay, step)
-            validation.setdefault(key, []).append(score)
-            snapshots.setdefault(key, {})[seed] = state
-
+        raise ValueError(
+            f"selection_seeds must be a non-empty subset of seeds {seeds}, got {chooser}"
+        )
+    common = dict(
+        make_model=make_model,
+        x_train=x_train,
+        y_train=y_train,
+        x_val=x_val,
+        y_val=y_val,
+        labels_per_class=labels_per_class,
+        make_augment=make_augment,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        description=description,
+    )
+    runs: dict[tuple, tuple] = {}  # (lr, weight_decay, seed) -> one run
     for lr in grid.lrs:
         for weight_decay in grid.weight_decays:
             for seed in chooser:
-                run(seed, lr, weight_decay, tuple(grid.checkpoints))
-    val_scores = {key: SeedScores(tuple(v), chooser) for key, v in validation.items()}
+                runs[lr, weight_decay, seed] = _checkpointed_run(
+                    seed=seed,
+                    lr=lr,
+                    weight_decay=weight_decay,
+                    checkpoints=tuple(grid.checkpoints),
+                    **common,
+                )
+    val_scores = {
+        (lr, weight_decay, step): SeedScores(
+            tuple(runs[lr, weight_decay, s][1][step][0] for s in chooser),
+            chooser,
+        )
+        for lr in grid.lrs
+        for weight_decay in grid.weight_decays
+        for step in grid.checkpoints
+    }
     chosen = select(val_scores)
     lr, weight_decay, steps = chosen
     for seed in seeds:
         if seed not in chooser:
-            run(seed, lr, weight_decay, (steps,))
-    states = snapshots[chosen]
+            runs[lr, weight_decay, seed] = _checkpointed_run(
+                seed=seed,
+                lr=lr,
+                weight_decay=weight_decay,
+                checkpoints=(steps,),
+                **common,
+            )
+    states = {
+        seed: runs[lr, weight_decay, seed][1][steps][1] for seed in seeds
+    }
     if any(states[seed] is None for seed in seeds):
-        raise ValueError(f"the chosen settings {chosen} diverged for at least one seed; lower the learning rates")
+        raise ValueError(
+            f"the chosen settings {chosen} diverged for at least one seed; lower the learning rates"
+        )
+    histories: dict[tuple, list] = {}  # (lr, weight_decay) -> runs' histories
+    for (run_lr, run_decay, _), (history, _) in runs.items():
+        histories.setdefault((run_lr, run_decay), []).append(history)
     tests, trains = [], []
     for seed in seeds:
         with torch.random.fork_rng(devices=[]):
@@ -213,6 +248,73 @@ def select_supervised(
             model = make_model(seed)
         model.load_state_dict(states[seed])
         tests.append(accuracy(model, x_test, y_test))
-        idx = torch.from_numpy(sample_per_class(y_train, labels_per_class, seed))
+        idx = torch.from_numpy(
+            sample_per_class(y_train, labels_per_class, seed)
+        )
         trains.append(accuracy(model, x_train[idx], y_train[idx]))
-    return Selection(chosen, val_scores, SeedScores(tuple(tests), seeds), SeedScores(tuple(trains), seeds), histories)
+    return Selection(
+        chosen,
+        val_scores,
+        SeedScores(tuple(tests), seeds),
+        SeedScores(tuple(trains), seeds),
+        histories,
+    )
+
+
+def _checkpointed_run(
+    *,
+    make_model: Callable[[int], nn.Module],
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    x_val: torch.Tensor,
+    y_val: torch.Tensor,
+    labels_per_class: int,
+    seed: int,
+    lr: float,
+    weight_decay: float,
+    checkpoints: tuple[int, ...],
+    make_augment: Callable[[int], Callable] | None,
+    batch_size: int,
+    optimizer: str,
+    description: str,
+) -> tuple:
+    """One run of :func:`select_supervised`: a fresh ``make_model(seed)``
+    trained on the seed's labelled draw, scored on validation at each
+    checkpoint.
+
+    Returns:
+        ``(history, reached)``: the run's :class:`sslbook.train.History`
+        (None if its loss diverged) and ``{step: (validation accuracy,
+        state_dict)}`` for every checkpoint, ``(0.0, None)`` for those a
+        diverged run did not reach.
+    """
+    idx = torch.from_numpy(sample_per_class(y_train, labels_per_class, seed))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = make_model(seed)
+    reached: dict[int, tuple[float, dict | None]] = {}
+
+    def record(step: int) -> None:
+        if step in checkpoints:
+            reached[step] = (
+                accuracy(model, x_val, y_val),
+                copy.deepcopy(model.state_dict()),
+            )
+
+    augment = make_augment(seed) if make_augment is not None else None
+    try:
+        history = train_classifier(
+            model, x_train[idx], y_train[idx], steps=max(checkpoints), lr=lr, weight_decay=weight_decay,
+            optimizer=optimizer, augment=augment, batch_size=batch_size, seed=seed, on_step=record,
+            description=f"{description}, k={labels_per_class}, lr={lr:g}, wd={weight_decay:g}, seed {seed}",
+        )  # fmt: skip
+    except DivergedError as error:
+        history = None
+        reached = {
+            step: result
+            for step, result in reached.items()
+            if step < error.step
+        }
+    return history, {
+        step: reached.get(step, (0.0, None)) for step in checkpoints
+    }

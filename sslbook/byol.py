@@ -76,12 +76,18 @@ class BYOL(nn.Module):
     def __init__(self, online: Siamese, momentum: float = 0.99):
         super().__init__()
         if not isinstance(online, Siamese):
-            raise TypeError(f"online must be an sslbook.simsiam.Siamese, got {type(online).__name__}")
+            raise TypeError(
+                f"online must be an sslbook.simsiam.Siamese, got {type(online).__name__}"
+            )
         check_real("momentum", momentum, "[0, 1]")
         self.online = online
         self.momentum = momentum
-        self.target_encoder = copy.deepcopy(online.encoder).requires_grad_(False)
-        self.target_projector = copy.deepcopy(online.projector).requires_grad_(False)
+        self.target_encoder = copy.deepcopy(online.encoder).requires_grad_(
+            False
+        )
+        self.target_projector = copy.deepcopy(online.projector).requires_grad_(
+            False
+        )
 
     @property
     def encoder(self) -> nn.Module:
@@ -90,8 +96,12 @@ class BYOL(nn.Module):
 
     def momentum_update(self) -> None:
         """ξ ← m ξ + (1 − m) θ for the target encoder and projector; buffers are copied."""
-        momentum_update_(self.target_encoder, self.online.encoder, self.momentum)
-        momentum_update_(self.target_projector, self.online.projector, self.momentum)
+        momentum_update_(
+            self.target_encoder, self.online.encoder, self.momentum
+        )
+        momentum_update_(
+            self.target_projector, self.online.projector, self.momentum
+        )
 
     @torch.no_grad()
     def target(self, x: torch.Tensor) -> torch.Tensor:
@@ -103,7 +113,9 @@ class BYOL(nn.Module):
         return self.online(x)[1]
 
 
-def byol_loss(p1: torch.Tensor, p2: torch.Tensor, t1: torch.Tensor, t2: torch.Tensor) -> torch.Tensor:
+def byol_loss(
+    p1: torch.Tensor, p2: torch.Tensor, t1: torch.Tensor, t2: torch.Tensor
+) -> torch.Tensor:
     """``2 − cos(p₁, t₂) − cos(p₂, t₁)``, averaged over the batch; the targets get no gradient.
 
     Args:
@@ -119,7 +131,11 @@ def byol_loss(p1: torch.Tensor, p2: torch.Tensor, t1: torch.Tensor, t2: torch.Te
             f"{tuple(p1.shape)}, {tuple(p2.shape)}, {tuple(t1.shape)} and {tuple(t2.shape)}"
         )
     t1, t2 = t1.detach(), t2.detach()
-    return 2 - F.cosine_similarity(p1, t2).mean() - F.cosine_similarity(p2, t1).mean()
+    return (
+        2
+        - F.cosine_similarity(p1, t2).mean()
+        - F.cosine_similarity(p2, t1).mean()
+    )
 
 
 def byol_loss_fn(

@@ -46,16 +46,24 @@ def check_int(name: str, value: object, minimum: int = 1) -> int:
     Raises:
         ValueError: naming ``name``, the value and ``minimum``.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < minimum
+    ):
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
     return int(value)
 
 
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_INTERVAL = re.compile(rf"^([\[(])\s*({_NUMBER}|-inf)\s*,\s*({_NUMBER}|inf)\s*([\])])$")
+_INTERVAL = re.compile(
+    rf"^([\[(])\s*({_NUMBER}|-inf)\s*,\s*({_NUMBER}|inf)\s*([\])])$"
+)
 
 
-def check_real(name: str, value: object, interval: str, why: str = "") -> float:
+def check_real(
+    name: str, value: object, interval: str, why: str = ""
+) -> float:
     """Return ``value`` as a ``float`` if it is a finite real number in ``interval``.
 
     Args:
@@ -78,12 +86,29 @@ def check_real(name: str, value: object, interval: str, why: str = "") -> float:
     """
     match = _INTERVAL.match(interval)
     if match is None:
-        raise ValueError(f"interval must look like '[0, 1)' or '(0, inf)', got {interval!r}")
-    left, low, high, right = match.group(1), float(match.group(2)), float(match.group(3)), match.group(4)
-    if not low < high or (left == "[" and math.isinf(low)) or (right == "]" and math.isinf(high)):
-        raise ValueError(f"interval must run from a lower to a higher end, infinite ends open, got {interval!r}")
+        raise ValueError(
+            f"interval must look like '[0, 1)' or '(0, inf)', got {interval!r}"
+        )
+    left, low, high, right = (
+        match.group(1),
+        float(match.group(2)),
+        float(match.group(3)),
+        match.group(4),
+    )
+    if (
+        not low < high
+        or (left == "[" and math.isinf(low))
+        or (right == "]" and math.isinf(high))
+    ):
+        raise ValueError(
+            f"interval must run from a lower to a higher end, infinite ends open, got {interval!r}"
+        )
     number = value
-    if not isinstance(value, numbers.Real) and hasattr(value, "item") and _numel(value) == 1:
+    if (
+        not isinstance(value, numbers.Real)
+        and hasattr(value, "item")
+        and _numel(value) == 1
+    ):
         number = value.item()  # a one-element tensor or array
     try:
         ok = (

@@ -35,9 +35,13 @@ from sslbook.checks import check_real
 __all__ = ["clip_loss", "zero_shot_predict"]
 
 
-def _check_pair(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> None:
+def _check_pair(
+    a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]
+) -> None:
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
-        raise ValueError(f"{names[0]} and {names[1]} must be (n, dim) with the same dim, got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"{names[0]} and {names[1]} must be (n, dim) with the same dim, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
 
 
 def clip_loss(
@@ -83,8 +87,17 @@ def clip_loss(
     return (image_to_text + text_to_image) / 2
 
 
-def zero_shot_predict(image_embeddings: torch.Tensor, class_text_embeddings: torch.Tensor) -> torch.Tensor:
+def zero_shot_predict(
+    image_embeddings: torch.Tensor, class_text_embeddings: torch.Tensor
+) -> torch.Tensor:
     """For each image ``(n, dim)``, the index of the most cosine-similar class text ``(classes, dim)``."""
-    _check_pair(image_embeddings, class_text_embeddings, ("image_embeddings", "class_text_embeddings"))
-    similarity = F.normalize(image_embeddings, dim=1) @ F.normalize(class_text_embeddings, dim=1).T
+    _check_pair(
+        image_embeddings,
+        class_text_embeddings,
+        ("image_embeddings", "class_text_embeddings"),
+    )
+    similarity = (
+        F.normalize(image_embeddings, dim=1)
+        @ F.normalize(class_text_embeddings, dim=1).T
+    )
     return similarity.argmax(dim=1)

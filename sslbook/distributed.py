@@ -38,8 +38,11 @@ import torch
 import torch.distributed as dist
 
 __all__ = [
-    "ProcessInfo", "world_size_from_env", "init_from_env",
-    "main_process_first", "all_gather_with_gradient"
+    "ProcessInfo",
+    "world_size_from_env",
+    "init_from_env",
+    "main_process_first",
+    "all_gather_with_gradient",
 ]
 
 T = TypeVar("T")
@@ -76,9 +79,13 @@ def world_size_from_env() -> int:
     try:
         world = int(value)
     except ValueError:
-        raise ValueError(f"WORLD_SIZE must be a positive integer, got {value!r}") from None
+        raise ValueError(
+            f"WORLD_SIZE must be a positive integer, got {value!r}"
+        ) from None
     if world < 1:
-        raise ValueError(f"WORLD_SIZE must be a positive integer, got {value!r}")
+        raise ValueError(
+            f"WORLD_SIZE must be a positive integer, got {value!r}"
+        )
     return world
 
 
@@ -95,7 +102,10 @@ def init_from_env(use_cuda: bool) -> ProcessInfo:
     if "RANK" not in os.environ:
         device = torch.device("cuda", 0) if use_cuda else torch.device("cpu")
         return ProcessInfo(1, 0, 0, device)
-    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    rank, local_rank = (
+        int(os.environ["RANK"]),
+        int(os.environ.get("LOCAL_RANK", "0")),
+    )
     if use_cuda:
         torch.cuda.set_device(local_rank)
         device = torch.device("cuda", local_rank)
@@ -125,15 +135,21 @@ def main_process_first(load: Callable[[bool], T], proc: ProcessInfo) -> T:
     if proc.is_main:
         try:
             result = load(True)
-        except Exception as error:  # told to the other ranks, then raised here too
+        except (
+            Exception
+        ) as error:  # told to the other ranks, then raised here too
             outcome[0] = f"{type(error).__name__}: {error}"
             dist.broadcast_object_list(outcome, src=0)
             raise
-    dist.broadcast_object_list(outcome, src=0)  # the other ranks wait here for rank 0
+    dist.broadcast_object_list(
+        outcome, src=0
+    )  # the other ranks wait here for rank 0
     if proc.is_main:
         return result
     if outcome[0] is not None:
-        raise RuntimeError(f"rank 0 could not load the data, so rank {proc.rank} stops too: {outcome[0]}")
+        raise RuntimeError(
+            f"rank 0 could not load the data, so rank {proc.rank} stops too: {outcome[0]}"
+        )
     return load(False)
 
 
@@ -145,23 +161,33 @@ def _check_same_shape(tensor: torch.Tensor) -> None:
     all of them and raise the same error.
     """
     if tensor.dim() > _MAX_DIMS:
-        raise ValueError(f"all_gather_with_gradient takes tensors of at most {_MAX_DIMS} dimensions, got {tensor.dim()}")
-    mine = torch.full((_MAX_DIMS + 1,), -1, dtype=torch.long, device=tensor.device)
+        raise ValueError(
+            f"all_gather_with_gradient takes tensors of at most {_MAX_DIMS} dimensions, got {tensor.dim()}"
+        )
+    mine = torch.full(
+        (_MAX_DIMS + 1,), -1, dtype=torch.long, device=tensor.device
+    )
     mine[0] = tensor.dim()
     mine[1 : tensor.dim() + 1] = torch.tensor(tensor.shape, dtype=torch.long)
     shapes = [torch.empty_like(mine) for _ in range(dist.get_world_size())]
     dist.all_gather(shapes, mine)
     described = [tuple(s[1 : int(s[0]) + 1].tolist()) for s in shapes]
     if len(set(described)) > 1:
-        listed = ", ".join(f"rank {rank}: {shape}" for rank, shape in enumerate(described))
-        raise ValueError(f"all_gather_with_gradient needs tensors of one shape on every process, got {listed}")
+        listed = ", ".join(
+            f"rank {rank}: {shape}" for rank, shape in enumerate(described)
+        )
+        raise ValueError(
+            f"all_gather_with_gradient needs tensors of one shape on every process, got {listed}"
+        )
 
 
 class _AllGatherWithGradient(torch.autograd.Function):
     @staticmethod
     def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
         _check_same_shape(tensor)
-        parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+        parts = [
+            torch.empty_like(tensor) for _ in range(dist.get_world_size())
+        ]
         dist.all_gather(parts, tensor.contiguous())
         return torch.cat(parts)
 
@@ -170,7 +196,9 @@ class _AllGatherWithGradient(torch.autograd.Function):
         # all_reduce works in place: reduce a copy, so that the gradient autograd
         # handed us (which it may share with other consumers) is left as it was.
         summed = grad.contiguous().clone()
-        dist.all_reduce(summed)  # every rank's loss used every gathered row: sum their gradients
+        dist.all_reduce(
+            summed
+        )  # every rank's loss used every gathered row: sum their gradients
         return summed.chunk(dist.get_world_size())[dist.get_rank()]
 
 

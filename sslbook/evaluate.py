@@ -84,9 +84,27 @@ from sslbook.stats import (
 )
 
 __all__ = [
-    "LEVEL", "MARGINS", "PROBE_C_GRID", "SeedScores", "over_seeds", "Comparison",
-    "compare", "select", "Margin", "choice_margin", "Selection", "accuracy",
-    "sample_per_class", "linear_probe", "Features", "select_probe",
-    "knn_predict", "knn_accuracy", "OPTIMIZERS", "train_classifier",
-    "SupervisedGrid", "select_supervised", "alignment_uniformity"
+    "LEVEL",
+    "MARGINS",
+    "PROBE_C_GRID",
+    "SeedScores",
+    "over_seeds",
+    "Comparison",
+    "compare",
+    "select",
+    "Margin",
+    "choice_margin",
+    "Selection",
+    "accuracy",
+    "sample_per_class",
+    "linear_probe",
+    "Features",
+    "select_probe",
+    "knn_predict",
+    "knn_accuracy",
+    "OPTIMIZERS",
+    "train_classifier",
+    "SupervisedGrid",
+    "select_supervised",
+    "alignment_uniformity",
 ]

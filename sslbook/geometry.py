@@ -9,7 +9,9 @@ __all__ = ["alignment_uniformity"]
 
 
 @torch.no_grad()
-def alignment_uniformity(z1: torch.Tensor, z2: torch.Tensor, t: float = 2.0) -> tuple[float, float]:
+def alignment_uniformity(
+    z1: torch.Tensor, z2: torch.Tensor, t: float = 2.0
+) -> tuple[float, float]:
     """Wang & Isola (2020)'s alignment and uniformity of embeddings of positive pairs.
 
     Both are computed on L2-normalised embeddings:
@@ -24,8 +26,13 @@ def alignment_uniformity(z1: torch.Tensor, z2: torch.Tensor, t: float = 2.0) -> 
         t: the uniformity kernel's scale (2 in the paper).
     """
     if z1.dim() != 2 or z1.shape != z2.shape or len(z1) < 2:
-        raise ValueError(f"z1 and z2 must be (n, dim) with equal shapes and n >= 2, got {tuple(z1.shape)} and {tuple(z2.shape)}")
-    a, b = nn.functional.normalize(z1, dim=1), nn.functional.normalize(z2, dim=1)
+        raise ValueError(
+            f"z1 and z2 must be (n, dim) with equal shapes and n >= 2, got {tuple(z1.shape)} and {tuple(z2.shape)}"
+        )
+    a, b = (
+        nn.functional.normalize(z1, dim=1),
+        nn.functional.normalize(z2, dim=1),
+    )
     alignment = (a - b).pow(2).sum(dim=1).mean()
     uniformity = torch.pdist(a).pow(2).mul(-t).exp().mean().log()
     return float(alignment), float(uniformity)

@@ -42,8 +42,15 @@ from sslbook.stats import Comparison, Margin, SeedScores
 from sslbook.zh import settings_text_zh
 
 __all__ = [
-    "CALL_COMPANIONS", "spread_record", "margin_record", "call_record", "settings_record",
-    "glue_spread", "glue_margin", "glue_call", "glue_settings",
+    "CALL_COMPANIONS",
+    "spread_record",
+    "margin_record",
+    "call_record",
+    "settings_record",
+    "glue_spread",
+    "glue_margin",
+    "glue_call",
+    "glue_settings",
 ]
 
 #: The suffixes of the keys glued beside a call ``key`` (see ``call_record``): the one
@@ -54,21 +61,30 @@ CALL_COMPANIONS = ("_zh", "_lo", "_hi", "_n", "_repeat")
 def spread_record(key: str, scores: SeedScores) -> dict[str, float | int]:
     """``{key_sd: sd, key_n: n}``: the sd to two significant digits, so that tiny spreads keep their size."""
     if not isinstance(scores, SeedScores):
-        raise TypeError(f"scores must be a SeedScores, got {type(scores).__name__}")
+        raise TypeError(
+            f"scores must be a SeedScores, got {type(scores).__name__}"
+        )
     return {f"{key}_sd": float(f"{scores.sd:.2g}"), f"{key}_n": scores.n}
 
 
 def margin_record(key: str, margin: Margin) -> dict[str, float]:
     """``{key_margin: difference, key_margin_se: noise}`` to two significant digits (a nan noise stays nan)."""
     if not isinstance(margin, Margin):
-        raise TypeError(f"margin must be a Margin, got {type(margin).__name__}")
-    return {f"{key}_margin": float(f"{margin.difference:.2g}"), f"{key}_margin_se": float(f"{margin.noise:.2g}")}
+        raise TypeError(
+            f"margin must be a Margin, got {type(margin).__name__}"
+        )
+    return {
+        f"{key}_margin": float(f"{margin.difference:.2g}"),
+        f"{key}_margin_se": float(f"{margin.noise:.2g}"),
+    }
 
 
 def call_record(key: str, comparison: Comparison) -> dict[str, object]:
     """``{key: words, key_zh: the same in Chinese, key_lo, key_hi: the interval (3 significant digits), key_n, key_repeat}``."""
     if not isinstance(comparison, Comparison):
-        raise TypeError(f"comparison must be a Comparison, got {type(comparison).__name__}")
+        raise TypeError(
+            f"comparison must be a Comparison, got {type(comparison).__name__}"
+        )
     return {
         key: comparison.text,
         f"{key}_zh": comparison.text_zh,
@@ -79,7 +95,12 @@ def call_record(key: str, comparison: Comparison) -> dict[str, object]:
     }
 
 
-def settings_record(key: str, choice: tuple[float, float, int], *, with_weight_decay: bool = True) -> dict[str, str]:
+def settings_record(
+    key: str,
+    choice: tuple[float, float, int],
+    *,
+    with_weight_decay: bool = True,
+) -> dict[str, str]:
     """``{key: "learning rate …[, weight decay …], … steps", key_zh: the same in Chinese}`` for a chosen ``(lr, weight_decay, steps)``.
 
     ``with_weight_decay=False`` leaves the weight decay out of the words, for a
@@ -88,7 +109,9 @@ def settings_record(key: str, choice: tuple[float, float, int], *, with_weight_d
     the words must state the fixed weight decay itself.
     """
     if len(choice) != 3:
-        raise ValueError(f"choice must be (lr, weight_decay, steps), got {choice!r}")
+        raise ValueError(
+            f"choice must be (lr, weight_decay, steps), got {choice!r}"
+        )
     lr, weight_decay, steps = choice
     shown = weight_decay if with_weight_decay else None
     decay = "" if shown is None else f", weight decay {shown:g}"
@@ -120,7 +143,12 @@ def glue_margin(key: str, margin: Margin) -> None:
     _glue(margin_record(key, margin))
 
 
-def glue_settings(key: str, choice: tuple[float, float, int], *, with_weight_decay: bool = True) -> None:
+def glue_settings(
+    key: str,
+    choice: tuple[float, float, int],
+    *,
+    with_weight_decay: bool = True,
+) -> None:
     """Glue a supervised run's chosen settings as ``key``, in English, and as ``key_zh``, in Chinese (see :func:`settings_record`)."""
     _glue(settings_record(key, choice, with_weight_decay=with_weight_decay))
 

@@ -24,8 +24,11 @@ import torch
 from torch import nn
 
 __all__ = [
-    "weight_layers", "layer_gradient_norms", "first_last_ratio",
-    "ACTIVATION_TYPES", "activation_stats"
+    "weight_layers",
+    "layer_gradient_norms",
+    "first_last_ratio",
+    "ACTIVATION_TYPES",
+    "activation_stats",
 ]
 
 
@@ -40,7 +43,8 @@ def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [
         (name, module)
         for name, module in model.named_modules()
-        if isinstance(getattr(module, "weight", None), nn.Parameter) and module.weight.dim() >= 2
+        if isinstance(getattr(module, "weight", None), nn.Parameter)
+        and module.weight.dim() >= 2
     ]
 
 
@@ -103,14 +107,25 @@ def first_last_ratio(norms: dict[str, float]) -> float:
     """
     values = list(norms.values())
     if len(values) < 2:
-        raise ValueError(f"need the norms of at least two layers, got {len(values)}")
+        raise ValueError(
+            f"need the norms of at least two layers, got {len(values)}"
+        )
     if values[-1] == 0.0:
-        raise ValueError("the last layer's gradient norm is 0; the ratio is undefined")
+        raise ValueError(
+            "the last layer's gradient norm is 0; the ratio is undefined"
+        )
     return values[0] / values[-1]
 
 
 #: Module types whose outputs :func:`activation_stats` measures by default.
-ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.GELU, nn.ELU)
+ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.GELU,
+    nn.ELU,
+)
 
 
 def activation_stats(
@@ -136,10 +151,14 @@ def activation_stats(
     Raises:
         ValueError: if ``model`` has no module of ``types``.
     """
-    targets = [(name, m) for name, m in model.named_modules() if isinstance(m, types)]
+    targets = [
+        (name, m) for name, m in model.named_modules() if isinstance(m, types)
+    ]
     if not targets:
         names = ", ".join(t.__name__ for t in types)
-        raise ValueError(f"{type(model).__name__} has no activation layer of type {names}")
+        raise ValueError(
+            f"{type(model).__name__} has no activation layer of type {names}"
+        )
     stats: dict[str, tuple[float, float]] = {}
 
     def record(name: str):
@@ -148,7 +167,9 @@ def activation_stats(
 
         return hook
 
-    handles = [module.register_forward_hook(record(name)) for name, module in targets]
+    handles = [
+        module.register_forward_hook(record(name)) for name, module in targets
+    ]
     try:
         with torch.no_grad():
             model(inputs)

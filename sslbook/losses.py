@@ -74,7 +74,8 @@ def nt_xent_loss(
 
     Raises:
         ValueError: if ``z1`` and ``z2`` are not 2-D with equal shapes, the
-            batch is smaller than 2 (no negatives), or τ is not > 0.
+            batch is smaller than 2 (no negatives), or τ is not a finite
+            number > 0.
     """
     if z1.dim() != 2 or z1.shape != z2.shape:
         raise ValueError(
@@ -108,7 +109,9 @@ def _scaled(z: torch.Tensor, temperature: float) -> torch.Tensor:
     One pass over ``(rows, dim)`` instead of a division of the similarity
     matrix; the clamp guards an all-zero row, as ``F.normalize`` does.
     """
-    return z * torch.rsqrt((z * z).sum(dim=1, keepdim=True).clamp_min(1e-24) * temperature)
+    return z * torch.rsqrt(
+        (z * z).sum(dim=1, keepdim=True).clamp_min(1e-24) * temperature
+    )
 
 
 def _process_group() -> tuple[int, int]:
@@ -153,23 +156,40 @@ def nt_xent_loss_gathered(
     if gather is None:
         from sslbook.distributed import all_gather_with_gradient as gather
     if not 0 <= rank < world:
-        raise ValueError(f"rank must be in [0, world), got rank={rank}, world={world}")
+        raise ValueError(
+            f"rank must be in [0, world), got rank={rank}, world={world}"
+        )
     _check_temperature(temperature)
     n = z1.shape[0]
     # all views in a fixed order: every rank's first views, then every rank's second views
-    everyone = _scaled(torch.cat([gather(z1), gather(z2)]), temperature)  # (2·N·world, dim)
+    everyone = _scaled(
+        torch.cat([gather(z1), gather(z2)]), temperature
+    )  # (2·N·world, dim)
     if everyone.shape[0] != 2 * n * world:
-        raise ValueError(f"gather returned {everyone.shape[0] // 2} rows per view, expected world × batch = {world * n}")
-    anchors = _scaled(torch.cat([z1, z2]), temperature)  # (2N, dim): this rank's rows of `everyone`
+        raise ValueError(
+            f"gather returned {everyone.shape[0] // 2} rows per view, expected world × batch = {world * n}"
+        )
+    anchors = _scaled(
+        torch.cat([z1, z2]), temperature
+    )  # (2N, dim): this rank's rows of `everyone`
     logits = anchors @ everyone.T  # (2N, 2·N·world)
-    first = torch.arange(rank * n, (rank + 1) * n, device=z1.device)  # this rank's first views
+    first = torch.arange(
+        rank * n, (rank + 1) * n, device=z1.device
+    )  # this rank's first views
     second = first + world * n  # and their second views
     own = torch.cat([first, second])
-    logits[torch.arange(2 * n, device=z1.device), own] = float("-inf")  # not its own negative
+    logits[torch.arange(2 * n, device=z1.device), own] = float(
+        "-inf"
+    )  # not its own negative
     return F.cross_entropy(logits, torch.cat([second, first]))
 
 
-def info_nce_loss(anchor: torch.Tensor, positive: torch.Tensor, negatives: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
+def info_nce_loss(
+    anchor: torch.Tensor,
+    positive: torch.Tensor,
+    negatives: torch.Tensor,
+    temperature: float = 0.5,
+) -> torch.Tensor:
     """InfoNCE with explicit negatives, with cosine similarity, averaged over the anchors.
 
     Args:
@@ -187,15 +207,31 @@ def info_nce_loss(anchor: torch.Tensor, positive: torch.Tensor, negatives: torch
             number > 0.
     """
     if anchor.dim() != 2 or anchor.shape != positive.shape:
-        raise ValueError(f"anchor and positive must both be (batch, dim) with equal shapes, got {tuple(anchor.shape)} and {tuple(positive.shape)}")
+        raise ValueError(
+            f"anchor and positive must both be (batch, dim) with equal shapes, got {tuple(anchor.shape)} and {tuple(positive.shape)}"
+        )
     dim = anchor.shape[1]
-    if negatives.dim() not in (2, 3) or negatives.shape[-1] != dim or (negatives.dim() == 3 and negatives.shape[0] != anchor.shape[0]):
-        raise ValueError(f"negatives must be (batch, k, {dim}) or (k, {dim}), got {tuple(negatives.shape)}")
+    if (
+        negatives.dim() not in (2, 3)
+        or negatives.shape[-1] != dim
+        or (negatives.dim() == 3 and negatives.shape[0] != anchor.shape[0])
+    ):
+        raise ValueError(
+            f"negatives must be (batch, k, {dim}) or (k, {dim}), got {tuple(negatives.shape)}"
+        )
     if negatives.shape[-2] < 1:
         raise ValueError("negatives must hold at least one negative")
     _check_temperature(temperature)
-    a, p, neg = F.normalize(anchor, dim=-1), F.normalize(positive, dim=-1), F.normalize(negatives, dim=-1)
+    a, p, neg = (
+        F.normalize(anchor, dim=-1),
+        F.normalize(positive, dim=-1),
+        F.normalize(negatives, dim=-1),
+    )
     positive_logit = (a * p).sum(-1, keepdim=True)  # (batch, 1)
-    negative_logits = a @ neg.T if neg.dim() == 2 else torch.einsum("bd,bkd->bk", a, neg)  # (batch, k)
+    negative_logits = (
+        a @ neg.T if neg.dim() == 2 else torch.einsum("bd,bkd->bk", a, neg)
+    )  # (batch, k)
     logits = torch.cat([positive_logit, negative_logits], dim=1) / temperature
-    return F.cross_entropy(logits, torch.zeros(len(a), dtype=torch.long, device=a.device))
+    return F.cross_entropy(
+        logits, torch.zeros(len(a), dtype=torch.long, device=a.device)
+    )

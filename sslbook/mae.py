@@ -42,8 +42,12 @@ from torch import nn
 from sslbook.checks import check_int, check_real
 
 __all__ = [
-    "patchify", "unpatchify", "random_masking", "MAEEncoder", "MAE",
-    "mae_loss_fn"
+    "patchify",
+    "unpatchify",
+    "random_masking",
+    "MAEEncoder",
+    "MAE",
+    "mae_loss_fn",
 ]
 
 
@@ -56,13 +60,19 @@ def patchify(images: torch.Tensor, patch: int) -> torch.Tensor:
     """
     check_int("patch", patch)
     if images.dim() != 4 or images.shape[2] % patch or images.shape[3] % patch:
-        raise ValueError(f"images must be (B, C, H, W) with H and W multiples of patch={patch}, got {tuple(images.shape)}")
+        raise ValueError(
+            f"images must be (B, C, H, W) with H and W multiples of patch={patch}, got {tuple(images.shape)}"
+        )
     b, c, h, w = images.shape
     x = images.reshape(b, c, h // patch, patch, w // patch, patch)
-    return x.permute(0, 2, 4, 1, 3, 5).reshape(b, (h // patch) * (w // patch), c * patch * patch)
+    return x.permute(0, 2, 4, 1, 3, 5).reshape(
+        b, (h // patch) * (w // patch), c * patch * patch
+    )
 
 
-def unpatchify(patches: torch.Tensor, patch: int, channels: int) -> torch.Tensor:
+def unpatchify(
+    patches: torch.Tensor, patch: int, channels: int
+) -> torch.Tensor:
     """The inverse of :func:`patchify` for square images: ``(B, L, C·patch²)`` → ``(B, C, H, W)``.
 
     Raises:
@@ -71,12 +81,21 @@ def unpatchify(patches: torch.Tensor, patch: int, channels: int) -> torch.Tensor
     b, length, size = patches.shape
     side = round(length**0.5)
     if side * side != length or size != channels * patch * patch:
-        raise ValueError(f"patches must be (B, L, {channels * patch * patch}) with L a square, got {tuple(patches.shape)}")
+        raise ValueError(
+            f"patches must be (B, L, {channels * patch * patch}) with L a square, got {tuple(patches.shape)}"
+        )
     x = patches.reshape(b, side, side, channels, patch, patch)
-    return x.permute(0, 3, 1, 4, 2, 5).reshape(b, channels, side * patch, side * patch)
+    return x.permute(0, 3, 1, 4, 2, 5).reshape(
+        b, channels, side * patch, side * patch
+    )
 
 
-def random_masking(batch: int, length: int, mask_ratio: float, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def random_masking(
+    batch: int,
+    length: int,
+    mask_ratio: float,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Choose, independently for each of ``batch`` images, which of ``length`` patches to hide.
 
     Exactly ``round(mask_ratio · length)`` patches are hidden in every image,
@@ -104,7 +123,14 @@ def random_masking(batch: int, length: int, mask_ratio: float, generator: torch.
 
 
 def _transformer(dim: int, depth: int, heads: int) -> nn.TransformerEncoder:
-    layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=2 * dim, dropout=0.0, batch_first=True, norm_first=True)
+    layer = nn.TransformerEncoderLayer(
+        dim,
+        heads,
+        dim_feedforward=2 * dim,
+        dropout=0.0,
+        batch_first=True,
+        norm_first=True,
+    )
     return nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
 
 
@@ -120,12 +146,29 @@ class MAEEncoder(nn.Module):
         input_shape: ``(channels, image_size, image_size)``.
     """
 
-    def __init__(self, image_size: int, channels: int, patch: int, dim: int, depth: int, heads: int):
+    def __init__(
+        self,
+        image_size: int,
+        channels: int,
+        patch: int,
+        dim: int,
+        depth: int,
+        heads: int,
+    ):
         super().__init__()
-        for name, value in (("image_size", image_size), ("channels", channels), ("patch", patch), ("dim", dim), ("depth", depth), ("heads", heads)):
+        for name, value in (
+            ("image_size", image_size),
+            ("channels", channels),
+            ("patch", patch),
+            ("dim", dim),
+            ("depth", depth),
+            ("heads", heads),
+        ):
             check_int(name, value)
         if image_size % patch:
-            raise ValueError(f"image_size={image_size} must be a multiple of patch={patch}")
+            raise ValueError(
+                f"image_size={image_size} must be a multiple of patch={patch}"
+            )
         if dim % heads:
             raise ValueError(f"dim={dim} must be a multiple of heads={heads}")
         self.patch, self.channels = patch, channels
@@ -137,16 +180,22 @@ class MAEEncoder(nn.Module):
         self.out_dim = dim
         self.input_shape = (channels, image_size, image_size)
 
-    def tokens(self, patches: torch.Tensor, visible: torch.Tensor | None = None) -> torch.Tensor:
+    def tokens(
+        self, patches: torch.Tensor, visible: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Encode ``patches`` ``(B, L, C·p²)``, keeping only the ``visible`` ``(B, n)`` indices if given."""
         x = self.embed(patches) + self.position
         if visible is not None:
-            x = torch.gather(x, 1, visible.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
+            x = torch.gather(
+                x, 1, visible.unsqueeze(-1).expand(-1, -1, x.shape[-1])
+            )
         return self.norm(self.blocks(x))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         if tuple(images.shape[1:]) != self.input_shape:
-            raise ValueError(f"expected images of shape (B, {', '.join(map(str, self.input_shape))}), got {tuple(images.shape)}")
+            raise ValueError(
+                f"expected images of shape (B, {', '.join(map(str, self.input_shape))}), got {tuple(images.shape)}"
+            )
         return self.tokens(patchify(images, self.patch)).mean(dim=1)
 
 
@@ -183,14 +232,22 @@ class MAE(nn.Module):
         seed: int = 0,
     ):
         super().__init__()
-        self.encoder = MAEEncoder(image_size, channels, patch, dim, depth, heads)
-        random_masking(1, self.encoder.length, mask_ratio)  # checks the ratio now, not at the first step
+        self.encoder = MAEEncoder(
+            image_size, channels, patch, dim, depth, heads
+        )
+        random_masking(
+            1, self.encoder.length, mask_ratio
+        )  # checks the ratio now, not at the first step
         if decoder_dim % decoder_heads:
-            raise ValueError(f"decoder_dim={decoder_dim} must be a multiple of decoder_heads={decoder_heads}")
+            raise ValueError(
+                f"decoder_dim={decoder_dim} must be a multiple of decoder_heads={decoder_heads}"
+            )
         self.mask_ratio = mask_ratio
         self.to_decoder = nn.Linear(dim, decoder_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, decoder_dim))
-        self.decoder_position = nn.Parameter(torch.randn(1, self.encoder.length, decoder_dim) * 0.02)
+        self.decoder_position = nn.Parameter(
+            torch.randn(1, self.encoder.length, decoder_dim) * 0.02
+        )
         self.decoder = _transformer(decoder_dim, decoder_depth, decoder_heads)
         self.to_pixels = nn.Linear(decoder_dim, channels * patch * patch)
         self.generator = torch.Generator().manual_seed(seed)

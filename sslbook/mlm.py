@@ -40,9 +40,19 @@ from sslbook.checks import check_int, check_real
 from sslbook.models import eval_mode
 
 __all__ = [
-    "SPECIAL_TOKENS", "IGNORE", "Vocabulary", "chunk", "mask_tokens",
-    "TinyBERT", "mlm_loss", "mlm_loss_fn", "masked_accuracy", "masked_loss",
-    "unigram_guess", "unigram_accuracy", "unigram_loss"
+    "SPECIAL_TOKENS",
+    "IGNORE",
+    "Vocabulary",
+    "chunk",
+    "mask_tokens",
+    "TinyBERT",
+    "mlm_loss",
+    "mlm_loss_fn",
+    "masked_accuracy",
+    "masked_loss",
+    "unigram_guess",
+    "unigram_accuracy",
+    "unigram_loss",
 ]
 
 #: The special tokens, in id order: padding, unknown word, mask.
@@ -63,11 +73,15 @@ class Vocabulary:
     words: tuple[str, ...]
 
     @classmethod
-    def build(cls, sentences: Iterable[Sequence[str]], max_size: int) -> "Vocabulary":
+    def build(
+        cls, sentences: Iterable[Sequence[str]], max_size: int
+    ) -> "Vocabulary":
         """The ``max_size`` most frequent words of ``sentences``; ties go to the word seen first."""
         check_int("max_size", max_size)
         counts = Counter(word for sentence in sentences for word in sentence)
-        kept = [word for word, _ in counts.most_common(max_size)]  # most_common keeps first-seen order on ties
+        kept = [
+            word for word, _ in counts.most_common(max_size)
+        ]  # most_common keeps first-seen order on ties
         return cls(SPECIAL_TOKENS + tuple(kept))
 
     def __len__(self) -> int:
@@ -93,9 +107,15 @@ def chunk(ids: Sequence[Sequence[int]], length: int) -> torch.Tensor:
     none needs padding.
     """
     check_int("length", length, minimum=2)
-    windows = [seq[i : i + length] for seq in ids for i in range(0, len(seq) - length + 1, length)]
+    windows = [
+        seq[i : i + length]
+        for seq in ids
+        for i in range(0, len(seq) - length + 1, length)
+    ]
     if not windows:
-        raise ValueError(f"no list holds {length} ids, so there is no window to make")
+        raise ValueError(
+            f"no list holds {length} ids, so there is no window to make"
+        )
     return torch.tensor(windows, dtype=torch.long)
 
 
@@ -127,21 +147,39 @@ def mask_tokens(
             vocabulary holds no word besides the special tokens.
     """
     if ids.dim() != 2:
-        raise ValueError(f"ids must be (batch, length), got {tuple(ids.shape)}")
+        raise ValueError(
+            f"ids must be (batch, length), got {tuple(ids.shape)}"
+        )
     check_real("rate", rate, "(0, 1)")
     if vocab_size <= len(SPECIAL_TOKENS):
-        raise ValueError(f"vocab_size must exceed the {len(SPECIAL_TOKENS)} special tokens, got {vocab_size}")
+        raise ValueError(
+            f"vocab_size must exceed the {len(SPECIAL_TOKENS)} special tokens, got {vocab_size}"
+        )
     batch, length = ids.shape
     chosen_count = max(1, round(rate * length))
     keys = torch.rand(batch, length, generator=generator)
-    action = torch.rand(batch, length, generator=generator)  # < 0.8: [MASK]; < 0.9: random word; else: keep
-    random_words = torch.randint(len(SPECIAL_TOKENS), vocab_size, (batch, length), generator=generator)
-    keys, action, random_words = (t.to(ids.device) for t in (keys, action, random_words))
+    action = torch.rand(
+        batch, length, generator=generator
+    )  # < 0.8: [MASK]; < 0.9: random word; else: keep
+    random_words = torch.randint(
+        len(SPECIAL_TOKENS), vocab_size, (batch, length), generator=generator
+    )
+    keys, action, random_words = (
+        t.to(ids.device) for t in (keys, action, random_words)
+    )
     words = ids >= len(SPECIAL_TOKENS)
-    keys = keys.masked_fill(~words, 2.0)  # special tokens sort after every word (keys of words are < 1)
-    chosen = (keys.argsort(dim=1).argsort(dim=1) < chosen_count) & words  # a random subset of the words per row
-    inputs = torch.where(chosen & (action < 0.8), torch.full_like(ids, MASK_ID), ids)
-    inputs = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_words, inputs)
+    keys = keys.masked_fill(
+        ~words, 2.0
+    )  # special tokens sort after every word (keys of words are < 1)
+    chosen = (
+        keys.argsort(dim=1).argsort(dim=1) < chosen_count
+    ) & words  # a random subset of the words per row
+    inputs = torch.where(
+        chosen & (action < 0.8), torch.full_like(ids, MASK_ID), ids
+    )
+    inputs = torch.where(
+        chosen & (action >= 0.8) & (action < 0.9), random_words, inputs
+    )
     targets = torch.where(chosen, ids, torch.full_like(ids, IGNORE))
     return inputs, targets
 
@@ -162,9 +200,22 @@ class TinyBERT(nn.Module):
     cost. The output layer's weight is the input embedding (weight tying).
     """
 
-    def __init__(self, vocab_size: int, length: int, dim: int = 64, depth: int = 2, heads: int = 4):
+    def __init__(
+        self,
+        vocab_size: int,
+        length: int,
+        dim: int = 64,
+        depth: int = 2,
+        heads: int = 4,
+    ):
         super().__init__()
-        for name, value in (("vocab_size", vocab_size), ("length", length), ("dim", dim), ("depth", depth), ("heads", heads)):
+        for name, value in (
+            ("vocab_size", vocab_size),
+            ("length", length),
+            ("dim", dim),
+            ("depth", depth),
+            ("heads", heads),
+        ):
             check_int(name, value)
         if dim % heads:
             raise ValueError(f"dim={dim} must be a multiple of heads={heads}")
@@ -173,8 +224,17 @@ class TinyBERT(nn.Module):
         # near uniform predictions (PyTorch's N(0, 1) would make logits of size ~dim)
         nn.init.normal_(self.embedding.weight, std=0.02)
         self.position = nn.Parameter(torch.randn(1, length, dim) * 0.02)
-        layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=2 * dim, dropout=0.0, batch_first=True, norm_first=True)
-        self.blocks = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        layer = nn.TransformerEncoderLayer(
+            dim,
+            heads,
+            dim_feedforward=2 * dim,
+            dropout=0.0,
+            batch_first=True,
+            norm_first=True,
+        )
+        self.blocks = nn.TransformerEncoder(
+            layer, depth, enable_nested_tensor=False
+        )
         self.norm = nn.LayerNorm(dim)
         self.output_bias = nn.Parameter(torch.zeros(vocab_size))
         self.length = length
@@ -182,13 +242,17 @@ class TinyBERT(nn.Module):
     def encode(self, ids: torch.Tensor) -> torch.Tensor:
         """The final hidden states ``(B, L, dim)`` of ``(B, L)`` ids."""
         if ids.dim() != 2 or ids.shape[1] > self.length:
-            raise ValueError(f"ids must be (batch, length) with length <= {self.length}, got {tuple(ids.shape)}")
+            raise ValueError(
+                f"ids must be (batch, length) with length <= {self.length}, got {tuple(ids.shape)}"
+            )
         x = self.embedding(ids) + self.position[:, : ids.shape[1]]
         return self.norm(self.blocks(x))
 
     def predict(self, hidden: torch.Tensor) -> torch.Tensor:
         """The logits ``(..., vocab_size)`` of hidden states ``(..., dim)``."""
-        return hidden @ self.embedding.weight.T + self.output_bias  # tied output layer
+        return (
+            hidden @ self.embedding.weight.T + self.output_bias
+        )  # tied output layer
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         return self.predict(self.encode(ids))
@@ -202,8 +266,12 @@ class TinyBERT(nn.Module):
 def mlm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy of ``(B, L, V)`` logits at the positions whose target is not :data:`IGNORE`."""
     if logits.dim() != 3 or logits.shape[:2] != targets.shape:
-        raise ValueError(f"logits must be (B, L, V) and targets (B, L), got {tuple(logits.shape)} and {tuple(targets.shape)}")
-    return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE)
+        raise ValueError(
+            f"logits must be (B, L, V) and targets (B, L), got {tuple(logits.shape)} and {tuple(targets.shape)}"
+        )
+    return F.cross_entropy(
+        logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE
+    )
 
 
 def mlm_loss_fn(
@@ -229,24 +297,53 @@ def mlm_loss_fn(
     return loss_fn
 
 
-def _masked_test_set(ids: torch.Tensor, vocab_size: int, rate: float, seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _masked_test_set(
+    ids: torch.Tensor, vocab_size: int, rate: float, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The masks every score draws for ``ids``, one call seeded with ``seed``, so that all
     scores of a seed see the same ones: ``(inputs, targets, scored)``, where ``scored``
     marks the chosen positions that became ``[MASK]``."""
-    inputs, targets = mask_tokens(ids, vocab_size=vocab_size, rate=rate, generator=torch.Generator().manual_seed(seed))
+    inputs, targets = mask_tokens(
+        ids,
+        vocab_size=vocab_size,
+        rate=rate,
+        generator=torch.Generator().manual_seed(seed),
+    )
     return inputs, targets, (targets != IGNORE) & (inputs == MASK_ID)
 
 
-def _scored_logits(model: TinyBERT, ids: torch.Tensor, vocab_size: int, rate: float, seed: int, batch_size: int):
+def _scored_logits(
+    model: TinyBERT,
+    ids: torch.Tensor,
+    vocab_size: int,
+    rate: float,
+    seed: int,
+    batch_size: int,
+):
     """``(logits, targets)`` at the scored positions, batch by batch, in eval mode; the
     model's mode is restored afterwards."""
     inputs, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)
     with eval_mode(model), torch.no_grad():
-        for batch, batch_targets, batch_scored in zip(inputs.split(batch_size), targets.split(batch_size), scored.split(batch_size)):
-            yield model.predict(model.encode(batch)[batch_scored]), batch_targets[batch_scored]
+        for batch, batch_targets, batch_scored in zip(
+            inputs.split(batch_size),
+            targets.split(batch_size),
+            scored.split(batch_size),
+        ):
+            yield (
+                model.predict(model.encode(batch)[batch_scored]),
+                batch_targets[batch_scored],
+            )
 
 
-def masked_accuracy(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0, batch_size: int = 512) -> float:
+def masked_accuracy(
+    model: TinyBERT,
+    ids: torch.Tensor,
+    *,
+    vocab_size: int,
+    rate: float = 0.15,
+    seed: int = 0,
+    batch_size: int = 512,
+) -> float:
     """The share of ``[MASK]`` positions whose original word is the model's top prediction, in eval mode.
 
     Only the chosen positions that became ``[MASK]`` are scored: at the
@@ -258,13 +355,23 @@ def masked_accuracy(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate
     the same ones.
     """
     right = total = 0
-    for logits, targets in _scored_logits(model, ids, vocab_size, rate, seed, batch_size):
+    for logits, targets in _scored_logits(
+        model, ids, vocab_size, rate, seed, batch_size
+    ):
         right += int((logits.argmax(dim=-1) == targets).sum())
         total += len(targets)
     return right / total
 
 
-def masked_loss(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0, batch_size: int = 512) -> float:
+def masked_loss(
+    model: TinyBERT,
+    ids: torch.Tensor,
+    *,
+    vocab_size: int,
+    rate: float = 0.15,
+    seed: int = 0,
+    batch_size: int = 512,
+) -> float:
     """The mean cross-entropy (nats) at the ``[MASK]`` positions that :func:`masked_accuracy` scores, in eval mode.
 
     Unlike the accuracy it rewards a better probability for the right word
@@ -272,7 +379,9 @@ def masked_loss(model: TinyBERT, ids: torch.Tensor, *, vocab_size: int, rate: fl
     that all give the most frequent word as their top guess.
     """
     loss = total = 0
-    for logits, targets in _scored_logits(model, ids, vocab_size, rate, seed, batch_size):
+    for logits, targets in _scored_logits(
+        model, ids, vocab_size, rate, seed, batch_size
+    ):
         loss += float(F.cross_entropy(logits, targets, reduction="sum"))
         total += len(targets)
     return loss / total
@@ -285,7 +394,14 @@ def unigram_guess(train_ids: torch.Tensor, vocab_size: int) -> int:
     return int(counts.argmax())
 
 
-def unigram_accuracy(train_ids: torch.Tensor, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0) -> float:
+def unigram_accuracy(
+    train_ids: torch.Tensor,
+    ids: torch.Tensor,
+    *,
+    vocab_size: int,
+    rate: float = 0.15,
+    seed: int = 0,
+) -> float:
     """:func:`masked_accuracy` of :func:`unigram_guess` at every ``[MASK]`` position of ``ids``.
 
     The positions are those that :func:`masked_accuracy` scores with the
@@ -296,7 +412,14 @@ def unigram_accuracy(train_ids: torch.Tensor, ids: torch.Tensor, *, vocab_size: 
     return float((targets[scored] == guess).float().mean())
 
 
-def unigram_loss(train_ids: torch.Tensor, ids: torch.Tensor, *, vocab_size: int, rate: float = 0.15, seed: int = 0) -> float:
+def unigram_loss(
+    train_ids: torch.Tensor,
+    ids: torch.Tensor,
+    *,
+    vocab_size: int,
+    rate: float = 0.15,
+    seed: int = 0,
+) -> float:
     """:func:`masked_loss` of the model that ignores the context: each word's frequency in ``train_ids``.
 
     Special tokens aside, with add-one smoothing so that a word absent from

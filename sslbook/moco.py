@@ -48,8 +48,11 @@ from sslbook.losses import info_nce_loss
 from sslbook.models import eval_mode
 
 __all__ = [
-    "SplitBatchNorm", "momentum_update_", "split_batchnorm", "MoCo",
-    "moco_loss_fn"
+    "SplitBatchNorm",
+    "momentum_update_",
+    "split_batchnorm",
+    "MoCo",
+    "moco_loss_fn",
 ]
 
 
@@ -71,10 +74,14 @@ class SplitBatchNorm(nn.Module):
         ValueError: in ``forward``, for a batch that ``splits`` does not divide.
     """
 
-    def __init__(self, batchnorm: nn.modules.batchnorm._BatchNorm, splits: int):
+    def __init__(
+        self, batchnorm: nn.modules.batchnorm._BatchNorm, splits: int
+    ):
         super().__init__()
         if not isinstance(batchnorm, nn.modules.batchnorm._BatchNorm):
-            raise TypeError(f"batchnorm must be a torch BatchNorm layer, got {type(batchnorm).__name__}")
+            raise TypeError(
+                f"batchnorm must be a torch BatchNorm layer, got {type(batchnorm).__name__}"
+            )
         self.bn = batchnorm
         self.splits = check_int("splits", splits)
 
@@ -84,16 +91,35 @@ class SplitBatchNorm(nn.Module):
             return bn(x)
         n, c = x.shape[:2]
         if n % s:
-            raise ValueError(f"SplitBatchNorm with {s} splits needs a batch that is a multiple of {s}, got {n}")
+            raise ValueError(
+                f"SplitBatchNorm with {s} splits needs a batch that is a multiple of {s}, got {n}"
+            )
         # (N, C, ...) -> (N/s, s*C, ...): example a*s + b lands in channel block b, so group b is {b, b+s, ...}
         grouped = x.reshape(n // s, s * c, *x.shape[2:])
-        running_mean = bn.running_mean.repeat(s) if bn.track_running_stats else None
-        running_var = bn.running_var.repeat(s) if bn.track_running_stats else None
+        running_mean = (
+            bn.running_mean.repeat(s) if bn.track_running_stats else None
+        )
+        running_var = (
+            bn.running_var.repeat(s) if bn.track_running_stats else None
+        )
         weight = bn.weight.repeat(s) if bn.affine else None
         bias = bn.bias.repeat(s) if bn.affine else None
         # momentum None means a cumulative average, as nn.BatchNorm does it
-        momentum = 1.0 / (int(bn.num_batches_tracked) + 1) if bn.momentum is None else bn.momentum
-        out = F.batch_norm(grouped, running_mean, running_var, weight, bias, True, momentum, bn.eps)
+        momentum = (
+            1.0 / (int(bn.num_batches_tracked) + 1)
+            if bn.momentum is None
+            else bn.momentum
+        )
+        out = F.batch_norm(
+            grouped,
+            running_mean,
+            running_var,
+            weight,
+            bias,
+            True,
+            momentum,
+            bn.eps,
+        )
         if bn.track_running_stats:
             with torch.no_grad():
                 bn.running_mean.copy_(running_mean.view(s, c).mean(dim=0))
@@ -103,7 +129,9 @@ class SplitBatchNorm(nn.Module):
 
 
 @torch.no_grad()
-def momentum_update_(key: nn.Module, query: nn.Module, momentum: float) -> None:
+def momentum_update_(
+    key: nn.Module, query: nn.Module, momentum: float
+) -> None:
     """In place, ``θ_k ← m θ_k + (1 − m) θ_q`` for every parameter of ``key``.
 
     Buffers, such as BatchNorm's running statistics, are copied from
@@ -116,7 +144,9 @@ def momentum_update_(key: nn.Module, query: nn.Module, momentum: float) -> None:
     check_real("momentum", momentum, "[0, 1]")
     keys, queries = list(key.parameters()), list(query.parameters())
     if [k.shape for k in keys] != [q.shape for q in queries]:
-        raise ValueError("key and query must have the same parameters, in number and shape")
+        raise ValueError(
+            "key and query must have the same parameters, in number and shape"
+        )
     for k, q in zip(keys, queries):
         k.mul_(momentum).add_(q.detach(), alpha=1 - momentum)
     for k, q in zip(key.buffers(), query.buffers()):
@@ -157,12 +187,21 @@ class MoCo(nn.Module):
             replaces; both are saved in the ``state_dict``.
     """
 
-    def __init__(self, model: nn.Module, queue_size: int = 1024, momentum: float = 0.99, seed: int = 0, shuffle_bn_splits: int | None = None):
+    def __init__(
+        self,
+        model: nn.Module,
+        queue_size: int = 1024,
+        momentum: float = 0.99,
+        seed: int = 0,
+        shuffle_bn_splits: int | None = None,
+    ):
         super().__init__()
         check_int("queue_size", queue_size)
         check_real("momentum", momentum, "[0, 1)")
         if not hasattr(getattr(model, "encoder", None), "input_shape"):
-            raise TypeError("model.encoder must have an input_shape attribute, as sslbook.models.ConvEncoder does")
+            raise TypeError(
+                "model.encoder must have an input_shape attribute, as sslbook.models.ConvEncoder does"
+            )
         if shuffle_bn_splits is not None:
             split_batchnorm(model, shuffle_bn_splits)
         self.shuffle_bn_splits = shuffle_bn_splits
@@ -173,7 +212,12 @@ class MoCo(nn.Module):
         with eval_mode(model), torch.no_grad():
             dim = model(torch.zeros(1, *model.encoder.input_shape)).shape[1]
         self.generator = torch.Generator().manual_seed(seed)
-        self.register_buffer("queue", F.normalize(torch.randn(queue_size, dim, generator=self.generator), dim=1))
+        self.register_buffer(
+            "queue",
+            F.normalize(
+                torch.randn(queue_size, dim, generator=self.generator), dim=1
+            ),
+        )
         self.register_buffer("pointer", torch.zeros((), dtype=torch.long))
 
     @property
@@ -207,14 +251,20 @@ class MoCo(nn.Module):
         keys than the queue holds, only the newest ``queue_size`` remain.
         """
         if keys.dim() != 2 or keys.shape[1] != self.queue.shape[1]:
-            raise ValueError(f"keys must be (batch, {self.queue.shape[1]}), got {tuple(keys.shape)}")
+            raise ValueError(
+                f"keys must be (batch, {self.queue.shape[1]}), got {tuple(keys.shape)}"
+            )
         size, n = len(self.queue), len(keys)
         keys = F.normalize(keys, dim=1).to(self.queue.dtype)
         start = int(self.pointer)
-        if n > size:  # the first n - size keys would be overwritten within this call
+        if (
+            n > size
+        ):  # the first n - size keys would be overwritten within this call
             start = (start + n - size) % size
             keys = keys[-size:]
-        index = (start + torch.arange(len(keys), device=self.queue.device)) % size
+        index = (
+            start + torch.arange(len(keys), device=self.queue.device)
+        ) % size
         self.queue[index] = keys
         self.pointer.fill_((int(self.pointer) + n) % size)
 

@@ -32,9 +32,17 @@ from torch import nn
 from sslbook.checks import check_int, check_real
 
 __all__ = [
-    "ACTIVATIONS", "INITS", "MLPConfig", "DeepMLP", "ConvEncoder",
-    "ConvDecoder", "ConvAutoencoder", "reconstruction_loss", "encode",
-    "eval_mode", "shape_trace"
+    "ACTIVATIONS",
+    "INITS",
+    "MLPConfig",
+    "DeepMLP",
+    "ConvEncoder",
+    "ConvDecoder",
+    "ConvAutoencoder",
+    "reconstruction_loss",
+    "encode",
+    "eval_mode",
+    "shape_trace",
 ]
 
 #: Activation functions by name.
@@ -80,9 +88,13 @@ class MLPConfig:
         for field in ("in_features", "hidden", "depth", "out_features"):
             check_int(field, getattr(self, field))
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; known: {', '.join(ACTIVATIONS)}")
+            raise ValueError(
+                f"unknown activation {self.activation!r}; known: {', '.join(ACTIVATIONS)}"
+            )
         if self.init not in INITS:
-            raise ValueError(f"unknown init {self.init!r}; known: {', '.join(INITS)}")
+            raise ValueError(
+                f"unknown init {self.init!r}; known: {', '.join(INITS)}"
+            )
         check_real("init_std", self.init_std, "(0, inf)")
 
 
@@ -154,17 +166,33 @@ class ConvEncoder(nn.Module):
             4, or, in ``forward``, an input of another shape.
     """
 
-    def __init__(self, in_channels: int, image_size: int, out_dim: int, widths: tuple[int, int] = (32, 64), batchnorm: bool = False):
+    def __init__(
+        self,
+        in_channels: int,
+        image_size: int,
+        out_dim: int,
+        widths: tuple[int, int] = (32, 64),
+        batchnorm: bool = False,
+    ):
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("image_size", image_size), ("out_dim", out_dim), *(("widths", w) for w in widths)):
+        for name, value in (
+            ("in_channels", in_channels),
+            ("image_size", image_size),
+            ("out_dim", out_dim),
+            *(("widths", w) for w in widths),
+        ):
             check_int(name, value)
         if image_size % 4:
-            raise ValueError(f"image_size must be a multiple of 4 (two stride-2 convolutions), got {image_size}")
+            raise ValueError(
+                f"image_size must be a multiple of 4 (two stride-2 convolutions), got {image_size}"
+            )
         self.input_shape = (in_channels, image_size, image_size)
         layers: list[nn.Module] = []
         channels = in_channels
         for width in widths:
-            layers.append(nn.Conv2d(channels, width, kernel_size=3, stride=2, padding=1))
+            layers.append(
+                nn.Conv2d(channels, width, kernel_size=3, stride=2, padding=1)
+            )
             if batchnorm:
                 layers.append(nn.BatchNorm2d(width))
             layers.append(nn.ReLU())
@@ -180,7 +208,9 @@ class ConvEncoder(nn.Module):
 
 def _check_input(x: torch.Tensor, expected: tuple[int, int, int]) -> None:
     if x.dim() != 4 or tuple(x.shape[1:]) != expected:
-        raise ValueError(f"expected input of shape (batch, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
+        raise ValueError(
+            f"expected input of shape (batch, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
+        )
 
 
 class ConvDecoder(nn.Module):
@@ -191,18 +221,48 @@ class ConvDecoder(nn.Module):
     double its side twice. A sigmoid keeps the output in the pixels' range.
     """
 
-    def __init__(self, out_channels: int, image_size: int, latent_dim: int, widths: tuple[int, int] = (64, 32)):
+    def __init__(
+        self,
+        out_channels: int,
+        image_size: int,
+        latent_dim: int,
+        widths: tuple[int, int] = (64, 32),
+    ):
         super().__init__()
-        for name, value in (("out_channels", out_channels), ("image_size", image_size), ("latent_dim", latent_dim)):
+        for name, value in (
+            ("out_channels", out_channels),
+            ("image_size", image_size),
+            ("latent_dim", latent_dim),
+        ):
             check_int(name, value)
         if image_size % 4:
-            raise ValueError(f"image_size must be a multiple of 4, got {image_size}")
+            raise ValueError(
+                f"image_size must be a multiple of 4, got {image_size}"
+            )
         side = image_size // 4
-        self.fc = nn.Sequential(nn.Linear(latent_dim, widths[0] * side * side), nn.ReLU(), nn.Unflatten(1, (widths[0], side, side)))
-        self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(widths[0], widths[1], kernel_size=3, stride=2, padding=1, output_padding=1),
+        self.fc = nn.Sequential(
+            nn.Linear(latent_dim, widths[0] * side * side),
             nn.ReLU(),
-            nn.ConvTranspose2d(widths[1], out_channels, kernel_size=3, stride=2, padding=1, output_padding=1),
+            nn.Unflatten(1, (widths[0], side, side)),
+        )
+        self.deconv = nn.Sequential(
+            nn.ConvTranspose2d(
+                widths[0],
+                widths[1],
+                kernel_size=3,
+                stride=2,
+                padding=1,
+                output_padding=1,
+            ),
+            nn.ReLU(),
+            nn.ConvTranspose2d(
+                widths[1],
+                out_channels,
+                kernel_size=3,
+                stride=2,
+                padding=1,
+                output_padding=1,
+            ),
             nn.Sigmoid(),
         )
 
@@ -228,7 +288,9 @@ class ConvAutoencoder(nn.Module):
     (torch.Size([2, 3, 32, 32]), torch.Size([2, 16]))
     """
 
-    def __init__(self, in_channels: int = 1, image_size: int = 28, latent_dim: int = 16):
+    def __init__(
+        self, in_channels: int = 1, image_size: int = 28, latent_dim: int = 16
+    ):
         super().__init__()
         check_int("latent_dim", latent_dim)
         self.encoder = ConvEncoder(in_channels, image_size, latent_dim)
@@ -242,7 +304,9 @@ class ConvAutoencoder(nn.Module):
         return self.decoder(self.encoder(x))
 
 
-def reconstruction_loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+def reconstruction_loss(
+    model: nn.Module, batch: tuple[torch.Tensor, ...]
+) -> torch.Tensor:
     """Mean squared error between ``model(x)`` and ``x``: the ``loss_fn`` of an autoencoder for ``sslbook.train.fit``.
 
     ``batch`` is ``(x,)`` or ``(x, y)``; labels, if any, are ignored.
@@ -279,13 +343,20 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
 
 
 @torch.no_grad()
-def encode(encoder: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+def encode(
+    encoder: nn.Module, x: torch.Tensor, batch_size: int = 1000
+) -> torch.Tensor:
     """``encoder(x)`` in eval mode, in batches: ``(n, ...)`` → ``(n, dim)`` features, on the CPU.
 
     The encoder's train/eval mode is restored afterwards.
     """
     with eval_mode(encoder):
-        return torch.cat([encoder(x[i : i + batch_size]).flatten(1).cpu() for i in range(0, len(x), batch_size)])
+        return torch.cat(
+            [
+                encoder(x[i : i + batch_size]).flatten(1).cpu()
+                for i in range(0, len(x), batch_size)
+            ]
+        )
 
 
 def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
@@ -313,28 +384,41 @@ def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
     import pandas as pd
 
     if len(input_shape) == 0:
-        raise ValueError(f"input_shape must be a non-empty tuple of positive ints, got {input_shape!r}")
+        raise ValueError(
+            f"input_shape must be a non-empty tuple of positive ints, got {input_shape!r}"
+        )
     for size in input_shape:
         check_int("each size in input_shape", size)
     rows: list[dict] = []
 
     def record(name: str):
         def hook(module: nn.Module, inputs, output) -> None:
-            rows.append({
-                "layer": name,
-                "type": type(module).__name__,
-                "output shape": tuple(output.shape[1:]),
-                "parameters": sum(p.numel() for p in module.parameters()),
-            })
+            rows.append(
+                {
+                    "layer": name,
+                    "type": type(module).__name__,
+                    "output shape": tuple(output.shape[1:]),
+                    "parameters": sum(p.numel() for p in module.parameters()),
+                }
+            )
+
         return hook
 
-    leaves = [(name, m) for name, m in model.named_modules() if not list(m.children())]
-    handles = [module.register_forward_hook(record(name)) for name, module in leaves]
+    leaves = [
+        (name, m)
+        for name, m in model.named_modules()
+        if not list(m.children())
+    ]
+    handles = [
+        module.register_forward_hook(record(name)) for name, module in leaves
+    ]
     try:
         with eval_mode(model), torch.no_grad():
             model(torch.zeros(1, *input_shape))
     except Exception as error:
-        error.add_note(f"shape_trace: the layers before the failure gave {[(r['layer'], r['output shape']) for r in rows]}")
+        error.add_note(
+            f"shape_trace: the layers before the failure gave {[(r['layer'], r['output shape']) for r in rows]}"
+        )
         raise
     finally:
         for handle in handles:

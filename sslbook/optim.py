@@ -23,11 +23,15 @@ from typing import Callable
 
 import torch
 
-from sslbook.checks import check_int
+from sslbook.checks import check_int, check_real
 
 __all__ = [
-    "Loss", "quadratic", "rosenbrock", "gradient_descent", "optimizer_path",
-    "steps_to_tolerance"
+    "Loss",
+    "quadratic",
+    "rosenbrock",
+    "gradient_descent",
+    "optimizer_path",
+    "steps_to_tolerance",
 ]
 
 Loss = Callable[[torch.Tensor], torch.Tensor]
@@ -47,13 +51,17 @@ def quadratic(theta: torch.Tensor, condition: float = 10.0) -> torch.Tensor:
     return 0.5 * (theta[..., 0] ** 2 + condition * theta[..., 1] ** 2)
 
 
-def rosenbrock(theta: torch.Tensor, a: float = 1.0, b: float = 100.0) -> torch.Tensor:
+def rosenbrock(
+    theta: torch.Tensor, a: float = 1.0, b: float = 100.0
+) -> torch.Tensor:
     """J(θ) = (a − θ₁)² + b (θ₂ − θ₁²)²: a curved valley with minimum 0 at (a, a²).
 
     Args:
         theta: ``(..., 2)`` points.
     """
-    return (a - theta[..., 0]) ** 2 + b * (theta[..., 1] - theta[..., 0] ** 2) ** 2
+    return (a - theta[..., 0]) ** 2 + b * (
+        theta[..., 1] - theta[..., 0] ** 2
+    ) ** 2
 
 
 def gradient_descent(
@@ -72,11 +80,11 @@ def gradient_descent(
         inf or nan and stay so; that is what divergence looks like.
 
     Raises:
-        ValueError: for ``lr`` ≤ 0, ``steps`` < 0, a ``theta0`` that is not
-            1-D, or a ``loss_fn`` that does not return a scalar.
+        ValueError: for an ``lr`` that is not a finite number > 0, ``steps``
+            < 0, a ``theta0`` that is not 1-D, or a ``loss_fn`` that does not
+            return a scalar.
     """
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
+    check_real("lr", lr, "(0, inf)")
     check_int("steps", steps, minimum=0)
     if theta0.dim() != 1:
         raise ValueError(
@@ -129,7 +137,9 @@ def optimizer_path(
     return torch.stack(path)
 
 
-def steps_to_tolerance(loss_fn: Loss, path: torch.Tensor, tol: float) -> int | None:
+def steps_to_tolerance(
+    loss_fn: Loss, path: torch.Tensor, tol: float
+) -> int | None:
     """The first step t at which J(θ_t) ≤ ``tol``, or ``None`` if the path never gets there."""
     with torch.no_grad():
         losses = loss_fn(path)

@@ -66,16 +66,24 @@ def greedy_layerwise_pretrain(
             the wrong number of features.
     """
     if not isinstance(model, DeepMLP):
-        raise TypeError(f"model must be an sslbook.models.DeepMLP, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be an sslbook.models.DeepMLP, got {type(model).__name__}"
+        )
     if model.config.batchnorm or model.config.residual:
-        raise ValueError("greedy layer-wise pre-training is defined here for plain MLPs: batchnorm and residual must be False")
+        raise ValueError(
+            "greedy layer-wise pre-training is defined here for plain MLPs: batchnorm and residual must be False"
+        )
     h = x.flatten(1)
     if h.shape[1] != model.config.in_features:
-        raise ValueError(f"x has {h.shape[1]} features per example, the model expects {model.config.in_features}")
+        raise ValueError(
+            f"x has {h.shape[1]} features per example, the model expects {model.config.in_features}"
+        )
     losses = []
     for index, block in enumerate(model.blocks):
         torch.manual_seed(seed + index)
-        decoder = nn.Sequential(nn.Linear(block[0].out_features, h.shape[1]), nn.Sigmoid())
+        decoder = nn.Sequential(
+            nn.Linear(block[0].out_features, h.shape[1]), nn.Sigmoid()
+        )
         autoencoder = nn.Sequential(block, decoder)
         history = fit(
             autoencoder,
@@ -88,5 +96,7 @@ def greedy_layerwise_pretrain(
         )
         losses.append(history.epoch_losses[-1])
         with eval_mode(block), torch.no_grad():
-            h = block(h)  # the next block's input, from the frozen, pre-trained block
+            h = block(
+                h
+            )  # the next block's input, from the frozen, pre-trained block
     return losses

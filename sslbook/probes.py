@@ -33,8 +33,14 @@ from sslbook.repro import experiment_seeds
 from sslbook.stats import SeedScores, Selection, select
 
 __all__ = [
-    "PROBE_C_GRID", "accuracy", "sample_per_class", "linear_probe",
-    "Features", "select_probe", "knn_predict", "knn_accuracy"
+    "PROBE_C_GRID",
+    "accuracy",
+    "sample_per_class",
+    "linear_probe",
+    "Features",
+    "select_probe",
+    "knn_predict",
+    "knn_accuracy",
 ]
 
 #: The inverse regularisation strengths that :func:`select_probe` tries.
@@ -42,7 +48,13 @@ PROBE_C_GRID = (0.001, 0.01, 0.1, 1.0, 10.0)
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024) -> float:
+def accuracy(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    batch_size: int = 1024,
+) -> float:
     """The fraction of ``x`` that ``model`` classifies as ``y``, in eval mode.
 
     Args:
@@ -56,10 +68,17 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: 
         ValueError: if ``x`` and ``y`` differ in length or are empty.
     """
     if len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
+        raise ValueError(
+            f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}"
+        )
     with eval_mode(model):
         correct = sum(
-            (model(x[i : i + batch_size]).argmax(dim=1) == y[i : i + batch_size].to(x.device)).sum().item()
+            (
+                model(x[i : i + batch_size]).argmax(dim=1)
+                == y[i : i + batch_size].to(x.device)
+            )
+            .sum()
+            .item()
             for i in range(0, len(x), batch_size)
         )
     return correct / len(x)
@@ -69,11 +88,15 @@ def _as_numpy(array: np.ndarray | torch.Tensor, name: str) -> np.ndarray:
     if isinstance(array, torch.Tensor):
         array = array.detach().cpu().numpy()
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(array).__name__}")
+        raise TypeError(
+            f"{name} must be a numpy array or torch tensor, got {type(array).__name__}"
+        )
     return array
 
 
-def sample_per_class(labels: np.ndarray | torch.Tensor, k: int, seed: int) -> np.ndarray:
+def sample_per_class(
+    labels: np.ndarray | torch.Tensor, k: int, seed: int
+) -> np.ndarray:
     """Indices of ``k`` examples of each class, drawn without replacement.
 
     Args:
@@ -94,7 +117,9 @@ def sample_per_class(labels: np.ndarray | torch.Tensor, k: int, seed: int) -> np
     for cls in np.unique(labels):
         members = np.flatnonzero(labels == cls)
         if len(members) < k:
-            raise ValueError(f"class {cls} has {len(members)} examples, fewer than k={k}")
+            raise ValueError(
+                f"class {cls} has {len(members)} examples, fewer than k={k}"
+            )
         chosen.append(rng.choice(members, size=k, replace=False))
     return np.sort(np.concatenate(chosen))
 
@@ -115,7 +140,10 @@ def _fit_probe(x: np.ndarray, y: np.ndarray, c: float, max_iter: int):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    probe = make_pipeline(StandardScaler(), LogisticRegression(C=c, solver="newton-cg", max_iter=max_iter))
+    probe = make_pipeline(
+        StandardScaler(),
+        LogisticRegression(C=c, solver="newton-cg", max_iter=max_iter),
+    )
     return probe.fit(x.astype(np.float64), y)
 
 
@@ -150,8 +178,14 @@ def linear_probe(
     Raises:
         ValueError: for mismatched lengths, an empty ``seeds``, or a bad ``k``.
     """
-    x_train, x_eval = _flat_features(x_train, "x_train"), _flat_features(x_eval, "x_eval")
-    y_train, y_eval = _as_numpy(y_train, "y_train"), _as_numpy(y_eval, "y_eval")
+    x_train, x_eval = (
+        _flat_features(x_train, "x_train"),
+        _flat_features(x_eval, "x_eval"),
+    )
+    y_train, y_eval = (
+        _as_numpy(y_train, "y_train"),
+        _as_numpy(y_eval, "y_eval"),
+    )
     if len(x_train) != len(y_train) or len(x_eval) != len(y_eval):
         raise ValueError(
             f"features and labels differ in length: x_train {len(x_train)} vs y_train {len(y_train)}, "
@@ -163,7 +197,13 @@ def linear_probe(
     scores = []
     for seed in seeds:
         idx = sample_per_class(y_train, labels_per_class, seed)
-        scores.append(float(_fit_probe(x_train[idx], y_train[idx], c, max_iter).score(x_eval, y_eval)))
+        scores.append(
+            float(
+                _fit_probe(x_train[idx], y_train[idx], c, max_iter).score(
+                    x_eval, y_eval
+                )
+            )
+        )
     return SeedScores(tuple(scores), tuple(int(s) for s in seeds))
 
 
@@ -204,16 +244,32 @@ def select_probe(
         raise ValueError("features must hold at least one seed")
     if len(grid) == 0:
         raise ValueError("grid must hold at least one value of c")
-    y_train, y_val, y_test = (_as_numpy(y, name) for y, name in ((y_train, "y_train"), (y_val, "y_val"), (y_test, "y_test")))
+    y_train, y_val, y_test = (
+        _as_numpy(y, name)
+        for y, name in (
+            (y_train, "y_train"),
+            (y_val, "y_val"),
+            (y_test, "y_test"),
+        )
+    )
     seeds = tuple(int(s) for s in features)
     probes: dict[float, list] = {c: [] for c in grid}
     validation: dict[float, list[float]] = {c: [] for c in grid}
     tests, labelled = {}, {}
     for seed, split in features.items():
         if len(split) != 3:
-            raise ValueError(f"features[{seed}] must be (train, val, test), got {len(split)} arrays")
-        x_train, x_val, x_test = (_flat_features(x, name) for x, name in zip(split, ("train", "val", "test")))
-        if (len(x_train), len(x_val), len(x_test)) != (len(y_train), len(y_val), len(y_test)):
+            raise ValueError(
+                f"features[{seed}] must be (train, val, test), got {len(split)} arrays"
+            )
+        x_train, x_val, x_test = (
+            _flat_features(x, name)
+            for x, name in zip(split, ("train", "val", "test"))
+        )
+        if (len(x_train), len(x_val), len(x_test)) != (
+            len(y_train),
+            len(y_val),
+            len(y_test),
+        ):
             raise ValueError(
                 f"features[{seed}] hold {len(x_train)}/{len(x_val)}/{len(x_test)} rows for "
                 f"{len(y_train)}/{len(y_val)}/{len(y_test)} labels"
@@ -224,10 +280,23 @@ def select_probe(
             probes[c].append(probe)
             validation[c].append(float(probe.score(x_val, y_val)))
         tests[seed], labelled[seed] = x_test, (x_train[idx], y_train[idx])
-    val_scores = {c: SeedScores(tuple(v), seeds) for c, v in validation.items()}
+    val_scores = {
+        c: SeedScores(tuple(v), seeds) for c, v in validation.items()
+    }
     chosen = select(val_scores)
-    test = SeedScores(tuple(float(p.score(tests[s], y_test)) for p, s in zip(probes[chosen], seeds)), seeds)
-    train = SeedScores(tuple(float(p.score(*labelled[s])) for p, s in zip(probes[chosen], seeds)), seeds)
+    test = SeedScores(
+        tuple(
+            float(p.score(tests[s], y_test))
+            for p, s in zip(probes[chosen], seeds)
+        ),
+        seeds,
+    )
+    train = SeedScores(
+        tuple(
+            float(p.score(*labelled[s])) for p, s in zip(probes[chosen], seeds)
+        ),
+        seeds,
+    )
     return Selection(chosen, val_scores, test, train)
 
 
@@ -273,32 +342,72 @@ def knn_predict(
     train_features = torch.as_tensor(train_features)
     test_features = torch.as_tensor(test_features)
     if train_features.device != test_features.device:
-        raise ValueError(f"train and test features must be on one device, got {train_features.device} and {test_features.device}")
+        raise ValueError(
+            f"train and test features must be on one device, got {train_features.device} and {test_features.device}"
+        )
     device = test_features.device
-    train_features, test_features = train_features.float(), test_features.float()
+    train_features, test_features = (
+        train_features.float(),
+        test_features.float(),
+    )
     train_labels = torch.as_tensor(train_labels).long().to(device)
-    if train_features.dim() > 2 and test_features.dim() > 2:  # images: flatten the trailing dims
-        train_features, test_features = train_features.flatten(1), test_features.flatten(1)
-    if train_features.dim() != 2 or test_features.dim() != 2 or train_features.shape[1] != test_features.shape[1]:
-        raise ValueError(f"features must be (n, dim) with the same dim, got {tuple(train_features.shape)} and {tuple(test_features.shape)}")
+    if (
+        train_features.dim() > 2 and test_features.dim() > 2
+    ):  # images: flatten the trailing dims
+        train_features, test_features = (
+            train_features.flatten(1),
+            test_features.flatten(1),
+        )
+    if (
+        train_features.dim() != 2
+        or test_features.dim() != 2
+        or train_features.shape[1] != test_features.shape[1]
+    ):
+        raise ValueError(
+            f"features must be (n, dim) with the same dim, got {tuple(train_features.shape)} and {tuple(test_features.shape)}"
+        )
     if len(train_labels) != len(train_features):
-        raise ValueError(f"train_labels has {len(train_labels)} entries for {len(train_features)} training examples")
+        raise ValueError(
+            f"train_labels has {len(train_labels)} entries for {len(train_features)} training examples"
+        )
     check_int("k", k)
     check_real("temperature", temperature, "(0, inf)")
     k = min(k, len(train_features))
     num_classes = int(train_labels.max()) + 1
     bank = nn.functional.normalize(train_features, dim=1)
     predictions = []
-    for queries in nn.functional.normalize(test_features, dim=1).split(batch_size):
+    for queries in nn.functional.normalize(test_features, dim=1).split(
+        batch_size
+    ):
         similarity, index = (queries @ bank.T).topk(k, dim=1)  # (b, k)
         weights = (similarity / temperature).exp()  # (b, k)
-        one_hot = nn.functional.one_hot(train_labels[index], num_classes).to(weights.dtype)  # (b, k, classes)
+        one_hot = nn.functional.one_hot(train_labels[index], num_classes).to(
+            weights.dtype
+        )  # (b, k, classes)
         votes = (weights.unsqueeze(-1) * one_hot).sum(dim=1)  # (b, classes)
         predictions.append(votes.argmax(dim=1))
     return torch.cat(predictions)
 
 
-def knn_accuracy(train_features, train_labels, test_features, test_labels, *, k: int = 200, temperature: float = 0.1) -> float:
+def knn_accuracy(
+    train_features,
+    train_labels,
+    test_features,
+    test_labels,
+    *,
+    k: int = 200,
+    temperature: float = 0.1,
+) -> float:
     """Test accuracy of :func:`knn_predict` (k=200, τ=0.1 by default)."""
-    predictions = knn_predict(train_features, train_labels, test_features, k=k, temperature=temperature)
-    return float((predictions == torch.as_tensor(test_labels).to(predictions.device)).float().mean())
+    predictions = knn_predict(
+        train_features,
+        train_labels,
+        test_features,
+        k=k,
+        temperature=temperature,
+    )
+    return float(
+        (predictions == torch.as_tensor(test_labels).to(predictions.device))
+        .float()
+        .mean()
+    )

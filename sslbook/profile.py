@@ -83,8 +83,17 @@ def get_profile(name: str | None = None) -> Profile:
         source = f"environment variable {ENV_VAR}"
     key = name.strip().lower() or PROFILES[0]
     if key == "quick":
-        return Profile("quick", "mnist5k", "cpu", "CPU, embedded data, minutes")
+        return Profile(
+            "quick", "mnist5k", "cpu", "CPU, embedded data, minutes"
+        )
     if key == "full":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-        return Profile("full", "cifar10", device, "CIFAR-10 through torchvision, paper-like epochs")
-    raise ValueError(f"unknown profile {name!r} in {source}; known profiles: {', '.join(PROFILES)}")
+        return Profile(
+            "full",
+            "cifar10",
+            device,
+            "CIFAR-10 through torchvision, paper-like epochs",
+        )
+    raise ValueError(
+        f"unknown profile {name!r} in {source}; known profiles: {', '.join(PROFILES)}"
+    )

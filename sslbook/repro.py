@@ -30,7 +30,12 @@ import torch
 
 from sslbook.checks import check_int
 
-__all__ = ["DEFAULT_THREADS", "SEED_OFFSET", "experiment_seeds", "seed_everything"]
+__all__ = [
+    "DEFAULT_THREADS",
+    "SEED_OFFSET",
+    "experiment_seeds",
+    "seed_everything",
+]
 
 #: Threads used unless told otherwise. The book's stored outputs were made on a
 #: 2-core CPU, and CI checks them on one; two threads keep a laptop with more
@@ -46,9 +51,13 @@ def _seed_offset(text: str) -> int:
     try:
         offset = int(text)
     except ValueError:
-        raise ValueError(f"SSLBOOK_SEED_OFFSET must be a non-negative integer, got {text!r}") from None
+        raise ValueError(
+            f"SSLBOOK_SEED_OFFSET must be a non-negative integer, got {text!r}"
+        ) from None
     if not 0 <= offset < 2**31:
-        raise ValueError(f"SSLBOOK_SEED_OFFSET must be in [0, 2**31), got {offset}")
+        raise ValueError(
+            f"SSLBOOK_SEED_OFFSET must be in [0, 2**31), got {offset}"
+        )
     return offset
 
 
@@ -69,7 +78,12 @@ def experiment_seeds(n: int) -> tuple[int, ...]:
     return tuple(SEED_OFFSET + i for i in range(check_int("n", n)))
 
 
-def seed_everything(seed: int, *, threads: int | None = DEFAULT_THREADS, deterministic: bool = True) -> None:
+def seed_everything(
+    seed: int,
+    *,
+    threads: int | None = DEFAULT_THREADS,
+    deterministic: bool = True,
+) -> None:
     """Seed Python, NumPy and PyTorch, and make PyTorch deterministic.
 
     Args:
@@ -91,12 +105,16 @@ def seed_everything(seed: int, *, threads: int | None = DEFAULT_THREADS, determi
         never depends on that order.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+        raise TypeError(
+            f"seed must be an int, got {type(seed).__name__} {seed!r}"
+        )
     if seed < 0 or seed >= 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}")
     if threads is not None:
         if isinstance(threads, bool) or not isinstance(threads, int):
-            raise TypeError(f"threads must be an int or None, got {type(threads).__name__} {threads!r}")
+            raise TypeError(
+                f"threads must be an int or None, got {type(threads).__name__} {threads!r}"
+            )
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
         torch.set_num_threads(threads)

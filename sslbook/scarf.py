@@ -34,7 +34,10 @@ from torch.nn import functional as F
 from sslbook.checks import check_int, check_real
 
 __all__ = [
-    "FeatureCorruption", "TabularEncoder", "scarf_loss", "scarf_loss_fn"
+    "FeatureCorruption",
+    "TabularEncoder",
+    "scarf_loss",
+    "scarf_loss_fn",
 ]
 
 
@@ -56,9 +59,13 @@ class FeatureCorruption:
             ``rate`` is outside [0, 1].
     """
 
-    def __init__(self, x_train: torch.Tensor, rate: float = 0.6, seed: int = 0):
+    def __init__(
+        self, x_train: torch.Tensor, rate: float = 0.6, seed: int = 0
+    ):
         if x_train.dim() != 2 or len(x_train) < 1:
-            raise ValueError(f"x_train must be (n, features) with n >= 1, got {tuple(x_train.shape)}")
+            raise ValueError(
+                f"x_train must be (n, features) with n >= 1, got {tuple(x_train.shape)}"
+            )
         check_real("rate", rate, "[0, 1]")
         self.x_train = x_train.detach().cpu()
         self.rate = rate
@@ -124,11 +131,15 @@ class TabularEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 2 or x.shape[1] != self.in_features:
-            raise ValueError(f"expected rows of shape (batch, {self.in_features}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"expected rows of shape (batch, {self.in_features}), got {tuple(x.shape)}"
+            )
         return self.net(x)
 
 
-def scarf_loss(z: torch.Tensor, z_corrupted: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+def scarf_loss(
+    z: torch.Tensor, z_corrupted: torch.Tensor, temperature: float = 1.0
+) -> torch.Tensor:
     """SCARF's InfoNCE: row ``i`` of ``z`` must pick row ``i`` of ``z_corrupted`` among all its rows.
 
     Args:
@@ -142,15 +153,23 @@ def scarf_loss(z: torch.Tensor, z_corrupted: torch.Tensor, temperature: float = 
             than 2 rows, or τ is not a finite number > 0.
     """
     if z.dim() != 2 or z.shape != z_corrupted.shape:
-        raise ValueError(f"z and z_corrupted must both be (batch, dim) with equal shapes, got {tuple(z.shape)} and {tuple(z_corrupted.shape)}")
+        raise ValueError(
+            f"z and z_corrupted must both be (batch, dim) with equal shapes, got {tuple(z.shape)} and {tuple(z_corrupted.shape)}"
+        )
     if len(z) < 2:
-        raise ValueError(f"the batch must hold at least 2 rows, so that each anchor has negatives; got {len(z)}")
+        raise ValueError(
+            f"the batch must hold at least 2 rows, so that each anchor has negatives; got {len(z)}"
+        )
     check_real("temperature", temperature, "(0, inf)")
-    logits = F.normalize(z, dim=1) @ F.normalize(z_corrupted, dim=1).T / temperature  # (batch, batch)
+    logits = (
+        F.normalize(z, dim=1) @ F.normalize(z_corrupted, dim=1).T / temperature
+    )  # (batch, batch)
     return F.cross_entropy(logits, torch.arange(len(z), device=z.device))
 
 
-def scarf_loss_fn(corrupt: FeatureCorruption, temperature: float = 1.0) -> Callable[[nn.Module, tuple], torch.Tensor]:
+def scarf_loss_fn(
+    corrupt: FeatureCorruption, temperature: float = 1.0
+) -> Callable[[nn.Module, tuple], torch.Tensor]:
     """The ``loss_fn(model, batch)`` of SCARF for :func:`sslbook.train.fit`.
 
     ``batch`` is ``(x,)`` or ``(x, y)``; labels are ignored. The original and

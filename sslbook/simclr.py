@@ -46,12 +46,18 @@ class SimCLRModel(nn.Module):
     def __init__(self, encoder: nn.Module, projection_dim: int = 64):
         super().__init__()
         if not hasattr(encoder, "out_dim"):
-            raise TypeError(f"encoder must have an out_dim attribute (its output size), got {type(encoder).__name__}")
+            raise TypeError(
+                f"encoder must have an out_dim attribute (its output size), got {type(encoder).__name__}"
+            )
         if projection_dim < 1:
-            raise ValueError(f"projection_dim must be >= 1, got {projection_dim}")
+            raise ValueError(
+                f"projection_dim must be >= 1, got {projection_dim}"
+            )
         dim = encoder.out_dim
         self.encoder = encoder
-        self.head = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, projection_dim))
+        self.head = nn.Sequential(
+            nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, projection_dim)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.encoder(x))

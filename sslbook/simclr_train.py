@@ -79,9 +79,16 @@ from sslbook.simclr import SimCLRModel
 from sslbook.train import progress_enabled
 
 __all__ = [
-    "CHECKPOINT", "METRICS", "RESUME_MUST_MATCH", "CheckpointError",
-    "build_parser", "parse_args", "config_of", "load_checkpoint",
-    "run_training", "main"
+    "CHECKPOINT",
+    "METRICS",
+    "RESUME_MUST_MATCH",
+    "CheckpointError",
+    "build_parser",
+    "parse_args",
+    "config_of",
+    "load_checkpoint",
+    "run_training",
+    "main",
 ]
 
 CHECKPOINT = "checkpoint.pt"
@@ -90,7 +97,17 @@ METRICS = "metrics.json"
 #: change between runs: epochs, monitoring, device, and the number of processes
 #: (the global batch stays the same; the random draws then differ from an
 #: uninterrupted run's).
-RESUME_MUST_MATCH = ("dataset", "batch_size", "lr", "temperature", "seed", "widths", "feature_dim", "projection_dim", "subset")
+RESUME_MUST_MATCH = (
+    "dataset",
+    "batch_size",
+    "lr",
+    "temperature",
+    "seed",
+    "widths",
+    "feature_dim",
+    "projection_dim",
+    "subset",
+)
 
 
 class CheckpointError(RuntimeError):
@@ -106,7 +123,9 @@ def _int_at_least(minimum: int):
         except ValueError:
             value = minimum - 1
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"must be an integer >= {minimum}, got {text!r}"
+            )
         return value
 
     return parse
@@ -118,7 +137,9 @@ def _positive_float(text: str) -> float:
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number > 0, got {text!r}"
+        )
     return value
 
 
@@ -128,7 +149,9 @@ def _widths(text: str) -> tuple[int, int]:
     except ValueError:
         widths = ()
     if len(widths) != 2 or min(widths) < 1:
-        raise argparse.ArgumentTypeError(f"must be two positive integers separated by a comma, e.g. 16,32; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be two positive integers separated by a comma, e.g. 16,32; got {text!r}"
+        )
     return widths  # type: ignore[return-value]
 
 
@@ -137,26 +160,93 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m sslbook.simclr_train",
         description="Train SimCLR on one process, or on several under torchrun (DistributedDataParallel).",
     )
-    parser.add_argument("--dataset", choices=DATASETS, default="mnist5k", help="mnist5k or digits (embedded, no network), or cifar10 (downloaded once into --data-root)")
-    parser.add_argument("--epochs", type=_int_at_least(1), default=40, help="train until this epoch (with --resume: the total, not the extra)")
-    parser.add_argument("--batch-size", type=_int_at_least(1), default=256, help="global batch, split evenly over the processes (at least 2 each)")
-    parser.add_argument("--lr", type=_positive_float, default=3e-3, help="Adam's learning rate")
-    parser.add_argument("--temperature", type=_positive_float, default=0.5, help="NT-Xent's τ")
+    parser.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default="mnist5k",
+        help="mnist5k or digits (embedded, no network), or cifar10 (downloaded once into --data-root)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_int_at_least(1),
+        default=40,
+        help="train until this epoch (with --resume: the total, not the extra)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_int_at_least(1),
+        default=256,
+        help="global batch, split evenly over the processes (at least 2 each)",
+    )
+    parser.add_argument(
+        "--lr", type=_positive_float, default=3e-3, help="Adam's learning rate"
+    )
+    parser.add_argument(
+        "--temperature", type=_positive_float, default=0.5, help="NT-Xent's τ"
+    )
     parser.add_argument("--seed", type=_int_at_least(0), default=0)
-    parser.add_argument("--out", type=Path, default=Path("runs/simclr"), help="folder for checkpoint.pt and metrics.json")
-    parser.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.pt")
-    parser.add_argument("--knn-every", type=_int_at_least(0), default=5, help="kNN accuracy on the validation split every N epochs and after the last (0: after the last only)")
-    parser.add_argument("--log-every", type=_int_at_least(1), default=10, help="read the loss back for the progress bar every N steps (each read synchronises a GPU)")
-    parser.add_argument("--widths", type=_widths, default=(16, 32), help="channels of the encoder's two convolutions (default 16,32)")
-    parser.add_argument("--feature-dim", type=_int_at_least(1), default=128, help="the encoder's output size")
-    parser.add_argument("--projection-dim", type=_int_at_least(1), default=64, help="the projection head's output size")
-    parser.add_argument("--subset", type=_int_at_least(1), default=None, help="train on the first N training images only (quick trials and tests)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/simclr"),
+        help="folder for checkpoint.pt and metrics.json",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from --out/checkpoint.pt",
+    )
+    parser.add_argument(
+        "--knn-every",
+        type=_int_at_least(0),
+        default=5,
+        help="kNN accuracy on the validation split every N epochs and after the last (0: after the last only)",
+    )
+    parser.add_argument(
+        "--log-every",
+        type=_int_at_least(1),
+        default=10,
+        help="read the loss back for the progress bar every N steps (each read synchronises a GPU)",
+    )
+    parser.add_argument(
+        "--widths",
+        type=_widths,
+        default=(16, 32),
+        help="channels of the encoder's two convolutions (default 16,32)",
+    )
+    parser.add_argument(
+        "--feature-dim",
+        type=_int_at_least(1),
+        default=128,
+        help="the encoder's output size",
+    )
+    parser.add_argument(
+        "--projection-dim",
+        type=_int_at_least(1),
+        default=64,
+        help="the projection head's output size",
+    )
+    parser.add_argument(
+        "--subset",
+        type=_int_at_least(1),
+        default=None,
+        help="train on the first N training images only (quick trials and tests)",
+    )
     parser.add_argument(
         "--device", choices=("auto", "cpu", "cuda"), default="auto",
         help="auto: CUDA when every process on this machine can have its own GPU, else the CPU",
     )  # fmt: skip
-    parser.add_argument("--no-amp", action="store_true", help="on CUDA, train in float32 instead of bfloat16 autocast")
-    parser.add_argument("--data-root", type=Path, default=None, help="where CIFAR-10 is kept (default $SSLBOOK_DATA or ~/.cache/sslbook)")
+    parser.add_argument(
+        "--no-amp",
+        action="store_true",
+        help="on CUDA, train in float32 instead of bfloat16 autocast",
+    )
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        default=None,
+        help="where CIFAR-10 is kept (default $SSLBOOK_DATA or ~/.cache/sslbook)",
+    )
     return parser
 
 
@@ -170,7 +260,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     world = world_size_from_env()
     if args.batch_size % world:
-        parser.error(f"--batch-size {args.batch_size} does not split evenly over {world} processes")
+        parser.error(
+            f"--batch-size {args.batch_size} does not split evenly over {world} processes"
+        )
     if args.batch_size // world < 2:
         processes = f"{world} process" + ("es" if world > 1 else "")
         parser.error(
@@ -213,14 +305,18 @@ def _resolve_device(device: str, parser: argparse.ArgumentParser) -> str:
 
 def config_of(args: argparse.Namespace) -> dict:
     """The run's settings as plain JSON values (stored in the checkpoint and metrics)."""
-    config = {k: v for k, v in vars(args).items() if k not in ("out", "data_root")}
+    config = {
+        k: v for k, v in vars(args).items() if k not in ("out", "data_root")
+    }
     config["widths"] = list(args.widths)
     return config
 
 
 def _seed_for(seed: int, epoch: int, rank: int) -> int:
     """One seed per (run seed, epoch, rank): a resumed epoch draws what it would have drawn."""
-    return int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0])
+    return int(
+        np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0]
+    )
 
 
 def load_checkpoint(path: Path) -> dict:
@@ -231,7 +327,9 @@ def load_checkpoint(path: Path) -> dict:
             corrupt, or not a PyTorch file) or lacks the trainer's entries.
     """
     if not path.is_file():
-        raise CheckpointError(f"no checkpoint at {path}; run without --resume to start a new run there")
+        raise CheckpointError(
+            f"no checkpoint at {path}; run without --resume to start a new run there"
+        )
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises RuntimeError, UnpicklingError, EOFError... by cause
@@ -239,19 +337,34 @@ def load_checkpoint(path: Path) -> dict:
             f"cannot read checkpoint {path} ({type(error).__name__}: {error}). It may be truncated or not "
             "written by sslbook.simclr_train; delete it to start over, or choose another --out"
         ) from None
-    missing = {"model", "optimizer", "epoch", "config", "metrics"} - set(checkpoint if isinstance(checkpoint, dict) else ())
+    missing = {"model", "optimizer", "epoch", "config", "metrics"} - set(
+        checkpoint if isinstance(checkpoint, dict) else ()
+    )
     if missing:
-        raise CheckpointError(f"{path} is not an sslbook.simclr_train checkpoint: it lacks {sorted(missing)}")
+        raise CheckpointError(
+            f"{path} is not an sslbook.simclr_train checkpoint: it lacks {sorted(missing)}"
+        )
     return checkpoint
 
 
 def _check_resumable(checkpoint: dict, config: dict, path: Path) -> None:
-    differ = {k: (checkpoint["config"].get(k), config[k]) for k in RESUME_MUST_MATCH if checkpoint["config"].get(k) != config[k]}
+    differ = {
+        k: (checkpoint["config"].get(k), config[k])
+        for k in RESUME_MUST_MATCH
+        if checkpoint["config"].get(k) != config[k]
+    }
     if differ:
-        detail = ", ".join(f"{k}: checkpoint {old!r}, now {new!r}" for k, (old, new) in differ.items())
-        raise CheckpointError(f"{path} was written by a run with other settings ({detail}); use the same settings or another --out")
+        detail = ", ".join(
+            f"{k}: checkpoint {old!r}, now {new!r}"
+            for k, (old, new) in differ.items()
+        )
+        raise CheckpointError(
+            f"{path} was written by a run with other settings ({detail}); use the same settings or another --out"
+        )
     if checkpoint["epoch"] >= config["epochs"]:
-        raise CheckpointError(f"{path} has already trained {checkpoint['epoch']} epochs; ask for more with --epochs")
+        raise CheckpointError(
+            f"{path} has already trained {checkpoint['epoch']} epochs; ask for more with --epochs"
+        )
 
 
 def _save_atomically(obj: dict, path: Path) -> None:
@@ -264,9 +377,17 @@ def _save_atomically(obj: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _build_model(data_shape: tuple[int, int, int], args: argparse.Namespace) -> SimCLRModel:
+def _build_model(
+    data_shape: tuple[int, int, int], args: argparse.Namespace
+) -> SimCLRModel:
     channels, side, _ = data_shape
-    encoder = ConvEncoder(channels, side, out_dim=args.feature_dim, widths=tuple(args.widths), batchnorm=True)
+    encoder = ConvEncoder(
+        channels,
+        side,
+        out_dim=args.feature_dim,
+        widths=tuple(args.widths),
+        batchnorm=True,
+    )
     return SimCLRModel(encoder, projection_dim=args.projection_dim)
 
 
@@ -288,7 +409,9 @@ def run_training(args: argparse.Namespace) -> dict:
         checkpoint = load_checkpoint(checkpoint_path)
         _check_resumable(checkpoint, config, checkpoint_path)
     elif checkpoint_path.exists():
-        raise CheckpointError(f"{checkpoint_path} exists; pass --resume to continue that run, or choose another --out")
+        raise CheckpointError(
+            f"{checkpoint_path} exists; pass --resume to continue that run, or choose another --out"
+        )
 
     # On the CPU: the book's two threads, shared by the processes (so the same command
     # gives the same numbers on any machine), and deterministic kernels, so that
@@ -303,14 +426,30 @@ def run_training(args: argparse.Namespace) -> dict:
             dist.destroy_process_group()
 
 
-def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint: dict | None, use_cuda: bool) -> dict:
+def _train(
+    args: argparse.Namespace,
+    proc: ProcessInfo,
+    config: dict,
+    checkpoint: dict | None,
+    use_cuda: bool,
+) -> dict:
     # Rank 0 finds or downloads the data first; the others then read it from disk.
-    data = main_process_first(lambda download: load_images(args.dataset, seed=args.seed, root=args.data_root, download=download), proc)
+    data = main_process_first(
+        lambda download: load_images(
+            args.dataset,
+            seed=args.seed,
+            root=args.data_root,
+            download=download,
+        ),
+        proc,
+    )
     x_train = data.x_train[: args.subset] if args.subset else data.x_train
     y_train = data.y_train[: len(x_train)]
     per_rank = args.batch_size // proc.world_size
     if len(x_train) < args.batch_size:
-        raise ValueError(f"--batch-size {args.batch_size} is larger than the {len(x_train)} training images")
+        raise ValueError(
+            f"--batch-size {args.batch_size} is larger than the {len(x_train)} training images"
+        )
     x_train, x_val = x_train.to(proc.device), data.x_val.to(proc.device)
     if use_cuda:
         torch.backends.cudnn.benchmark = True
@@ -326,13 +465,28 @@ def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint
     if proc.world_size > 1:
         if use_cuda:
             trained = nn.SyncBatchNorm.convert_sync_batchnorm(trained)
-        trained = nn.parallel.DistributedDataParallel(trained, device_ids=[proc.local_rank] if use_cuda else None)
-    network = trained.module if isinstance(trained, nn.parallel.DistributedDataParallel) else trained
+        trained = nn.parallel.DistributedDataParallel(
+            trained, device_ids=[proc.local_rank] if use_cuda else None
+        )
+    network = (
+        trained.module
+        if isinstance(trained, nn.parallel.DistributedDataParallel)
+        else trained
+    )
 
-    sampler = DistributedSampler(range(len(x_train)), num_replicas=proc.world_size, rank=proc.rank, shuffle=True, seed=args.seed, drop_last=True)
+    sampler = DistributedSampler(
+        range(len(x_train)),
+        num_replicas=proc.world_size,
+        rank=proc.rank,
+        shuffle=True,
+        seed=args.seed,
+        drop_last=True,
+    )
     batches = BatchSampler(sampler, per_rank, drop_last=True)
     # load_images gives pixels in [0, 1]: skip the range check, which would synchronise a GPU twice a step
-    augment = SimCLRAugment(augment_config(args.dataset), seed=args.seed, check_range=False)
+    augment = SimCLRAugment(
+        augment_config(args.dataset), seed=args.seed, check_range=False
+    )
     amp = use_cuda and not args.no_amp
     steps_per_epoch = len(batches)
 
@@ -340,30 +494,52 @@ def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint
     if proc.is_main and progress_enabled():
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=args.epochs * steps_per_epoch, initial=start_epoch * steps_per_epoch, desc="SimCLR", unit="step")
+        bar = tqdm(
+            total=args.epochs * steps_per_epoch,
+            initial=start_epoch * steps_per_epoch,
+            desc="SimCLR",
+            unit="step",
+        )
     try:
         for epoch in range(start_epoch, args.epochs):
             sampler.set_epoch(epoch)
-            augment.generator.manual_seed(_seed_for(args.seed, epoch, proc.rank))
+            augment.generator.manual_seed(
+                _seed_for(args.seed, epoch, proc.rank)
+            )
             trained.train()
             if use_cuda:
                 torch.cuda.synchronize()
-            start, total = time.perf_counter(), torch.zeros((), device=proc.device)
+            start, total = (
+                time.perf_counter(),
+                torch.zeros((), device=proc.device),
+            )
             for step, index in enumerate(batches, start=1):
                 x = x_train[index]
                 views = torch.cat([augment(x), augment(x)])
-                with torch.autocast(device_type=proc.device.type, dtype=torch.bfloat16, enabled=amp):
+                with torch.autocast(
+                    device_type=proc.device.type,
+                    dtype=torch.bfloat16,
+                    enabled=amp,
+                ):
                     z = trained(views)
                 z1, z2 = z.float().chunk(2)
-                loss = nt_xent_loss(z1, z2, args.temperature, gather_distributed=True)
+                loss = nt_xent_loss(
+                    z1, z2, args.temperature, gather_distributed=True
+                )
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                total += loss.detach()  # summed on the device: no synchronisation per step
+                total += (
+                    loss.detach()
+                )  # summed on the device: no synchronisation per step
                 if bar is not None:
                     bar.update(1)
                     if step % args.log_every == 0:
-                        bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.4f}", refresh=False)
+                        bar.set_postfix(
+                            epoch=epoch + 1,
+                            loss=f"{loss.item():.4f}",
+                            refresh=False,
+                        )
             if use_cuda:
                 torch.cuda.synchronize()
             seconds = time.perf_counter() - start
@@ -371,27 +547,51 @@ def _train(args: argparse.Namespace, proc: ProcessInfo, config: dict, checkpoint
                 dist.all_reduce(total)
             mean_loss = float(total) / (steps_per_epoch * proc.world_size)
             if not math.isfinite(mean_loss):
-                raise ValueError(f"the loss became {mean_loss} in epoch {epoch + 1}; lower --lr")
+                raise ValueError(
+                    f"the loss became {mean_loss} in epoch {epoch + 1}; lower --lr"
+                )
             row = {
                 "epoch": epoch + 1,
                 "loss": round(mean_loss, 6),
                 "seconds": round(seconds, 3),
-                "images_per_s": round(steps_per_epoch * args.batch_size / seconds, 1),
+                "images_per_s": round(
+                    steps_per_epoch * args.batch_size / seconds, 1
+                ),
                 "val_knn_acc": None,
             }
             last = epoch + 1 == args.epochs
-            if proc.is_main and (last or (args.knn_every and (epoch + 1) % args.knn_every == 0)):
+            if proc.is_main and (
+                last or (args.knn_every and (epoch + 1) % args.knn_every == 0)
+            ):
                 train_features = encode(network.encoder, x_train)
                 val_features = encode(network.encoder, x_val)
-                row["val_knn_acc"] = round(knn_accuracy(train_features, y_train, val_features, data.y_val), 4)
+                row["val_knn_acc"] = round(
+                    knn_accuracy(
+                        train_features, y_train, val_features, data.y_val
+                    ),
+                    4,
+                )
             if use_cuda:
-                row["max_memory_mib"] = round(torch.cuda.max_memory_allocated(proc.device) / 2**20, 1)
+                row["max_memory_mib"] = round(
+                    torch.cuda.max_memory_allocated(proc.device) / 2**20, 1
+                )
             history.append(row)
             if proc.is_main:
                 args.out.mkdir(parents=True, exist_ok=True)
-                state = {"model": network.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch + 1, "config": config, "metrics": history}
+                state = {
+                    "model": network.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "epoch": epoch + 1,
+                    "config": config,
+                    "metrics": history,
+                }
                 _save_atomically(state, args.out / CHECKPOINT)
-                metrics = {"config": config, "device": str(proc.device), "world_size": proc.world_size, "epochs": history}
+                metrics = {
+                    "config": config,
+                    "device": str(proc.device),
+                    "world_size": proc.world_size,
+                    "epochs": history,
+                }
                 _save_atomically(metrics, args.out / METRICS)
             if proc.world_size > 1:
                 dist.barrier()  # no process starts the next epoch before the checkpoint is written

@@ -55,16 +55,38 @@ class Siamese(nn.Module):
         ValueError: for ``dim`` < 2.
     """
 
-    def __init__(self, encoder: nn.Module, dim: int = 64, predictor: bool = True, output_batchnorm: bool = False):
+    def __init__(
+        self,
+        encoder: nn.Module,
+        dim: int = 64,
+        predictor: bool = True,
+        output_batchnorm: bool = False,
+    ):
         super().__init__()
         if isinstance(dim, bool) or not isinstance(dim, int) or dim < 2:
-            raise ValueError(f"dim must be an int >= 2 (the predictor's hidden layer has dim // 2 units), got {dim!r}")
+            raise ValueError(
+                f"dim must be an int >= 2 (the predictor's hidden layer has dim // 2 units), got {dim!r}"
+            )
         self.encoder = encoder
-        layers = [nn.Linear(encoder.out_dim, dim), nn.BatchNorm1d(dim), nn.ReLU(), nn.Linear(dim, dim)]
+        layers = [
+            nn.Linear(encoder.out_dim, dim),
+            nn.BatchNorm1d(dim),
+            nn.ReLU(),
+            nn.Linear(dim, dim),
+        ]
         if output_batchnorm:
             layers.append(nn.BatchNorm1d(dim, affine=False))
         self.projector = nn.Sequential(*layers)
-        self.predictor = nn.Sequential(nn.Linear(dim, dim // 2), nn.BatchNorm1d(dim // 2), nn.ReLU(), nn.Linear(dim // 2, dim)) if predictor else nn.Identity()
+        self.predictor = (
+            nn.Sequential(
+                nn.Linear(dim, dim // 2),
+                nn.BatchNorm1d(dim // 2),
+                nn.ReLU(),
+                nn.Linear(dim // 2, dim),
+            )
+            if predictor
+            else nn.Identity()
+        )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(z, p)``: the projection and the prediction, each ``(batch, dim)``."""
@@ -72,7 +94,9 @@ class Siamese(nn.Module):
         return z, self.predictor(z)
 
 
-def siamese_loss_fn(augment: SimCLRAugment, stop_gradient: bool = True) -> Callable[[Siamese, tuple], torch.Tensor]:
+def siamese_loss_fn(
+    augment: SimCLRAugment, stop_gradient: bool = True
+) -> Callable[[Siamese, tuple], torch.Tensor]:
     """The symmetric negative-cosine loss of SimSiam, for :func:`sslbook.train.fit`.
 
     With ``stop_gradient=False`` and a model without predictor, this is the
@@ -86,7 +110,13 @@ def siamese_loss_fn(augment: SimCLRAugment, stop_gradient: bool = True) -> Calla
         p1, p2 = p.chunk(2)
         if stop_gradient:
             z1, z2 = z1.detach(), z2.detach()
-        return -(F.cosine_similarity(p1, z2).mean() + F.cosine_similarity(p2, z1).mean()) / 2
+        return (
+            -(
+                F.cosine_similarity(p1, z2).mean()
+                + F.cosine_similarity(p2, z1).mean()
+            )
+            / 2
+        )
 
     return loss_fn
 
@@ -95,5 +125,7 @@ def siamese_loss_fn(augment: SimCLRAugment, stop_gradient: bool = True) -> Calla
 def embedding_std(z: torch.Tensor) -> float:
     """Mean over dimensions of the per-dimension std of the L2-normalised ``z`` ``(n, dim)``."""
     if z.dim() != 2 or len(z) < 2:
-        raise ValueError(f"z must be (n, dim) with n >= 2, got {tuple(z.shape)}")
+        raise ValueError(
+            f"z must be (n, dim) with n >= 2, got {tuple(z.shape)}"
+        )
     return float(F.normalize(z, dim=1).std(dim=0, unbiased=False).mean())

@@ -36,8 +36,16 @@ import numpy as np
 from sslbook.checks import check_int, check_real
 
 __all__ = [
-    "LEVEL", "MARGINS", "SeedScores", "over_seeds", "Comparison", "compare",
-    "select", "Margin", "choice_margin", "Selection"
+    "LEVEL",
+    "MARGINS",
+    "SeedScores",
+    "over_seeds",
+    "Comparison",
+    "compare",
+    "select",
+    "Margin",
+    "choice_margin",
+    "Selection",
 ]
 
 #: The confidence level of :func:`compare`'s interval.
@@ -72,7 +80,9 @@ class SeedScores:
 
     def __post_init__(self) -> None:
         if len(self.values) == 0 or len(self.values) != len(self.seeds):
-            raise ValueError(f"need one value per seed and at least one seed, got {len(self.values)} values for seeds {self.seeds}")
+            raise ValueError(
+                f"need one value per seed and at least one seed, got {len(self.values)} values for seeds {self.seeds}"
+            )
 
     @property
     def n(self) -> int:
@@ -97,7 +107,10 @@ class SeedScores:
         return self.format()
 
 
-def over_seeds(experiment: Callable[[int], float | Mapping[str, float]], seeds: Sequence[int]) -> SeedScores | dict[str, SeedScores]:
+def over_seeds(
+    experiment: Callable[[int], float | Mapping[str, float]],
+    seeds: Sequence[int],
+) -> SeedScores | dict[str, SeedScores]:
     """Run ``experiment(seed)`` once per seed and collect the scores.
 
     Args:
@@ -112,13 +125,20 @@ def over_seeds(experiment: Callable[[int], float | Mapping[str, float]], seeds: 
     """
     seeds = tuple(int(s) for s in seeds)
     if not seeds or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct and at least one, got {seeds}")
+        raise ValueError(
+            f"seeds must be distinct and at least one, got {seeds}"
+        )
     results = [experiment(seed) for seed in seeds]
     if isinstance(results[0], Mapping):
         names = list(results[0])
         if any(list(r) != names for r in results):
-            raise ValueError(f"every run must return the same names; got {[list(r) for r in results]}")
-        return {name: SeedScores(tuple(float(r[name]) for r in results), seeds) for name in names}
+            raise ValueError(
+                f"every run must return the same names; got {[list(r) for r in results]}"
+            )
+        return {
+            name: SeedScores(tuple(float(r[name]) for r in results), seeds)
+            for name in names
+        }
     return SeedScores(tuple(float(r) for r in results), seeds)
 
 
@@ -178,9 +198,15 @@ class Comparison:
         from sslbook.zh import call_text_zh
 
         if self.call in ("a", "b"):
-            ahead, behind = (self.name_a, self.name_b) if self.call == "a" else (self.name_b, self.name_a)
+            ahead, behind = (
+                (self.name_a, self.name_b)
+                if self.call == "a"
+                else (self.name_b, self.name_a)
+            )
             return call_text_zh("ahead", ahead, behind)
-        return call_text_zh(self.call, self.name_a, self.name_b, margin=self.margin, n=self.n)
+        return call_text_zh(
+            self.call, self.name_a, self.name_b, margin=self.margin, n=self.n
+        )
 
     def repeat_probability(self, draws: int = 4000, seed: int = 0) -> float:
         """The chance that ``n`` fresh seeds give the same call.
@@ -198,15 +224,22 @@ class Comparison:
         means = rng.normal(self.difference, sd / np.sqrt(self.n), draws)
         sds = sd * np.sqrt(rng.chisquare(self.n - 1, draws) / (self.n - 1))
         half = _t_quantile(self.level, self.n) * sds / np.sqrt(self.n)
-        calls = [_call(m - h, m + h, self.margin, self.higher_is_better) for m, h in zip(means, half)]
+        calls = [
+            _call(m - h, m + h, self.margin, self.higher_is_better)
+            for m, h in zip(means, half)
+        ]
         return float(np.mean([c == self.call for c in calls]))
 
     def __str__(self) -> str:
-        return (f"{self.text} (difference {self.difference:+.3f}, "
-                f"{self.level * 100:g} % interval {self.low:+.3f} to {self.high:+.3f}, {self.n} seeds)")
+        return (
+            f"{self.text} (difference {self.difference:+.3f}, "
+            f"{self.level * 100:g} % interval {self.low:+.3f} to {self.high:+.3f}, {self.n} seeds)"
+        )
 
 
-def _call(low: float, high: float, margin: float, higher_is_better: bool) -> str:
+def _call(
+    low: float, high: float, margin: float, higher_is_better: bool
+) -> str:
     """The rule's call for an interval [low, high] of a − b."""
     if low > 0 or high < 0:
         return "a" if (low > 0) == higher_is_better else "b"
@@ -222,8 +255,16 @@ def _t_quantile(level: float, n: int) -> float:
     return float(student_t.ppf((1 + level) / 2, n - 1))
 
 
-def compare(a: SeedScores, b: SeedScores, name_a: str, name_b: str, *, metric: str = "accuracy",
-            higher_is_better: bool = True, level: float = LEVEL) -> Comparison:
+def compare(
+    a: SeedScores,
+    b: SeedScores,
+    name_a: str,
+    name_b: str,
+    *,
+    metric: str = "accuracy",
+    higher_is_better: bool = True,
+    level: float = LEVEL,
+) -> Comparison:
     """The book's rule for calling a difference: a paired interval and a margin.
 
     Per seed, d = a − b: both arms ran on the same seeds, so on the same label
@@ -245,20 +286,38 @@ def compare(a: SeedScores, b: SeedScores, name_a: str, name_b: str, *, metric: s
             unknown metric or a level outside (0, 1).
     """
     if a.seeds != b.seeds:
-        raise ValueError(f"compare pairs the arms seed by seed (the same seeds, label draws and test images); "
-                         f"got seeds {a.seeds} and {b.seeds}")
+        raise ValueError(
+            f"compare pairs the arms seed by seed (the same seeds, label draws and test images); "
+            f"got seeds {a.seeds} and {b.seeds}"
+        )
     if a.n < 2:
         raise ValueError(f"compare needs at least 2 seeds, got {a.n}")
     if metric not in MARGINS:
-        raise ValueError(f"unknown metric {metric!r}; the margins are set for {sorted(MARGINS)}")
+        raise ValueError(
+            f"unknown metric {metric!r}; the margins are set for {sorted(MARGINS)}"
+        )
     check_real("level", level, "(0, 1)")
     diffs = np.subtract(a.values, b.values)
-    half = _t_quantile(level, a.n) * float(np.std(diffs, ddof=1)) / np.sqrt(a.n)
+    half = (
+        _t_quantile(level, a.n) * float(np.std(diffs, ddof=1)) / np.sqrt(a.n)
+    )
     mean = float(np.mean(diffs))
-    return Comparison(name_a, name_b, a, b, float(mean - half), float(mean + half), MARGINS[metric], level, higher_is_better)
+    return Comparison(
+        name_a,
+        name_b,
+        a,
+        b,
+        float(mean - half),
+        float(mean + half),
+        MARGINS[metric],
+        level,
+        higher_is_better,
+    )
 
 
-def select(candidates: Mapping[Hashable, SeedScores], *, higher_is_better: bool = True) -> Hashable:
+def select(
+    candidates: Mapping[Hashable, SeedScores], *, higher_is_better: bool = True
+) -> Hashable:
     """The candidate with the best mean validation score (the first one on a tie).
 
     Args:
@@ -295,7 +354,9 @@ class Margin:
     noise: float
 
 
-def choice_margin(candidates: Mapping[Hashable, SeedScores], *, higher_is_better: bool = True) -> Margin:
+def choice_margin(
+    candidates: Mapping[Hashable, SeedScores], *, higher_is_better: bool = True
+) -> Margin:
     """The margin of :func:`select`'s choice over the runner-up, and its noise.
 
     A re-run on another machine may choose differently where the margin is
@@ -305,7 +366,9 @@ def choice_margin(candidates: Mapping[Hashable, SeedScores], *, higher_is_better
         ValueError: for fewer than two candidates.
     """
     if len(candidates) < 2:
-        raise ValueError(f"a margin needs at least two candidates, got {len(candidates)}")
+        raise ValueError(
+            f"a margin needs at least two candidates, got {len(candidates)}"
+        )
     chosen = select(candidates, higher_is_better=higher_is_better)
     rest = {key: scores for key, scores in candidates.items() if key != chosen}
     runner_up = select(rest, higher_is_better=higher_is_better)

@@ -43,14 +43,28 @@ from gensim.utils import simple_preprocess
 from sslbook.checks import check_int, check_real
 
 __all__ = [
-    "WIKI_SAMPLE_FILE", "LEE_FILE", "WORDSIM353_FILE", "SIMLEX999_FILE",
-    "ANALOGY_FILE", "wiki_sample", "lee", "TextFileCorpus", "cut_texts",
-    "EmbeddingScores", "PAIR_FILES", "word_pairs", "split_pairs",
-    "pair_correlation", "evaluate_embeddings", "nearest_neighbours"
+    "WIKI_SAMPLE_FILE",
+    "LEE_FILE",
+    "WORDSIM353_FILE",
+    "SIMLEX999_FILE",
+    "ANALOGY_FILE",
+    "wiki_sample",
+    "lee",
+    "TextFileCorpus",
+    "cut_texts",
+    "EmbeddingScores",
+    "PAIR_FILES",
+    "word_pairs",
+    "split_pairs",
+    "pair_correlation",
+    "evaluate_embeddings",
+    "nearest_neighbours",
 ]
 
 #: The Wikipedia sample inside gensim's test data.
-WIKI_SAMPLE_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+WIKI_SAMPLE_FILE = (
+    "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+)
 LEE_FILE = "lee_background.cor"
 WORDSIM353_FILE = "wordsim353.tsv"
 SIMLEX999_FILE = "simlex999.txt"
@@ -95,7 +109,9 @@ class TextFileCorpus:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if not self.path.is_file():
-            raise FileNotFoundError(f"corpus file {str(self.path)!r} does not exist")
+            raise FileNotFoundError(
+                f"corpus file {str(self.path)!r} does not exist"
+            )
 
     def __iter__(self) -> Iterator[list[str]]:
         with self.path.open(encoding="utf-8") as lines:
@@ -103,7 +119,9 @@ class TextFileCorpus:
                 yield from cut_texts([simple_preprocess(line)])
 
 
-def cut_texts(texts: Iterable[Sequence[str]], max_words: int = MAX_WORDS_IN_BATCH) -> list[list[str]]:
+def cut_texts(
+    texts: Iterable[Sequence[str]], max_words: int = MAX_WORDS_IN_BATCH
+) -> list[list[str]]:
     """Cut every text into consecutive pieces of at most ``max_words`` tokens.
 
     gensim's optimised ``Word2Vec`` stops reading a text after its first
@@ -129,7 +147,11 @@ def cut_texts(texts: Iterable[Sequence[str]], max_words: int = MAX_WORDS_IN_BATC
     [['a', 'b'], ['c', 'd'], ['e'], ['f']]
     """
     max_words = check_int("max_words", max_words)
-    return [list(text[i : i + max_words]) for text in texts for i in range(0, len(text), max_words)]
+    return [
+        list(text[i : i + max_words])
+        for text in texts
+        for i in range(0, len(text), max_words)
+    ]
 
 
 @dataclass(frozen=True)
@@ -160,7 +182,9 @@ class EmbeddingScores:
 
 def _count_analogy_questions(path: str) -> int:
     lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return sum(1 for line in lines if line.strip() and not line.startswith(":"))
+    return sum(
+        1 for line in lines if line.strip() and not line.startswith(":")
+    )
 
 
 #: The word-similarity benchmarks that :func:`word_pairs` reads, by name.
@@ -178,16 +202,27 @@ def word_pairs(benchmark: str) -> list[tuple[str, str, float]]:
         ValueError: for another name.
     """
     if benchmark not in PAIR_FILES:
-        raise ValueError(f"unknown benchmark {benchmark!r}; known: {', '.join(PAIR_FILES)}")
+        raise ValueError(
+            f"unknown benchmark {benchmark!r}; known: {', '.join(PAIR_FILES)}"
+        )
     rows = []
-    for line in Path(datapath(PAIR_FILES[benchmark])).read_text(encoding="utf-8").splitlines():
+    for line in (
+        Path(datapath(PAIR_FILES[benchmark]))
+        .read_text(encoding="utf-8")
+        .splitlines()
+    ):
         if line.strip() and not line.startswith("#"):
             first, second, score = line.split("\t")
             rows.append((first, second, float(score)))
     return rows
 
 
-def split_pairs(pairs: Sequence[tuple[str, str, float]], *, seed: int = 0, dev_fraction: float = 0.5):
+def split_pairs(
+    pairs: Sequence[tuple[str, str, float]],
+    *,
+    seed: int = 0,
+    dev_fraction: float = 0.5,
+):
     """A fixed, seeded split of benchmark pairs into ``(dev, test)``.
 
     Settings are chosen by their score on ``dev`` and reported on ``test``,
@@ -209,7 +244,9 @@ def split_pairs(pairs: Sequence[tuple[str, str, float]], *, seed: int = 0, dev_f
     return [pairs[i] for i in dev], [pairs[i] for i in test]
 
 
-def pair_correlation(keyed_vectors: KeyedVectors, pairs: Sequence[tuple[str, str, float]]) -> tuple[float, float]:
+def pair_correlation(
+    keyed_vectors: KeyedVectors, pairs: Sequence[tuple[str, str, float]]
+) -> tuple[float, float]:
     """Spearman correlation of cosine similarities with human scores, and the OOV percentage.
 
     Computed as gensim's ``evaluate_word_pairs`` does (case-insensitive,
@@ -221,7 +258,9 @@ def pair_correlation(keyed_vectors: KeyedVectors, pairs: Sequence[tuple[str, str
     """
     from scipy.stats import spearmanr
 
-    lower = {key.lower(): key for key in reversed(keyed_vectors.index_to_key)}  # the most frequent spelling wins
+    lower = {
+        key.lower(): key for key in reversed(keyed_vectors.index_to_key)
+    }  # the most frequent spelling wins
     gold, model = [], []
     for first, second, score in pairs:
         a, b = lower.get(first.lower()), lower.get(second.lower())
@@ -233,13 +272,18 @@ def pair_correlation(keyed_vectors: KeyedVectors, pairs: Sequence[tuple[str, str
     if len(gold) < 2:
         return float("nan"), oov_pct
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a constant list has no rank correlation
+        warnings.simplefilter(
+            "ignore", RuntimeWarning
+        )  # a constant list has no rank correlation
         rho = spearmanr(gold, model)[0]
     return float(rho), oov_pct
 
 
 def evaluate_embeddings(
-    keyed_vectors: KeyedVectors, *, ws353: Sequence[tuple[str, str, float]] | None = None, analogies: bool = True
+    keyed_vectors: KeyedVectors,
+    *,
+    ws353: Sequence[tuple[str, str, float]] | None = None,
+    analogies: bool = True,
 ) -> EmbeddingScores:
     """Score word vectors on WordSim353, SimLex-999 and the analogy set.
 
@@ -254,12 +298,18 @@ def evaluate_embeddings(
         TypeError: if ``keyed_vectors`` is not gensim ``KeyedVectors``.
     """
     if not isinstance(keyed_vectors, KeyedVectors):
-        raise TypeError(f"keyed_vectors must be gensim KeyedVectors (e.g. model.wv), got {type(keyed_vectors).__name__}")
-    ws_rho, ws_oov = pair_correlation(keyed_vectors, word_pairs("wordsim353") if ws353 is None else ws353)
+        raise TypeError(
+            f"keyed_vectors must be gensim KeyedVectors (e.g. model.wv), got {type(keyed_vectors).__name__}"
+        )
+    ws_rho, ws_oov = pair_correlation(
+        keyed_vectors, word_pairs("wordsim353") if ws353 is None else ws353
+    )
     sl_rho, sl_oov = pair_correlation(keyed_vectors, word_pairs("simlex999"))
     accuracy, coverage = float("nan"), float("nan")
     if analogies:
-        accuracy, sections = keyed_vectors.evaluate_word_analogies(datapath(ANALOGY_FILE))
+        accuracy, sections = keyed_vectors.evaluate_word_analogies(
+            datapath(ANALOGY_FILE)
+        )
         total = sections[-1]  # gensim's last section is "Total accuracy"
         asked = len(total["correct"]) + len(total["incorrect"])
         coverage = asked / _count_analogy_questions(datapath(ANALOGY_FILE))
@@ -273,7 +323,9 @@ def evaluate_embeddings(
     )
 
 
-def nearest_neighbours(keyed_vectors: KeyedVectors, words: Sequence[str], topn: int = 5):
+def nearest_neighbours(
+    keyed_vectors: KeyedVectors, words: Sequence[str], topn: int = 5
+):
     """A table of each word's ``topn`` nearest neighbours by cosine similarity.
 
     Returns:
@@ -288,11 +340,20 @@ def nearest_neighbours(keyed_vectors: KeyedVectors, words: Sequence[str], topn: 
 
     if topn < 1:
         raise ValueError(f"topn must be >= 1, got {topn}")
-    missing = [word for word in words if word not in keyed_vectors.key_to_index]
+    missing = [
+        word for word in words if word not in keyed_vectors.key_to_index
+    ]
     if missing:
         raise KeyError(f"not in the vocabulary: {missing}")
     rows = {
-        word: [f"{other} ({similarity:.2f})" for other, similarity in keyed_vectors.most_similar(word, topn=topn)]
+        word: [
+            f"{other} ({similarity:.2f})"
+            for other, similarity in keyed_vectors.most_similar(
+                word, topn=topn
+            )
+        ]
         for word in words
     }
-    return pd.DataFrame.from_dict(rows, orient="index", columns=[str(i) for i in range(1, topn + 1)])
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=[str(i) for i in range(1, topn + 1)]
+    )

@@ -47,8 +47,13 @@ from torch.utils.data import (
 from sslbook.checks import check_int, check_real
 
 __all__ = [
-    "PROGRESS_ENV_VAR", "progress_enabled", "DivergedError", "History",
-    "classification_loss", "make_loader", "fit"
+    "PROGRESS_ENV_VAR",
+    "progress_enabled",
+    "DivergedError",
+    "History",
+    "classification_loss",
+    "make_loader",
+    "fit",
 ]
 
 #: Set to 0 to turn progress bars off (the book's stored outputs are made so).
@@ -57,7 +62,11 @@ PROGRESS_ENV_VAR = "SSLBOOK_PROGRESS"
 
 def progress_enabled() -> bool:
     """True unless ``SSLBOOK_PROGRESS`` is ``0``, ``false`` or ``no``."""
-    return os.environ.get(PROGRESS_ENV_VAR, "1").strip().lower() not in {"0", "false", "no"}
+    return os.environ.get(PROGRESS_ENV_VAR, "1").strip().lower() not in {
+        "0",
+        "false",
+        "no",
+    }
 
 
 class DivergedError(ValueError):
@@ -86,7 +95,9 @@ class History:
     stopped_by: str = ""
 
 
-def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+def classification_loss(
+    model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]
+) -> torch.Tensor:
     """Cross-entropy of ``model(x)`` against ``y`` for a ``(x, y)`` batch: the ``loss_fn`` of a classifier.
 
     Shapes: ``x`` is ``(batch, ...)``, ``y`` is ``(batch,)`` class indices, and
@@ -96,7 +107,13 @@ def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tenso
     return nn.functional.cross_entropy(model(x), y)
 
 
-def make_loader(*tensors: torch.Tensor, batch_size: int, seed: int, shuffle: bool = True, drop_last: bool = False) -> DataLoader:
+def make_loader(
+    *tensors: torch.Tensor,
+    batch_size: int,
+    seed: int,
+    shuffle: bool = True,
+    drop_last: bool = False,
+) -> DataLoader:
     """A DataLoader over in-memory tensors whose shuffling has its own seeded generator.
 
     Each batch is one indexing operation on the tensors, not ``batch_size``
@@ -113,10 +130,19 @@ def make_loader(*tensors: torch.Tensor, batch_size: int, seed: int, shuffle: boo
     check_int("batch_size", batch_size)
     dataset = TensorDataset(*tensors)
     generator = torch.Generator().manual_seed(seed)
-    order = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+    order = (
+        RandomSampler(dataset, generator=generator)
+        if shuffle
+        else SequentialSampler(dataset)
+    )
     # batch_size=None turns off per-example collation: the sampler yields index lists.
     # The loader draws its base seed from `generator` too, as DataLoader(shuffle=True) does.
-    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last), batch_size=None, generator=generator)
+    return DataLoader(
+        dataset,
+        sampler=BatchSampler(order, batch_size, drop_last),
+        batch_size=None,
+        generator=generator,
+    )
 
 
 def fit(
@@ -168,7 +194,9 @@ def fit(
             infinite; the message and ``error.step`` name the step.
     """
     if epochs is None and steps is None:
-        raise ValueError("give epochs or steps (or both): a notebook always trains for a fixed budget")
+        raise ValueError(
+            "give epochs or steps (or both): a notebook always trains for a fixed budget"
+        )
     for name, value in (("epochs", epochs), ("steps", steps)):
         if value is not None:
             check_int(name, value)
@@ -178,24 +206,72 @@ def fit(
     if progress is None:
         progress = progress_enabled()
     if seed is None:
-        return _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress, description, sync_every, on_step)
-    devices = [torch.cuda.current_device()] if torch.cuda.is_available() and torch.cuda.is_initialized() else []
+        return _fit(
+            model,
+            loss_fn,
+            loader,
+            optimizer,
+            epochs,
+            steps,
+            max_seconds,
+            progress,
+            description,
+            sync_every,
+            on_step,
+        )
+    devices = (
+        [torch.cuda.current_device()]
+        if torch.cuda.is_available() and torch.cuda.is_initialized()
+        else []
+    )
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
-        return _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress, description, sync_every, on_step)
+        return _fit(
+            model,
+            loss_fn,
+            loader,
+            optimizer,
+            epochs,
+            steps,
+            max_seconds,
+            progress,
+            description,
+            sync_every,
+            on_step,
+        )
 
 
-def _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress, description, sync_every, on_step) -> History:
+def _fit(
+    model,
+    loss_fn,
+    loader,
+    optimizer,
+    epochs,
+    steps,
+    max_seconds,
+    progress,
+    description,
+    sync_every,
+    on_step,
+) -> History:
     history = History()
     per_epoch = len(loader) if hasattr(loader, "__len__") else None
-    budgets = [b for b in (steps, epochs * per_epoch if epochs and per_epoch else None) if b is not None]
-    total = min(budgets) if budgets else None  # the bar's length; None when unknown
+    budgets = [
+        b
+        for b in (steps, epochs * per_epoch if epochs and per_epoch else None)
+        if b is not None
+    ]
+    total = (
+        min(budgets) if budgets else None
+    )  # the bar's length; None when unknown
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, desc=description, unit="step")
-    pending: list[torch.Tensor] = []  # detached losses not yet read back from the device
+    pending: list[
+        torch.Tensor
+    ] = []  # detached losses not yet read back from the device
 
     def read_back() -> None:
         """Move the pending losses into ``history``; fail on the first non-finite one."""
@@ -206,7 +282,10 @@ def _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress
         pending.clear()
         for offset, value in enumerate(values):
             if not math.isfinite(value):
-                raise DivergedError(f"the loss became {value} at step {first + offset}; lower the learning rate", first + offset)
+                raise DivergedError(
+                    f"the loss became {value} at step {first + offset}; lower the learning rate",
+                    first + offset,
+                )
         history.losses.extend(values)
         if bar is not None:
             bar.set_postfix(loss=f"{values[-1]:.4f}", refresh=False)
@@ -234,7 +313,10 @@ def _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress
                     model.train()  # whatever mode the hook left anything in
                 if steps is not None and history.steps >= steps:
                     history.stopped_by = "steps"
-                elif max_seconds is not None and time.perf_counter() - start >= max_seconds:
+                elif (
+                    max_seconds is not None
+                    and time.perf_counter() - start >= max_seconds
+                ):
                     history.stopped_by = "time"
                 if history.stopped_by:
                     break
@@ -242,8 +324,14 @@ def _fit(model, loss_fn, loader, optimizer, epochs, steps, max_seconds, progress
                 raise ValueError("the loader yielded no batch")
             read_back()
             epoch += 1
-            history.epoch_losses.append(sum(history.losses[epoch_start:]) / epoch_count)
-            if not history.stopped_by and epochs is not None and epoch >= epochs:
+            history.epoch_losses.append(
+                sum(history.losses[epoch_start:]) / epoch_count
+            )
+            if (
+                not history.stopped_by
+                and epochs is not None
+                and epoch >= epochs
+            ):
                 history.stopped_by = "epochs"
     finally:
         if bar is not None:

@@ -36,12 +36,17 @@ from torch.nn import functional as F
 from sslbook.checks import check_corpus, check_int
 
 __all__ = [
-    "skipgram_pairs", "noise_distribution", "sgns_loss", "SkipGramNS",
-    "sgns_loss_fn"
+    "skipgram_pairs",
+    "noise_distribution",
+    "sgns_loss",
+    "SkipGramNS",
+    "sgns_loss_fn",
 ]
 
 
-def skipgram_pairs(sentences: Sequence[Sequence[str]], window: int, min_count: int = 1):
+def skipgram_pairs(
+    sentences: Sequence[Sequence[str]], window: int, min_count: int = 1
+):
     """Every (centre, context) pair within ``window`` words, as vocabulary indices.
 
     Returns:
@@ -59,9 +64,13 @@ def skipgram_pairs(sentences: Sequence[Sequence[str]], window: int, min_count: i
     check_int("window", window)
     check_int("min_count", min_count)
     frequency = Counter(token for sentence in sentences for token in sentence)
-    vocab = [word for word, count in frequency.most_common() if count >= min_count]
+    vocab = [
+        word for word, count in frequency.most_common() if count >= min_count
+    ]
     if not vocab:
-        raise ValueError(f"no word occurs at least min_count={min_count} times")
+        raise ValueError(
+            f"no word occurs at least min_count={min_count} times"
+        )
     index = {word: i for i, word in enumerate(vocab)}
     centres, contexts = [], []
     for sentence in sentences:
@@ -77,17 +86,28 @@ def skipgram_pairs(sentences: Sequence[Sequence[str]], window: int, min_count: i
             f"min_count={min_count} times. A raw string split into characters, or one word per sentence, "
             "gives this; pass sentences of several tokens"
         )
-    counts = torch.tensor([frequency[word] for word in vocab], dtype=torch.float64)
-    return vocab, torch.tensor(centres, dtype=torch.long), torch.tensor(contexts, dtype=torch.long), counts
+    counts = torch.tensor(
+        [frequency[word] for word in vocab], dtype=torch.float64
+    )
+    return (
+        vocab,
+        torch.tensor(centres, dtype=torch.long),
+        torch.tensor(contexts, dtype=torch.long),
+        counts,
+    )
 
 
-def noise_distribution(counts: torch.Tensor, power: float = 0.75) -> torch.Tensor:
+def noise_distribution(
+    counts: torch.Tensor, power: float = 0.75
+) -> torch.Tensor:
     """Word2Vec's noise distribution: unigram counts ``(vocab,)`` to the power 3/4, normalised."""
     weights = counts.double() ** power
     return weights / weights.sum()
 
 
-def sgns_loss(v: torch.Tensor, u_context: torch.Tensor, u_negatives: torch.Tensor) -> torch.Tensor:
+def sgns_loss(
+    v: torch.Tensor, u_context: torch.Tensor, u_negatives: torch.Tensor
+) -> torch.Tensor:
     """The mean negative SGNS objective, from the vectors themselves.
 
     ``−mean_b [log σ(u_c · v) + Σ_k log σ(−u_{n_k} · v)]``.
@@ -103,14 +123,20 @@ def sgns_loss(v: torch.Tensor, u_context: torch.Tensor, u_negatives: torch.Tenso
     Raises:
         ValueError: if the shapes do not fit together.
     """
-    if v.dim() != 2 or u_context.shape != v.shape or u_negatives.dim() != 3 or \
-            (u_negatives.shape[0], u_negatives.shape[2]) != tuple(v.shape):
+    if (
+        v.dim() != 2
+        or u_context.shape != v.shape
+        or u_negatives.dim() != 3
+        or (u_negatives.shape[0], u_negatives.shape[2]) != tuple(v.shape)
+    ):
         raise ValueError(
             f"expected v and u_context of shape (batch, dim) and u_negatives of shape (batch, K, dim), "
             f"got {tuple(v.shape)}, {tuple(u_context.shape)} and {tuple(u_negatives.shape)}"
         )
     positive = F.logsigmoid((u_context * v).sum(-1))  # (batch,)
-    negative = F.logsigmoid(-torch.einsum("bkd,bd->bk", u_negatives, v)).sum(-1)  # (batch,)
+    negative = F.logsigmoid(-torch.einsum("bkd,bd->bk", u_negatives, v)).sum(
+        -1
+    )  # (batch,)
     return -(positive + negative).mean()
 
 
@@ -127,7 +153,9 @@ class SkipGramNS(nn.Module):
     def __init__(self, vocab_size: int, dim: int):
         super().__init__()
         if vocab_size < 1 or dim < 1:
-            raise ValueError(f"vocab_size and dim must be >= 1, got {vocab_size} and {dim}")
+            raise ValueError(
+                f"vocab_size and dim must be >= 1, got {vocab_size} and {dim}"
+            )
         self.centre = nn.Embedding(vocab_size, dim)
         self.context = nn.Embedding(vocab_size, dim)
         nn.init.uniform_(self.centre.weight, -0.5 / dim, 0.5 / dim)
@@ -166,7 +194,9 @@ def sgns_loss_fn(noise: torch.Tensor, negatives: int = 5):
 
     def loss_fn(model: SkipGramNS, batch) -> torch.Tensor:
         centres, contexts = batch
-        drawn = torch.multinomial(noise, len(centres) * negatives, replacement=True).view(len(centres), negatives)
+        drawn = torch.multinomial(
+            noise, len(centres) * negatives, replacement=True
+        ).view(len(centres), negatives)
         return model(centres, contexts, drawn)
 
     return loss_fn

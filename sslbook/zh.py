@@ -21,7 +21,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NAMES", "has_name_zh", "name_zh", "call_text_zh", "settings_text_zh"]
+__all__ = [
+    "NAMES",
+    "has_name_zh",
+    "name_zh",
+    "call_text_zh",
+    "settings_text_zh",
+]
 
 #: The Chinese of every arm that a chapter compares (its English as the chapter names it).
 NAMES = {
@@ -77,13 +83,17 @@ NAMES = {
     "ReLU with He initialisation": "ReLU 加 He 初始化",
 }
 # Names that stay as they are: methods, and settings written in symbols.
-_KEPT = re.compile(r"(SimCLR|MoCo|BYOL|SimSiam|SCARF|Word2Vec|NT-Xent|PCA|BatchNorm|τ = [0-9.]+)")
+_KEPT = re.compile(
+    r"(SimCLR|MoCo|BYOL|SimSiam|SCARF|Word2Vec|NT-Xent|PCA|BatchNorm|τ = [0-9.]+)"
+)
 _EPOCHS = re.compile(r"(CBOW|skip-gram) with (\d+) epochs")
 
 
 def has_name_zh(name: str) -> bool:
     """Whether :func:`name_zh` knows ``name`` (the book's test requires it of every arm it compares)."""
-    return name in NAMES or bool(_KEPT.fullmatch(name) or _EPOCHS.fullmatch(name))
+    return name in NAMES or bool(
+        _KEPT.fullmatch(name) or _EPOCHS.fullmatch(name)
+    )
 
 
 def name_zh(name: str) -> str:
@@ -102,19 +112,37 @@ def _join(a: str, b: str) -> str:
     if not a or not b:
         return a + b
     latin = re.compile(r"[A-Za-z0-9τ=.'±)]")
-    return a + (" " if bool(latin.match(a[-1])) != bool(latin.match(b[0])) else "") + b
+    return (
+        a
+        + (" " if bool(latin.match(a[-1])) != bool(latin.match(b[0])) else "")
+        + b
+    )
 
 
-def call_text_zh(call: str, name_a: str, name_b: str, *, margin: float | None = None, n: int | None = None) -> str:
+def call_text_zh(
+    call: str,
+    name_a: str,
+    name_b: str,
+    *,
+    margin: float | None = None,
+    n: int | None = None,
+) -> str:
     """A call in Chinese: ``call`` is ``"ahead"`` (A ahead of B), ``"within"`` or ``"inconclusive"``."""
     a, b = name_zh(name_a), name_zh(name_b)
     if call == "ahead":
         return _join(_join(a, "领先于"), b)
     if call == "within":
-        return _join(_join(_join(_join(a, "与"), b), f"相差在 ±{margin:g}"), "以内")
+        return _join(
+            _join(_join(_join(a, "与"), b), f"相差在 ±{margin:g}"), "以内"
+        )
     if call == "inconclusive":
-        return _join(_join(_join(_join(a, "与"), b), "的比较在"), f"{n} 个随机种子下尚无定论")
-    raise ValueError(f"call must be 'ahead', 'within' or 'inconclusive', got {call!r}")
+        return _join(
+            _join(_join(_join(a, "与"), b), "的比较在"),
+            f"{n} 个随机种子下尚无定论",
+        )
+    raise ValueError(
+        f"call must be 'ahead', 'within' or 'inconclusive', got {call!r}"
+    )
 
 
 def settings_text_zh(lr: float, weight_decay: float | None, steps: int) -> str:

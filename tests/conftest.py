@@ -12,7 +12,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))  # tools/nbtools.py: the notebook template
+sys.path.insert(
+    0, str(ROOT / "tools")
+)  # tools/nbtools.py: the notebook template
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +54,9 @@ class SiteBuild:
 
 
 @pytest.fixture(scope="session")
-def site(book_config: dict, tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+def site(
+    book_config: dict, tmp_path_factory: pytest.TempPathFactory
+) -> SiteBuild:
     """The website, built with warnings as errors from the notebooks' stored outputs.
 
     The notebook check (run in the same session) compares the stored outputs
@@ -62,15 +66,23 @@ def site(book_config: dict, tmp_path_factory: pytest.TempPathFactory) -> SiteBui
     """
     out = tmp_path_factory.mktemp("site")
     config = dict(book_config)
-    config["execute"] = {**config.get("execute", {}), "execute_notebooks": "off"}
+    config["execute"] = {
+        **config.get("execute", {}),
+        "execute_notebooks": "off",
+    }
     # jupyter-book resolves local extensions relative to the config file's folder.
     sphinx = config["sphinx"] = dict(config.get("sphinx", {}))
     sphinx["local_extensions"] = {
-        name: str(ROOT / path) for name, path in sphinx.get("local_extensions", {}).items()
+        name: str(ROOT / path)
+        for name, path in sphinx.get("local_extensions", {}).items()
     }
     config_path = out / "_config.yml"
-    config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")  # the venv's command
+    config_path.write_text(
+        yaml.safe_dump(config, allow_unicode=True), encoding="utf-8"
+    )
+    jupyter_book = Path(sys.executable).with_name(
+        "jupyter-book"
+    )  # the venv's command
     cmd = [
         str(jupyter_book), "build", str(ROOT),
         "--config", str(config_path), "--path-output", str(out),
@@ -89,4 +101,10 @@ def site(book_config: dict, tmp_path_factory: pytest.TempPathFactory) -> SiteBui
     zh_proc = subprocess.run(zh_cmd, capture_output=True, text=True, cwd=ROOT)
     if zh_proc.returncode == 0 and html.is_dir():
         shutil.copytree(zh_out / "_build" / "html", html / "zh")
-    return SiteBuild(proc.returncode, proc.stdout + proc.stderr, html, zh_proc.returncode, zh_proc.stdout + zh_proc.stderr)
+    return SiteBuild(
+        proc.returncode,
+        proc.stdout + proc.stderr,
+        html,
+        zh_proc.returncode,
+        zh_proc.stdout + zh_proc.stderr,
+    )

@@ -12,7 +12,14 @@ from sslbook.augment import (
     gaussian_blur,
 )
 
-IDENTITY = AugmentConfig(crop_scale=(1.0, 1.0), crop_ratio=(1.0, 1.0), flip_p=0, jitter_p=0, grayscale_p=0, blur_p=0)
+IDENTITY = AugmentConfig(
+    crop_scale=(1.0, 1.0),
+    crop_ratio=(1.0, 1.0),
+    flip_p=0,
+    jitter_p=0,
+    grayscale_p=0,
+    blur_p=0,
+)
 
 
 def only(**changes) -> AugmentConfig:
@@ -20,13 +27,20 @@ def only(**changes) -> AugmentConfig:
     return dataclasses.replace(IDENTITY, **changes)
 
 
-@pytest.mark.parametrize("dataset, shape", [("mnist5k", (6, 1, 28, 28)), ("cifar10", (6, 3, 32, 32))])
+@pytest.mark.parametrize(
+    "dataset, shape",
+    [("mnist5k", (6, 1, 28, 28)), ("cifar10", (6, 3, 32, 32))],
+)
 def test_views_are_crops_of_their_own_image(dataset, shape):
     """With colour off, each view is its own image's crop box resized: checked against torchvision's crop."""
     torch.manual_seed(0)
     coarse = torch.rand(shape[0], shape[1], 4, 4)
-    x = torch.nn.functional.interpolate(coarse, size=shape[2:], mode="bicubic").clamp(0, 1)  # smooth images
-    config = dataclasses.replace(augment_config(dataset), flip_p=0, jitter_p=0, grayscale_p=0, blur_p=0)
+    x = torch.nn.functional.interpolate(
+        coarse, size=shape[2:], mode="bicubic"
+    ).clamp(0, 1)  # smooth images
+    config = dataclasses.replace(
+        augment_config(dataset), flip_p=0, jitter_p=0, grayscale_p=0, blur_p=0
+    )
     augment = SimCLRAugment(config, seed=0)
     params = augment.sample(*shape[:1], *shape[2:])
     views = augment.apply(x, params)
@@ -34,11 +48,17 @@ def test_views_are_crops_of_their_own_image(dataset, shape):
     for i, (x0, y0, x1, y1) in enumerate(params.boxes.tolist()):
         top, left = int(round(y0)), int(round(x0))
         height, width = int(round(y1 - y0)), int(round(x1 - x0))
-        reference = TF.resized_crop(x[i], top, left, height, width, list(shape[2:]), antialias=False)
+        reference = TF.resized_crop(
+            x[i], top, left, height, width, list(shape[2:]), antialias=False
+        )
         # roi_align samples at sub-pixel box edges and torchvision at whole pixels: close, not equal
         assert (views[i] - reference).abs().mean() < 0.05, i
         others = [j for j in range(len(x)) if j != i]
-        assert all((views[i] - reference).abs().mean() < (views[i] - views[j]).abs().mean() for j in others)
+        assert all(
+            (views[i] - reference).abs().mean()
+            < (views[i] - views[j]).abs().mean()
+            for j in others
+        )
 
 
 def test_views_stay_in_range_and_two_calls_differ():
@@ -56,7 +76,9 @@ def test_same_seed_same_views_and_global_rng_untouched():
     a = SimCLRAugment(augment_config("cifar10"), seed=7)(x)
     assert torch.equal(torch.random.get_rng_state(), before)
     assert torch.equal(a, SimCLRAugment(augment_config("cifar10"), seed=7)(x))
-    assert not torch.equal(a, SimCLRAugment(augment_config("cifar10"), seed=8)(x))
+    assert not torch.equal(
+        a, SimCLRAugment(augment_config("cifar10"), seed=8)(x)
+    )
 
 
 def test_every_parameter_is_drawn_per_image():
@@ -68,7 +90,9 @@ def test_every_parameter_is_drawn_per_image():
     for name in ("flip", "jitter", "grayscale", "blur"):
         assert 0 < int(getattr(p, name).sum()) < 64, name
     assert len(torch.unique(p.order, dim=0)) > 10  # 24 possible orders
-    assert torch.equal(p.order.sort(dim=1).values, torch.arange(4).expand(64, 4))
+    assert torch.equal(
+        p.order.sort(dim=1).values, torch.arange(4).expand(64, 4)
+    )
     assert (p.factors[:, :3] >= 0.6).all() and (p.factors[:, :3] <= 1.4).all()
     assert (p.factors[:, 3].abs() <= 0.1).all()
 
@@ -78,7 +102,9 @@ def test_blur_sigma_differs_per_image_and_matches_torchvision():
     sigma = torch.tensor([0.2, 0.8, 1.4, 2.0])
     blurred = gaussian_blur(x, sigma)
     for i in range(4):
-        expected = TF.gaussian_blur(x[i], kernel_size=[3, 3], sigma=[float(sigma[i])] * 2)
+        expected = TF.gaussian_blur(
+            x[i], kernel_size=[3, 3], sigma=[float(sigma[i])] * 2
+        )
         assert torch.allclose(blurred[i], expected, atol=1e-6)
     augment = SimCLRAugment(only(blur_p=1.0, blur_sigma=(0.1, 2.0)), seed=0)
     params = augment.sample(4, 16, 16)
@@ -91,7 +117,12 @@ def test_blur_sigma_differs_per_image_and_matches_torchvision():
 def test_jitter_applies_each_images_factors_in_its_own_order():
     """Against torchvision's adjust_* functions, one image at a time, in that image's order."""
     x = torch.rand(12, 3, 8, 8)
-    augment = SimCLRAugment(only(jitter_p=1.0, brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1), seed=3)
+    augment = SimCLRAugment(
+        only(
+            jitter_p=1.0, brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1
+        ),
+        seed=3,
+    )
     params = augment.sample(12, 8, 8)
     views = augment.apply(x, params)
     functions = {"brightness": TF.adjust_brightness, "contrast": TF.adjust_contrast,
@@ -99,7 +130,9 @@ def test_jitter_applies_each_images_factors_in_its_own_order():
     for i in range(12):
         expected = x[i]
         for op in params.order[i].tolist():
-            expected = functions[JITTER_OPS[op]](expected, float(params.factors[i, op]))
+            expected = functions[JITTER_OPS[op]](
+                expected, float(params.factors[i, op])
+            )
         assert torch.allclose(views[i], expected, atol=1e-5), i
     assert len({tuple(o) for o in params.order.tolist()}) > 1
 
@@ -109,12 +142,17 @@ def test_grey_images_get_brightness_and_contrast_only():
     augment = SimCLRAugment(only(jitter_p=1.0), seed=0)
     params = augment.sample(8, 8, 8)
     views = augment.apply(x, params)
-    functions = {"brightness": TF.adjust_brightness, "contrast": TF.adjust_contrast}
+    functions = {
+        "brightness": TF.adjust_brightness,
+        "contrast": TF.adjust_contrast,
+    }
     for i in range(8):
         expected = x[i]
         for op in params.order[i].tolist():
             if JITTER_OPS[op] in functions:
-                expected = functions[JITTER_OPS[op]](expected, float(params.factors[i, op]))
+                expected = functions[JITTER_OPS[op]](
+                    expected, float(params.factors[i, op])
+                )
         assert torch.allclose(views[i], expected, atol=1e-5)
 
 
@@ -144,8 +182,14 @@ def test_the_crop_is_roi_aligns_bilinear_resize():
     x = torch.rand(6, 3, 16, 16)
     augment = SimCLRAugment(AugmentConfig(crop_scale=(0.1, 1.0)), seed=0)
     boxes = augment.sample(6, 16, 16).boxes
-    reference = roi_align(x, torch.cat([torch.arange(6.0)[:, None], boxes], dim=1), output_size=(16, 16),
-                          spatial_scale=1.0, sampling_ratio=1, aligned=True)
+    reference = roi_align(
+        x,
+        torch.cat([torch.arange(6.0)[:, None], boxes], dim=1),
+        output_size=(16, 16),
+        spatial_scale=1.0,
+        sampling_ratio=1,
+        aligned=True,
+    )
     assert torch.allclose(_resized_crop(x, boxes), reference, atol=1e-5)
 
 
@@ -163,7 +207,9 @@ def test_low_precision_images_get_the_float32_views():
 def test_bad_settings_and_input_are_rejected():
     with pytest.raises(ValueError, match="crop_scale must satisfy"):
         AugmentConfig(crop_scale=(0.5, 1.5))
-    with pytest.raises(ValueError, match=r"blur_p must be in \[0, 1\] \(a probability\)"):
+    with pytest.raises(
+        ValueError, match=r"blur_p must be in \[0, 1\] \(a probability\)"
+    ):
         AugmentConfig(blur_p=2)
     with pytest.raises(ValueError, match=r"brightness must be in \[0, 1\]"):
         AugmentConfig(brightness=1.5)
@@ -176,11 +222,13 @@ def test_bad_settings_and_input_are_rejected():
     augment = SimCLRAugment(augment_config("mnist5k"), seed=0)
     with pytest.raises(ValueError, match="images must be a float tensor"):
         augment(torch.zeros(2, 28, 28))
-    with pytest.raises(ValueError, match=r"values in \[0, 1\], got values from 0 to 255"):
+    with pytest.raises(
+        ValueError, match=r"values in \[0, 1\], got values from 0 to 255"
+    ):
         augment(torch.tensor([0.0, 255.0]).repeat(8).view(1, 1, 4, 4))
-    assert SimCLRAugment(augment_config("mnist5k"), seed=0, check_range=False)(torch.full((1, 1, 4, 4), 2.0)).shape == (1, 1, 4, 4)
-
-
+    assert SimCLRAugment(augment_config("mnist5k"), seed=0, check_range=False)(
+        torch.full((1, 1, 4, 4), 2.0)
+    ).shape == (1, 1, 4, 4)
 
 
 # --- added by mutation testing ---------------------------------------------------
@@ -194,8 +242,15 @@ def test_crop_boxes_fit_non_square_images_and_follow_roi_align():
     augment = SimCLRAugment(AugmentConfig(crop_scale=(0.1, 1.0)), seed=0)
     boxes = augment.sample(200, 12, 20).boxes  # height 12, width 20
     x0, y0, x1, y1 = boxes.unbind(dim=1)
-    assert (x0 >= 0).all() and (y0 >= 0).all() and (x1 <= 20 + 1e-4).all() and (y1 <= 12 + 1e-4).all()
-    assert (x1 - x0).max() > 14  # some boxes are much wider than the image is high
+    assert (
+        (x0 >= 0).all()
+        and (y0 >= 0).all()
+        and (x1 <= 20 + 1e-4).all()
+        and (y1 <= 12 + 1e-4).all()
+    )
+    assert (
+        x1 - x0
+    ).max() > 14  # some boxes are much wider than the image is high
     x = torch.rand(6, 3, 12, 20)
     reference = roi_align(x, torch.cat([torch.arange(6.0)[:, None], boxes[:6]], dim=1), output_size=(12, 20),
                           spatial_scale=1.0, sampling_ratio=1, aligned=True)  # fmt: skip
@@ -203,14 +258,20 @@ def test_crop_boxes_fit_non_square_images_and_follow_roi_align():
 
 
 def test_sampled_ratios_and_factors_cover_their_whole_ranges():
-    config = AugmentConfig(crop_scale=(0.05, 0.1), crop_ratio=(0.5, 2.0))  # small crops: no clamping to the image
+    config = AugmentConfig(
+        crop_scale=(0.05, 0.1), crop_ratio=(0.5, 2.0)
+    )  # small crops: no clamping to the image
     p = SimCLRAugment(config, seed=0).sample(500, 100, 100)
     ratio = (p.boxes[:, 2] - p.boxes[:, 0]) / (p.boxes[:, 3] - p.boxes[:, 1])
     assert ratio.min() >= 0.5 - 1e-4 and ratio.max() <= 2.0 + 1e-4
     assert ratio.min() < 0.6 and ratio.max() > 1.7
-    assert (ratio < 1).float().mean() == pytest.approx(0.5, abs=0.1)  # log-uniform: as many tall as wide
+    assert (ratio < 1).float().mean() == pytest.approx(
+        0.5, abs=0.1
+    )  # log-uniform: as many tall as wide
     factors = p.factors[:, :3]
-    assert factors.min() < 0.65 and factors.max() > 1.35  # [1 - 0.4, 1 + 0.4], both sides
+    assert (
+        factors.min() < 0.65 and factors.max() > 1.35
+    )  # [1 - 0.4, 1 + 0.4], both sides
     assert (factors < 1).float().mean() == pytest.approx(0.5, abs=0.1)
     assert p.factors[:, 3].min() < -0.09 and p.factors[:, 3].max() > 0.09
 
@@ -219,8 +280,12 @@ def test_jitter_and_blur_act_on_the_chosen_images_with_their_own_parameters():
     x = torch.rand(16, 3, 8, 8)
     augment = SimCLRAugment(only(jitter_p=0.5, blur_p=0.5), seed=2)
     params = augment.sample(16, 8, 8)
-    assert 0 < int(params.jitter.sum()) < 16 and 0 < int(params.blur.sum()) < 16
-    assert not torch.equal(params.blur.nonzero().squeeze(1), torch.arange(int(params.blur.sum())))  # not a prefix
+    assert (
+        0 < int(params.jitter.sum()) < 16 and 0 < int(params.blur.sum()) < 16
+    )
+    assert not torch.equal(
+        params.blur.nonzero().squeeze(1), torch.arange(int(params.blur.sum()))
+    )  # not a prefix
     views = augment.apply(x, params)
     functions = {"brightness": TF.adjust_brightness, "contrast": TF.adjust_contrast,
                  "saturation": TF.adjust_saturation, "hue": TF.adjust_hue}  # fmt: skip
@@ -228,12 +293,20 @@ def test_jitter_and_blur_act_on_the_chosen_images_with_their_own_parameters():
         expected = x[i]
         if params.jitter[i]:
             for op in params.order[i].tolist():
-                expected = functions[JITTER_OPS[op]](expected, float(params.factors[i, op]))
+                expected = functions[JITTER_OPS[op]](
+                    expected, float(params.factors[i, op])
+                )
         if params.blur[i]:
-            expected = gaussian_blur(expected[None], params.sigma[i : i + 1])[0]
+            expected = gaussian_blur(expected[None], params.sigma[i : i + 1])[
+                0
+            ]
         assert torch.allclose(views[i], expected, atol=1e-5), i
 
 
 def test_negative_values_are_refused_too():
-    with pytest.raises(ValueError, match=r"values in \[0, 1\], got values from -0.5 to 0.5"):
-        SimCLRAugment(augment_config("mnist5k"), seed=0)(torch.tensor([-0.5, 0.5]).repeat(8).view(1, 1, 4, 4))
+    with pytest.raises(
+        ValueError, match=r"values in \[0, 1\], got values from -0.5 to 0.5"
+    ):
+        SimCLRAugment(augment_config("mnist5k"), seed=0)(
+            torch.tensor([-0.5, 0.5]).repeat(8).view(1, 1, 4, 4)
+        )

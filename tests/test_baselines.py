@@ -1,6 +1,5 @@
 """sslbook.baselines: supervised baselines and fine-tuning, tuned on validation."""
 
-
 import pytest
 import torch
 
@@ -31,7 +30,15 @@ def retrain(choice: tuple, seed: int, x_tr, y_tr) -> torch.nn.Module:
     torch.manual_seed(seed)
     model = linear_model(seed)
     idx = torch.from_numpy(sample_per_class(y_tr, 3, seed))
-    train_classifier(model, x_tr[idx], y_tr[idx], steps=steps, lr=lr, weight_decay=weight_decay, seed=seed)
+    train_classifier(
+        model,
+        x_tr[idx],
+        y_tr[idx],
+        steps=steps,
+        lr=lr,
+        weight_decay=weight_decay,
+        seed=seed,
+    )
     return model
 
 
@@ -50,19 +57,43 @@ def test_select_supervised_tunes_on_validation_and_leaves_the_global_rng_alone()
     x_tr, y_tr = image_problem(40, 0)
     x_val, y_val = image_problem(20, 1)
     x_te, y_te = image_problem(20, 2)
-    grid = SupervisedGrid(lrs=(1e-4, 0.1), weight_decays=(0.0,), checkpoints=(1, 20))
+    grid = SupervisedGrid(
+        lrs=(1e-4, 0.1), weight_decays=(0.0,), checkpoints=(1, 20)
+    )
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
-    result = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_te, y_te, labels_per_class=3, seeds=(0, 1), grid=grid)
+    result = select_supervised(
+        linear_model,
+        x_tr,
+        y_tr,
+        x_val,
+        y_val,
+        x_te,
+        y_te,
+        labels_per_class=3,
+        seeds=(0, 1),
+        grid=grid,
+    )
     assert torch.equal(torch.random.get_rng_state(), before)
-    assert set(result.validation) == {(lr, 0.0, step) for lr in (1e-4, 0.1) for step in (1, 20)}
-    assert result.choice == select(result.validation) and result.choice[0] == 0.1
-    assert result.validation[(1e-4, 0.0, 1)].mean < 0.9 <= result.validation[result.choice].mean  # a tiny lr for one step cannot fit it
+    assert set(result.validation) == {
+        (lr, 0.0, step) for lr in (1e-4, 0.1) for step in (1, 20)
+    }
+    assert (
+        result.choice == select(result.validation) and result.choice[0] == 0.1
+    )
+    assert (
+        result.validation[(1e-4, 0.0, 1)].mean
+        < 0.9
+        <= result.validation[result.choice].mean
+    )  # a tiny lr for one step cannot fit it
     assert result.test.seeds == (0, 1) and result.test.mean == 1.0
     # The chosen models are the ones scored: retraining seed 0 with the choice gives its test score.
     model = retrain(result.choice, 0, x_tr, y_tr)
     assert accuracy(model, x_te, y_te) == result.test.values[0]
-    assert accuracy(model, x_val, y_val) == result.validation[result.choice].values[0]
+    assert (
+        accuracy(model, x_val, y_val)
+        == result.validation[result.choice].values[0]
+    )
 
 
 def test_supervised_grid_checks_its_values():
@@ -75,29 +106,81 @@ def test_supervised_grid_checks_its_values():
 def test_a_diverging_learning_rate_scores_zero_and_is_not_chosen():
     x_tr, y_tr = image_problem(40, 0)
     y_tr = y_tr.clone()
-    y_tr[::5] = 1 - y_tr[::5]  # noisy labels: no step can fit them all, so a huge learning rate overflows
+    y_tr[::5] = (
+        1 - y_tr[::5]
+    )  # noisy labels: no step can fit them all, so a huge learning rate overflows
     x_val, y_val = image_problem(20, 1)
     x_te, y_te = image_problem(20, 2)
-    grid = SupervisedGrid(lrs=(3e38, 0.1), weight_decays=(0.0,), checkpoints=(30, 60))
-    result = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_te, y_te, labels_per_class=3, seeds=(0, 1),
-                               grid=grid, optimizer="sgd")
+    grid = SupervisedGrid(
+        lrs=(3e38, 0.1), weight_decays=(0.0,), checkpoints=(30, 60)
+    )
+    result = select_supervised(
+        linear_model,
+        x_tr,
+        y_tr,
+        x_val,
+        y_val,
+        x_te,
+        y_te,
+        labels_per_class=3,
+        seeds=(0, 1),
+        grid=grid,
+        optimizer="sgd",
+    )
     assert result.validation[(3e38, 0.0, 60)].values == (0.0, 0.0)
-    assert result.choice[0] == 0.1 and result.histories[(3e38, 0.0)] == [None, None]
+    assert result.choice[0] == 0.1 and result.histories[(3e38, 0.0)] == [
+        None,
+        None,
+    ]
     with pytest.raises(ValueError, match="diverged for at least one seed"):
-        select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_te, y_te, labels_per_class=3, seeds=(0,),
-                          grid=SupervisedGrid(lrs=(3e38,), weight_decays=(0.0,), checkpoints=(30,)), optimizer="sgd")
+        select_supervised(
+            linear_model,
+            x_tr,
+            y_tr,
+            x_val,
+            y_val,
+            x_te,
+            y_te,
+            labels_per_class=3,
+            seeds=(0,),
+            grid=SupervisedGrid(
+                lrs=(3e38,), weight_decays=(0.0,), checkpoints=(30,)
+            ),
+            optimizer="sgd",
+        )
 
 
 def test_select_supervised_reports_training_accuracy_and_histories():
     x_tr, y_tr = image_problem(40, 0)
     x_val, y_val = image_problem(20, 1)
-    grid = SupervisedGrid(lrs=(0.05,), weight_decays=(0.0,), checkpoints=(5, 10))
-    result = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_val, y_val, labels_per_class=3, seeds=(0, 1, 2),
-                               grid=grid, optimizer="sgd")
-    assert result.train.seeds == (0, 1, 2) and all(0 <= v <= 1 for v in result.train.values)
-    assert [len(h.losses) for h in result.histories[(0.05, 0.0)]] == [10, 10, 10]
+    grid = SupervisedGrid(
+        lrs=(0.05,), weight_decays=(0.0,), checkpoints=(5, 10)
+    )
+    result = select_supervised(
+        linear_model,
+        x_tr,
+        y_tr,
+        x_val,
+        y_val,
+        x_val,
+        y_val,
+        labels_per_class=3,
+        seeds=(0, 1, 2),
+        grid=grid,
+        optimizer="sgd",
+    )
+    assert result.train.seeds == (0, 1, 2) and all(
+        0 <= v <= 1 for v in result.train.values
+    )
+    assert [len(h.losses) for h in result.histories[(0.05, 0.0)]] == [
+        10,
+        10,
+        10,
+    ]
     with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'"):
-        train_classifier(linear_model(0), x_tr, y_tr, steps=1, lr=0.1, optimizer="lbfgs")
+        train_classifier(
+            linear_model(0), x_tr, y_tr, steps=1, lr=0.1, optimizer="lbfgs"
+        )
 
 
 def test_sgd_and_adamw_take_different_steps():
@@ -114,23 +197,52 @@ def test_selection_on_one_seed_then_the_chosen_settings_on_the_others():
     x_tr, y_tr = image_problem(40, 0)
     x_val, y_val = image_problem(20, 1)
     x_te, y_te = image_problem(20, 2)
-    grid = SupervisedGrid(lrs=(1e-4, 0.1), weight_decays=(0.0,), checkpoints=(2, 10))
+    grid = SupervisedGrid(
+        lrs=(1e-4, 0.1), weight_decays=(0.0,), checkpoints=(2, 10)
+    )
     trained = []
 
     def counting_model(seed):
         trained.append(seed)
         return linear_model(seed)
 
-    result = select_supervised(counting_model, x_tr, y_tr, x_val, y_val, x_te, y_te, labels_per_class=3,
-                               seeds=(0, 1, 2), selection_seeds=(0,), grid=grid)
+    result = select_supervised(
+        counting_model,
+        x_tr,
+        y_tr,
+        x_val,
+        y_val,
+        x_te,
+        y_te,
+        labels_per_class=3,
+        seeds=(0, 1, 2),
+        selection_seeds=(0,),
+        grid=grid,
+    )
     assert all(scores.seeds == (0,) for scores in result.validation.values())
-    assert trained[:2] == [0, 0] and sorted(trained[2:4]) == [1, 2]  # the grid on seed 0, then one run per other seed
+    assert trained[:2] == [0, 0] and sorted(trained[2:4]) == [
+        1,
+        2,
+    ]  # the grid on seed 0, then one run per other seed
     assert result.test.seeds == (0, 1, 2)
     model = retrain(result.choice, 2, x_tr, y_tr)
     assert accuracy(model, x_te, y_te) == result.test.values[2]
-    with pytest.raises(ValueError, match="selection_seeds must be a non-empty subset"):
-        select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_te, y_te, labels_per_class=3,
-                          seeds=(0, 1), selection_seeds=(5,), grid=grid)
+    with pytest.raises(
+        ValueError, match="selection_seeds must be a non-empty subset"
+    ):
+        select_supervised(
+            linear_model,
+            x_tr,
+            y_tr,
+            x_val,
+            y_val,
+            x_te,
+            y_te,
+            labels_per_class=3,
+            seeds=(0, 1),
+            selection_seeds=(5,),
+            grid=grid,
+        )
 
 
 def test_sgd_is_momentum_sgd_with_weight_decay():
@@ -138,9 +250,23 @@ def test_sgd_is_momentum_sgd_with_weight_decay():
     torch.manual_seed(0)
     ours, reference = linear_model(0), linear_model(0)
     reference.load_state_dict(ours.state_dict())
-    train_classifier(ours, x, y, steps=3, lr=0.05, weight_decay=0.01, optimizer="sgd", batch_size=len(x), seed=0)
-    step_rule = torch.optim.SGD(reference.parameters(), lr=0.05, momentum=0.9, weight_decay=0.01)
-    for _ in range(3):  # one full batch per step: the batch order cannot matter
+    train_classifier(
+        ours,
+        x,
+        y,
+        steps=3,
+        lr=0.05,
+        weight_decay=0.01,
+        optimizer="sgd",
+        batch_size=len(x),
+        seed=0,
+    )
+    step_rule = torch.optim.SGD(
+        reference.parameters(), lr=0.05, momentum=0.9, weight_decay=0.01
+    )
+    for _ in range(
+        3
+    ):  # one full batch per step: the batch order cannot matter
         step_rule.zero_grad()
         torch.nn.functional.cross_entropy(reference(x), y).backward()
         step_rule.step()
@@ -158,7 +284,9 @@ def test_train_classifier_seed_orders_the_batches():
         return seen
 
     first = batches(0)
-    assert len(first) == 4 and all(torch.equal(a, b) for a, b in zip(first, batches(0)))
+    assert len(first) == 4 and all(
+        torch.equal(a, b) for a, b in zip(first, batches(0))
+    )
     assert not all(torch.equal(a, b) for a, b in zip(first, batches(1)))
 
 
@@ -169,8 +297,11 @@ def test_each_seed_trains_on_its_own_labelled_draw_through_its_augmentation():
 
     def make_augment(seed):
         def augment(batch):
-            seen.setdefault(seed, set()).update(tuple(row.flatten().tolist()) for row in batch)
+            seen.setdefault(seed, set()).update(
+                tuple(row.flatten().tolist()) for row in batch
+            )
             return batch
+
         return augment
 
     grid = SupervisedGrid(lrs=(0.1,), weight_decays=(0.0,), checkpoints=(3,))
@@ -178,7 +309,9 @@ def test_each_seed_trains_on_its_own_labelled_draw_through_its_augmentation():
                       grid=grid, make_augment=make_augment)  # fmt: skip
     for seed in (0, 1, 2):
         idx = sample_per_class(y_tr, 3, seed)
-        assert seen[seed] == {tuple(row.flatten().tolist()) for row in x_tr[idx]}, seed
+        assert seen[seed] == {
+            tuple(row.flatten().tolist()) for row in x_tr[idx]
+        }, seed
 
 
 def test_select_supervised_initialises_each_model_under_its_seed():
@@ -187,7 +320,9 @@ def test_select_supervised_initialises_each_model_under_its_seed():
     draws = []
 
     def recording_model(seed):
-        draws.append((seed, torch.rand(1).item()))  # what an initialisation would draw
+        draws.append(
+            (seed, torch.rand(1).item())
+        )  # what an initialisation would draw
         return linear_model(seed)
 
     torch.manual_seed(123)
@@ -196,25 +331,41 @@ def test_select_supervised_initialises_each_model_under_its_seed():
                       grid=grid)  # fmt: skip
     assert len(draws) == 4  # a training run and a scoring copy per seed
     for seed, value in draws:
-        assert value == torch.rand(1, generator=torch.Generator().manual_seed(seed)).item(), seed
+        assert (
+            value
+            == torch.rand(
+                1, generator=torch.Generator().manual_seed(seed)
+            ).item()
+        ), seed
 
 
 def test_select_supervised_never_reads_the_test_labels_to_choose():
     x_tr, y_tr = image_problem(40, 0)
     x_val, y_val = image_problem(20, 1)
     x_te, y_te = image_problem(20, 2)
-    grid = SupervisedGrid(lrs=(1e-4, 0.1), weight_decays=(0.0,), checkpoints=(1, 20))
+    grid = SupervisedGrid(
+        lrs=(1e-4, 0.1), weight_decays=(0.0,), checkpoints=(1, 20)
+    )
     kwargs = dict(labels_per_class=3, seeds=(0, 1), grid=grid)
-    honest = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_te, y_te, **kwargs)
-    scrambled = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_te, 1 - y_te, **kwargs)
-    assert honest.validation == scrambled.validation and honest.choice == scrambled.choice
+    honest = select_supervised(
+        linear_model, x_tr, y_tr, x_val, y_val, x_te, y_te, **kwargs
+    )
+    scrambled = select_supervised(
+        linear_model, x_tr, y_tr, x_val, y_val, x_te, 1 - y_te, **kwargs
+    )
+    assert (
+        honest.validation == scrambled.validation
+        and honest.choice == scrambled.choice
+    )
     assert honest.test.values != scrambled.test.values
 
 
 def test_train_scores_are_the_chosen_models_on_their_own_labelled_examples():
     x_tr, y_tr = image_problem(40, 0)
     y_tr = y_tr.clone()
-    y_tr[::3] = 1 - y_tr[::3]  # noisy labels: the labelled draws differ in how well a model fits them
+    y_tr[::3] = (
+        1 - y_tr[::3]
+    )  # noisy labels: the labelled draws differ in how well a model fits them
     x_val, y_val = image_problem(20, 1)
     grid = SupervisedGrid(lrs=(0.1,), weight_decays=(0.0,), checkpoints=(2,))
     result = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_val, y_val, labels_per_class=3,
@@ -224,7 +375,9 @@ def test_train_scores_are_the_chosen_models_on_their_own_labelled_examples():
         torch.manual_seed(seed)
         model = linear_model(seed)
         idx = torch.from_numpy(sample_per_class(y_tr, 3, seed))
-        train_classifier(model, x_tr[idx], y_tr[idx], steps=2, lr=0.1, seed=seed)
+        train_classifier(
+            model, x_tr[idx], y_tr[idx], steps=2, lr=0.1, seed=seed
+        )
         expected.append(accuracy(model, x_tr[idx], y_tr[idx]))
     assert result.train.values == tuple(expected)
     assert result.train.values != result.validation[result.choice].values
@@ -240,12 +393,24 @@ def test_a_diverged_run_scores_zero_from_the_step_whose_loss_was_not_finite():
     x_val, y_val = image_problem(20, 1)
     lr, checkpoints = 3e38, (1, 2, 3, 4, 5, 6)
     diverged_at = {}
-    for seed in (0, 1):  # the same run as select_supervised's, to learn where its loss stops being finite
+    for seed in (
+        0,
+        1,
+    ):  # the same run as select_supervised's, to learn where its loss stops being finite
         torch.manual_seed(seed)
         model = linear_model(seed)
         idx = torch.from_numpy(sample_per_class(y_tr, 3, seed))
         with pytest.raises(DivergedError) as info:
-            train_classifier(model, x_tr[idx], y_tr[idx], steps=max(checkpoints), lr=lr, optimizer="sgd", batch_size=2, seed=seed)
+            train_classifier(
+                model,
+                x_tr[idx],
+                y_tr[idx],
+                steps=max(checkpoints),
+                lr=lr,
+                optimizer="sgd",
+                batch_size=2,
+                seed=seed,
+            )
         diverged_at[seed] = info.value.step
         assert diverged_at[seed] in checkpoints
     result = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_val, y_val, labels_per_class=3, seeds=(0, 1),
@@ -254,14 +419,19 @@ def test_a_diverged_run_scores_zero_from_the_step_whose_loss_was_not_finite():
     for i, seed in enumerate((0, 1)):
         for step in checkpoints:
             if step >= diverged_at[seed]:
-                assert result.validation[(lr, 0.0, step)].values[i] == 0.0, (seed, step)
+                assert result.validation[(lr, 0.0, step)].values[i] == 0.0, (
+                    seed,
+                    step,
+                )
 
 
 def test_a_chosen_setting_that_diverges_on_a_later_seed_is_refused():
     x_tr, y_tr = image_problem(40, 0)
     x_val, y_val = image_problem(20, 1)
 
-    def fragile_model(seed):  # seed 1's network starts with infinite weights: its loss is nan at once
+    def fragile_model(
+        seed,
+    ):  # seed 1's network starts with infinite weights: its loss is nan at once
         model = linear_model(seed)
         if seed == 1:
             with torch.no_grad():
@@ -280,7 +450,50 @@ def test_the_default_seeds_follow_the_seed_offset(monkeypatch):
 
     monkeypatch.setattr(sslbook.repro, "SEED_OFFSET", 1000)
     x, y = image_problem(40, 0)
-    assert linear_probe(x, y, x, y, labels_per_class=3).seeds == (1000, 1001, 1002)
+    assert linear_probe(x, y, x, y, labels_per_class=3).seeds == (
+        1000,
+        1001,
+        1002,
+    )
     grid = SupervisedGrid(lrs=(0.1,), weight_decays=(0.0,), checkpoints=(2,))
-    result = select_supervised(linear_model, x, y, x, y, x, y, labels_per_class=3, grid=grid)
+    result = select_supervised(
+        linear_model, x, y, x, y, x, y, labels_per_class=3, grid=grid
+    )
     assert result.test.seeds == (1000, 1001, 1002)
+
+
+def test_every_checkpoint_is_scored_and_the_chosen_one_is_tested():
+    """Validation at each checkpoint, and test at the chosen one, equal the
+    same runs redone by hand to that step, on a problem noisy enough that the
+    checkpoints score differently."""
+    g = torch.Generator().manual_seed(0)
+
+    def noisy(n):
+        x = torch.randn(n, 1, 4, 4, generator=g)
+        signal = x.flatten(1)[:, :8].sum(1) + 2 * torch.randn(n, generator=g)
+        return x, (signal > 0).long()
+
+    (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = (
+        noisy(60),
+        noisy(200),
+        noisy(200),
+    )
+    grid = SupervisedGrid(
+        lrs=(0.03,), weight_decays=(0.0,), checkpoints=(1, 4, 30)
+    )
+    result = select_supervised(
+        linear_model, x_tr, y_tr, x_val, y_val, x_te, y_te,
+        labels_per_class=3, seeds=(0, 1), selection_seeds=(0,), grid=grid,
+    )  # fmt: skip
+    scores = []
+    for step in grid.checkpoints:
+        model = retrain((0.03, 0.0, step), 0, x_tr, y_tr)
+        scores.append(accuracy(model, x_val, y_val))
+        assert scores[-1] == result.validation[(0.03, 0.0, step)].values[0]
+    assert len(set(scores)) == len(scores)  # the checkpoints are told apart
+    for i, seed in enumerate((0, 1)):
+        model = retrain(result.choice, seed, x_tr, y_tr)
+        assert accuracy(model, x_te, y_te) == result.test.values[i]
+    # the seed that did not choose trains to the chosen step only
+    later = result.histories[(0.03, 0.0)][1]
+    assert len(later.losses) == result.choice[2]

@@ -33,11 +33,15 @@ from nbtools import repository
 pytestmark = pytest.mark.browser
 
 ENGLISH_PAGES = read_toc_files()
-ENGLISH_NOTEBOOKS = [stem for stem in ENGLISH_PAGES if (ROOT / f"{stem}.ipynb").is_file()]
+ENGLISH_NOTEBOOKS = [
+    stem for stem in ENGLISH_PAGES if (ROOT / f"{stem}.ipynb").is_file()
+]
 # The Chinese edition (tools/i18n.py), built into the site's zh/ folder.
 CHINESE_PAGES = [f"zh/{stem}" for stem in ENGLISH_PAGES]
 PAGES = ENGLISH_PAGES + CHINESE_PAGES
-NOTEBOOK_PAGES = ENGLISH_NOTEBOOKS + [f"zh/{stem}" for stem in ENGLISH_NOTEBOOKS]
+NOTEBOOK_PAGES = ENGLISH_NOTEBOOKS + [
+    f"zh/{stem}" for stem in ENGLISH_NOTEBOOKS
+]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 # The flags the machine needs: no sandbox (root), no GPU, and none of Chromium's own
@@ -54,7 +58,9 @@ CHROMIUM_FLAGS = [
 ]
 
 # Raw TeX that MathJax should have typeset; code blocks are removed before the search.
-RAW_TEX = re.compile(r"\$\$|\\frac|\\\(|\\\[|\\(?:mathbb|sum|nabla|theta|log|exp|sigma)\b")
+RAW_TEX = re.compile(
+    r"\$\$|\\frac|\\\(|\\\[|\\(?:mathbb|sum|nabla|theta|log|exp|sigma)\b"
+)
 
 # What the page reports about itself once MathJax has finished.
 PAGE_REPORT_JS = """
@@ -152,12 +158,17 @@ def visit(server, browser):
         page.on("console", lambda m: m.type == "error" and result.errors.append(
             f"console: {m.text} ({m.location.get('url')})"))  # fmt: skip
         page.on("pageerror", lambda e: result.errors.append(f"uncaught: {e}"))
-        page.on("requestfailed", lambda r: result.errors.append(f"request failed: {r.url}"))
+        page.on(
+            "requestfailed",
+            lambda r: result.errors.append(f"request failed: {r.url}"),
+        )
         page.on("response", lambda r: r.status >= 400 and result.errors.append(
             f"HTTP {r.status}: {r.url}"))  # fmt: skip
         response = page.goto(f"{server}/{stem}.html", wait_until="load")
         if response is None or not response.ok:
-            result.errors.append(f"page itself: {response and response.status}")
+            result.errors.append(
+                f"page itself: {response and response.status}"
+            )
         result.report = page.evaluate(PAGE_REPORT_JS)
         if stem.startswith(("chapters/", "zh/chapters/")):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -194,7 +205,9 @@ def test_every_image_loads(visit, stem):
     assert [i["src"] for i in images if not i["loaded"]] == []
 
 
-@pytest.mark.parametrize("stem", ["chapters/02_core_concepts", "chapters/04_code/04_3_simclr"])
+@pytest.mark.parametrize(
+    "stem", ["chapters/02_core_concepts", "chapters/04_code/04_3_simclr"]
+)
 def test_chapters_with_figures_show_them(visit, stem):
     # Guards test_every_image_loads against passing because it found no image.
     assert len(visit(stem).report["images"]) > 0
@@ -206,21 +219,27 @@ def test_notebook_page_launches_its_own_notebook_in_colab(visit, stem):
     # its numbers pasted: editions/en/<stem>.ipynb, or editions/zh/... for a zh/ page.
     url, branch = repository()
     repo = url.removeprefix("https://github.com/")
-    edition = f"editions/{stem}" if stem.startswith("zh/") else f"editions/en/{stem}"
+    edition = (
+        f"editions/{stem}" if stem.startswith("zh/") else f"editions/en/{stem}"
+    )
     expected = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{edition}.ipynb"
     assert visit(stem).report["colab"] == [expected]
     assert (ROOT / f"{edition}.ipynb").is_file()
 
 
 @pytest.mark.parametrize("stem", ENGLISH_PAGES)
-def test_the_language_switch_leads_to_the_same_page_both_ways(server, visit, stem):
+def test_the_language_switch_leads_to_the_same_page_both_ways(
+    server, visit, stem
+):
     english, chinese = visit(stem).report, visit(f"zh/{stem}").report
     assert english["language"] == "en" and chinese["language"] == "zh-CN"
     assert english["switch"] == [f"{server}/zh/{stem}.html"]
     assert chinese["switch"] == [f"{server}/{stem}.html"]
 
 
-def test_clicking_the_language_switch_opens_the_chinese_page_and_back(server, browser):
+def test_clicking_the_language_switch_opens_the_chinese_page_and_back(
+    server, browser
+):
     page = browser.new_page()
     page.goto(f"{server}/chapters/04_code/04_3_simclr.html")
     page.locator(".sslbook-language-switch a").click()
@@ -237,8 +256,12 @@ def test_a_cjk_font_is_installed_for_the_chinese_pages():
         pytest.skip("no fc-list to ask for fonts")
     import subprocess
 
-    fonts = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True).stdout
-    assert fonts.strip(), "install a CJK font (Debian: fonts-wqy-microhei) to read the Chinese pages"
+    fonts = subprocess.run(
+        [fc_list, ":lang=zh"], capture_output=True, text=True
+    ).stdout
+    assert fonts.strip(), (
+        "install a CJK font (Debian: fonts-wqy-microhei) to read the Chinese pages"
+    )
 
 
 def test_menu_button_hides_the_navigation(server, browser):
@@ -256,14 +279,22 @@ def test_menu_button_hides_the_navigation(server, browser):
 
 
 def test_bibliography_lists_every_entry(visit):
-    entries = re.findall(r"^@\w+\{", (ROOT / "references.bib").read_text(encoding="utf-8"), re.M)
-    assert visit("appendix/bibliography").report["citations"] == len(entries) > 0
+    entries = re.findall(
+        r"^@\w+\{", (ROOT / "references.bib").read_text(encoding="utf-8"), re.M
+    )
+    assert (
+        visit("appendix/bibliography").report["citations"] == len(entries) > 0
+    )
 
 
 def test_glossary_lists_every_term(visit):
     source = (ROOT / "appendix" / "glossary.md").read_text(encoding="utf-8")
     block = source.split("```{glossary}", 1)[1].split("```", 1)[0]
-    terms = [line for line in block.splitlines() if line and not line.startswith(" ")]
+    terms = [
+        line
+        for line in block.splitlines()
+        if line and not line.startswith(" ")
+    ]
     shown = visit("appendix/glossary").report["glossary_terms"]
     assert len(shown) == len(terms) > 0 and all(shown)
 
@@ -275,7 +306,9 @@ def test_exercises_render_and_their_solutions_unfold(server, browser, stem):
     page.goto(f"{server}/{stem}.html", wait_until="load")
     exercises = page.locator("div.exercise.admonition")
     solutions = page.locator("div.solution.admonition")
-    assert 3 <= exercises.count() <= 5 and solutions.count() == exercises.count()
+    assert (
+        3 <= exercises.count() <= 5 and solutions.count() == exercises.count()
+    )
     for i in range(solutions.count()):
         solution = solutions.nth(i)
         body = solution.locator("section").first

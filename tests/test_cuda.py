@@ -16,7 +16,9 @@ from sslbook.augment import SimCLRAugment, augment_config
 from sslbook.evaluate import knn_predict
 from sslbook.simclr_train import METRICS, main
 
-pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+pytestmark = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device"
+)
 
 
 @pytest.fixture
@@ -29,12 +31,18 @@ def deterministic():
 
 def test_knn_on_cuda_is_deterministic_and_matches_the_cpu(deterministic):
     torch.manual_seed(0)
-    train, labels, test = torch.randn(2000, 32), torch.randint(0, 10, (2000,)), torch.randn(500, 32)
+    train, labels, test = (
+        torch.randn(2000, 32),
+        torch.randint(0, 10, (2000,)),
+        torch.randn(500, 32),
+    )
     on_cpu = knn_predict(train, labels, test)
     on_gpu = knn_predict(train.cuda(), labels.cuda(), test.cuda())
     assert on_gpu.device.type == "cuda"
     assert torch.equal(on_gpu.cpu(), on_cpu)
-    assert torch.equal(knn_predict(train.cuda(), labels.cuda(), test.cuda()), on_gpu)
+    assert torch.equal(
+        knn_predict(train.cuda(), labels.cuda(), test.cuda()), on_gpu
+    )
 
 
 def test_bfloat16_views_on_cuda_match_the_cpu_in_float32():
@@ -46,8 +54,14 @@ def test_bfloat16_views_on_cuda_match_the_cpu_in_float32():
     on_gpu = augment.apply(x.cuda().bfloat16(), params)
     assert on_gpu.dtype == torch.bfloat16 and on_gpu.device.type == "cuda"
     on_cpu = augment.apply(x.bfloat16().float(), params)
-    assert (on_gpu.float().cpu() - on_cpu).abs().max() <= 2 ** -8  # one bfloat16 rounding of a value in [0, 1]
-    assert torch.allclose(augment.apply(x.cuda(), params).cpu(), augment.apply(x, params), atol=1e-5)
+    assert (
+        on_gpu.float().cpu() - on_cpu
+    ).abs().max() <= 2**-8  # one bfloat16 rounding of a value in [0, 1]
+    assert torch.allclose(
+        augment.apply(x.cuda(), params).cpu(),
+        augment.apply(x, params),
+        atol=1e-5,
+    )
 
 
 def test_one_trainer_epoch_on_cuda(tmp_path):

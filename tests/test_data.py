@@ -17,9 +17,19 @@ def mnist5k():
 
 def test_mnist5k_shapes_range_and_split(mnist5k):
     assert mnist5k.image_shape == (1, 28, 28)
-    assert (len(mnist5k.y_train), len(mnist5k.y_val), len(mnist5k.y_test)) == (3600, 400, 1000)
-    assert mnist5k.x_train.dtype == torch.float32 and mnist5k.y_train.dtype == torch.int64
-    assert mnist5k.x_val.dtype == torch.float32 and mnist5k.y_val.dtype == torch.int64
+    assert (len(mnist5k.y_train), len(mnist5k.y_val), len(mnist5k.y_test)) == (
+        3600,
+        400,
+        1000,
+    )
+    assert (
+        mnist5k.x_train.dtype == torch.float32
+        and mnist5k.y_train.dtype == torch.int64
+    )
+    assert (
+        mnist5k.x_val.dtype == torch.float32
+        and mnist5k.y_val.dtype == torch.int64
+    )
     assert mnist5k.x_train.min() >= 0 and mnist5k.x_train.max() == 1.0
     # Stratified: 500 images per class become 360 train + 40 validation + 100 test.
     assert torch.bincount(mnist5k.y_train).tolist() == [360] * 10
@@ -39,21 +49,29 @@ def test_split_is_disjoint_and_covers_the_data(mnist5k):
     assert not train & test and not train & val and not val & test
 
 
-def test_validation_comes_from_the_training_images_and_leaves_the_test_split_alone(mnist5k):
+def test_validation_comes_from_the_training_images_and_leaves_the_test_split_alone(
+    mnist5k,
+):
     """The validation split is carved from the training images: the test split is what it was without one."""
     without = load_images("mnist5k", seed=0, val_fraction=0.5)
     assert torch.equal(without.x_test, mnist5k.x_test)
     pooled = torch.cat([mnist5k.x_train, mnist5k.x_val]).flatten(1)
     pooled_other = torch.cat([without.x_train, without.x_val]).flatten(1)
-    assert {r.numpy().tobytes() for r in pooled} == {r.numpy().tobytes() for r in pooled_other}
+    assert {r.numpy().tobytes() for r in pooled} == {
+        r.numpy().tobytes() for r in pooled_other
+    }
     assert (len(without.y_train), len(without.y_val)) == (2000, 2000)
 
 
 def test_split_is_seeded(mnist5k):
     again = load_images("mnist5k", seed=0)
     other = load_images("mnist5k", seed=1)
-    assert torch.equal(mnist5k.x_test, again.x_test) and torch.equal(mnist5k.y_test, again.y_test)
-    assert torch.equal(mnist5k.x_val, again.x_val) and torch.equal(mnist5k.y_val, again.y_val)
+    assert torch.equal(mnist5k.x_test, again.x_test) and torch.equal(
+        mnist5k.y_test, again.y_test
+    )
+    assert torch.equal(mnist5k.x_val, again.x_val) and torch.equal(
+        mnist5k.y_val, again.y_val
+    )
     assert not torch.equal(mnist5k.x_test, other.x_test)
     assert not torch.equal(mnist5k.x_val, other.x_val)
 
@@ -67,7 +85,10 @@ def test_digits():
 
 
 def test_unknown_name_lists_known_ones():
-    with pytest.raises(ValueError, match="unknown dataset 'mnist'; known datasets: mnist5k, digits, cifar10"):
+    with pytest.raises(
+        ValueError,
+        match="unknown dataset 'mnist'; known datasets: mnist5k, digits, cifar10",
+    ):
         load_images("mnist")
     assert DATASETS == ("mnist5k", "digits", "cifar10")
 
@@ -90,7 +111,9 @@ def write_fake_cifar10(root, per_batch=20, n_test=3):
         labels = [(first_label + i) % 10 for i in range(n)]
         return {"data": data, "labels": labels}
 
-    batches = {f"data_batch_{i}": batch(per_batch, 2 * (i - 1)) for i in range(1, 6)}
+    batches = {
+        f"data_batch_{i}": batch(per_batch, 2 * (i - 1)) for i in range(1, 6)
+    }
     batches["test_batch"] = batch(n_test, 7)
     batches["batches.meta"] = {"label_names": [f"class{i}" for i in range(10)]}
     for name, content in batches.items():
@@ -102,18 +125,43 @@ def write_fake_cifar10(root, per_batch=20, n_test=3):
 def test_cifar10_reads_the_real_on_disk_format(tmp_path, monkeypatch):
     batches = write_fake_cifar10(tmp_path)
     # The fake files cannot match the real archive's MD5 sums; everything else is torchvision's own code.
-    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *args, **kwargs: True)
+    monkeypatch.setattr(
+        torchvision.datasets.cifar,
+        "check_integrity",
+        lambda *args, **kwargs: True,
+    )
     data = load_images("cifar10", root=tmp_path, download=False)
     # 100 training images: 90 train and 10 (one per class) validation
-    assert data.x_train.shape == (90, 3, 32, 32) and data.x_val.shape == (10, 3, 32, 32) and data.x_test.shape == (3, 3, 32, 32)
+    assert (
+        data.x_train.shape == (90, 3, 32, 32)
+        and data.x_val.shape == (10, 3, 32, 32)
+        and data.x_test.shape == (3, 3, 32, 32)
+    )
     assert data.classes == tuple(f"class{i}" for i in range(10))
     assert sorted(data.y_val.tolist()) == list(range(10))
-    labels = [label for i in range(1, 6) for label in batches[f"data_batch_{i}"]["labels"]]
-    assert sorted(data.y_train.tolist() + data.y_val.tolist()) == sorted(labels)
+    labels = [
+        label
+        for i in range(1, 6)
+        for label in batches[f"data_batch_{i}"]["labels"]
+    ]
+    assert sorted(data.y_train.tolist() + data.y_val.tolist()) == sorted(
+        labels
+    )
     # Each image keeps its label: the rows of the files, in order, are the training images.
-    rows = np.concatenate([batches[f"data_batch_{i}"]["data"] for i in range(1, 6)]).reshape(-1, 3, 32, 32) / 255.0
-    by_pixels = {torch.from_numpy(row).float().numpy().tobytes(): label for row, label in zip(rows, labels)}
-    for x, y in zip(torch.cat([data.x_train, data.x_val]), torch.cat([data.y_train, data.y_val])):
+    rows = (
+        np.concatenate(
+            [batches[f"data_batch_{i}"]["data"] for i in range(1, 6)]
+        ).reshape(-1, 3, 32, 32)
+        / 255.0
+    )
+    by_pixels = {
+        torch.from_numpy(row).float().numpy().tobytes(): label
+        for row, label in zip(rows, labels)
+    }
+    for x, y in zip(
+        torch.cat([data.x_train, data.x_val]),
+        torch.cat([data.y_train, data.y_val]),
+    ):
         assert by_pixels[x.numpy().tobytes()] == int(y)
     # A row holds 1024 red, then 1024 green, then 1024 blue values, row-major.
     expected = batches["test_batch"]["data"][2].reshape(3, 32, 32) / 255.0
@@ -122,7 +170,11 @@ def test_cifar10_reads_the_real_on_disk_format(tmp_path, monkeypatch):
 
 def test_cifar10_root_comes_from_environment(tmp_path, monkeypatch):
     write_fake_cifar10(tmp_path)
-    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *args, **kwargs: True)
+    monkeypatch.setattr(
+        torchvision.datasets.cifar,
+        "check_integrity",
+        lambda *args, **kwargs: True,
+    )
     monkeypatch.setenv("SSLBOOK_DATA", str(tmp_path))
     assert len(load_images("cifar10", download=False).y_test) == 3
 
@@ -132,33 +184,53 @@ def test_cifar10_without_network_says_what_to_do(tmp_path, monkeypatch):
         raise urllib.error.URLError("no network")
 
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    with pytest.raises(DatasetUnavailableError, match="could not be downloaded") as info:
+    with pytest.raises(
+        DatasetUnavailableError, match="could not be downloaded"
+    ) as info:
         load_images("cifar10", root=tmp_path, download=True)
     assert "SSLBOOK_PROFILE=quick" in str(info.value)
     assert "cifar-10-batches-py" in str(info.value)
 
 
 def test_cifar10_missing_without_download(tmp_path):
-    with pytest.raises(DatasetUnavailableError, match=r"was not found \(download=False\)"):
+    with pytest.raises(
+        DatasetUnavailableError, match=r"was not found \(download=False\)"
+    ):
         load_images("cifar10", root=tmp_path, download=False)
-
-
 
 
 # --- added by mutation testing ---------------------------------------------------
 
 
-def test_cifar10_validation_split_follows_seed_and_val_fraction_and_keeps_the_file_order(tmp_path, monkeypatch):
+def test_cifar10_validation_split_follows_seed_and_val_fraction_and_keeps_the_file_order(
+    tmp_path, monkeypatch
+):
     batches = write_fake_cifar10(tmp_path)
-    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *args, **kwargs: True)
+    monkeypatch.setattr(
+        torchvision.datasets.cifar,
+        "check_integrity",
+        lambda *args, **kwargs: True,
+    )
     a = load_images("cifar10", root=tmp_path, download=False, seed=0)
     b = load_images("cifar10", root=tmp_path, download=False, seed=1)
-    assert torch.equal(a.x_test, b.x_test)  # the official test split: only the validation split moves
+    assert torch.equal(
+        a.x_test, b.x_test
+    )  # the official test split: only the validation split moves
     assert not torch.equal(a.x_val, b.x_val)
-    wider = load_images("cifar10", root=tmp_path, download=False, val_fraction=0.2)
+    wider = load_images(
+        "cifar10", root=tmp_path, download=False, val_fraction=0.2
+    )
     assert (len(wider.y_train), len(wider.y_val)) == (80, 20)
-    rows = np.concatenate([batches[f"data_batch_{i}"]["data"] for i in range(1, 6)]).reshape(-1, 3, 32, 32) / 255.0
-    position = {torch.from_numpy(row).float().numpy().tobytes(): i for i, row in enumerate(rows)}
+    rows = (
+        np.concatenate(
+            [batches[f"data_batch_{i}"]["data"] for i in range(1, 6)]
+        ).reshape(-1, 3, 32, 32)
+        / 255.0
+    )
+    position = {
+        torch.from_numpy(row).float().numpy().tobytes(): i
+        for i, row in enumerate(rows)
+    }
     for split in (a.x_train, a.x_val):
         order = [position[x.numpy().tobytes()] for x in split]
         assert order == sorted(order)  # the images keep the order of the files
@@ -168,12 +240,25 @@ def test_breast_cancer_splits_are_stratified_disjoint_and_standardised_on_train(
     from sslbook.data import load_tabular
 
     data = load_tabular(seed=0)
-    assert (len(data.y_train), len(data.y_val), len(data.y_test)) == (364, 91, 114)
-    assert data.x_train.shape == (364, 30) and data.x_train.dtype == torch.float32
-    assert data.classes == ("malignant", "benign") and len(data.feature_names) == 30
+    assert (len(data.y_train), len(data.y_val), len(data.y_test)) == (
+        364,
+        91,
+        114,
+    )
+    assert (
+        data.x_train.shape == (364, 30) and data.x_train.dtype == torch.float32
+    )
+    assert (
+        data.classes == ("malignant", "benign")
+        and len(data.feature_names) == 30
+    )
     assert torch.allclose(data.x_train.mean(dim=0), torch.zeros(30), atol=1e-5)
-    assert torch.allclose(data.x_train.std(dim=0, unbiased=False), torch.ones(30), atol=1e-4)
-    assert not torch.allclose(data.x_test.mean(dim=0), torch.zeros(30), atol=1e-3)  # test rows not used
+    assert torch.allclose(
+        data.x_train.std(dim=0, unbiased=False), torch.ones(30), atol=1e-4
+    )
+    assert not torch.allclose(
+        data.x_test.mean(dim=0), torch.zeros(30), atol=1e-3
+    )  # test rows not used
     for y in (data.y_train, data.y_val, data.y_test):
         assert y.float().mean().item() == pytest.approx(357 / 569, abs=0.02)
     seen = set()  # every row lands in exactly one split
@@ -187,11 +272,20 @@ def test_breast_cancer_splits_are_stratified_disjoint_and_standardised_on_train(
 def test_breast_cancer_split_follows_the_seed_and_checks_arguments():
     from sslbook.data import load_tabular
 
-    assert torch.equal(load_tabular(seed=1).x_test, load_tabular(seed=1).x_test)
-    assert not torch.equal(load_tabular(seed=0).y_test, load_tabular(seed=1).y_test)
+    assert torch.equal(
+        load_tabular(seed=1).x_test, load_tabular(seed=1).x_test
+    )
+    assert not torch.equal(
+        load_tabular(seed=0).y_test, load_tabular(seed=1).y_test
+    )
     # the validation split follows the seed too, also within the same test split
-    assert not torch.equal(load_tabular(seed=0).y_val, load_tabular(seed=1).y_val)
-    assert not torch.equal(load_tabular(seed=2, test_fraction=0.2).x_val, load_tabular(seed=3, test_fraction=0.2).x_val)
+    assert not torch.equal(
+        load_tabular(seed=0).y_val, load_tabular(seed=1).y_val
+    )
+    assert not torch.equal(
+        load_tabular(seed=2, test_fraction=0.2).x_val,
+        load_tabular(seed=3, test_fraction=0.2).x_val,
+    )
     with pytest.raises(ValueError, match="known tables: breast_cancer"):
         load_tabular("iris")
     with pytest.raises(ValueError, match="val_fraction must be in"):
@@ -208,10 +302,18 @@ def test_breast_cancer_splits_are_sklearns_seeded_stratified_splits(seed):
 
     bunch = load_breast_cancer()
     x, y = bunch.data, bunch.target
-    rest, test = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y)
-    train, val = train_test_split(rest, test_size=0.2, random_state=seed, stratify=y[rest])
+    rest, test = train_test_split(
+        np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y
+    )
+    train, val = train_test_split(
+        rest, test_size=0.2, random_state=seed, stratify=y[rest]
+    )
     mean, std = x[train].mean(axis=0), x[train].std(axis=0)
     data = load_tabular(seed=seed)
-    for rows, got in ((train, data.x_train), (val, data.x_val), (test, data.x_test)):
+    for rows, got in (
+        (train, data.x_train),
+        (val, data.x_val),
+        (test, data.x_test),
+    ):
         expected = (x[np.sort(rows)] - mean) / std
         assert np.allclose(got.numpy(), expected, atol=1e-5)

@@ -12,7 +12,9 @@ from sslbook.gradients import (
 
 def tiny_network():
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid(), nn.Linear(4, 2, bias=False))
+    net = nn.Sequential(
+        nn.Linear(3, 4, bias=False), nn.Sigmoid(), nn.Linear(4, 2, bias=False)
+    )
     return net.double()
 
 
@@ -38,7 +40,12 @@ def test_norms_match_a_hand_computed_backward_pass():
 
 def test_leaves_grad_fields_and_hooks_untouched():
     net = tiny_network()
-    layer_gradient_norms(net, torch.randn(5, 3, dtype=torch.float64), torch.randn(5, 2, dtype=torch.float64), nn.MSELoss())
+    layer_gradient_norms(
+        net,
+        torch.randn(5, 3, dtype=torch.float64),
+        torch.randn(5, 2, dtype=torch.float64),
+        nn.MSELoss(),
+    )
     assert all(p.grad is None for p in net.parameters())
     for module in net.modules():
         assert not module._forward_hooks and not module._backward_hooks
@@ -52,28 +59,52 @@ def test_batchnorm_weights_are_not_layers():
 def test_unused_weight_gets_zero():
     net = nn.ModuleDict({"used": nn.Linear(3, 2), "unused": nn.Linear(3, 2)})
     net.forward = lambda x: net["used"](x)
-    norms = layer_gradient_norms(net, torch.randn(4, 3), torch.zeros(4, dtype=torch.long), nn.CrossEntropyLoss())
+    norms = layer_gradient_norms(
+        net,
+        torch.randn(4, 3),
+        torch.zeros(4, dtype=torch.long),
+        nn.CrossEntropyLoss(),
+    )
     assert norms["unused"] == 0.0 and norms["used"] > 0
 
 
 def test_model_without_weight_layers_is_rejected():
-    with pytest.raises(ValueError, match="Sigmoid has no layer with a weight matrix"):
-        layer_gradient_norms(nn.Sigmoid(), torch.randn(4, 3), torch.randn(4, 3), nn.MSELoss())
+    with pytest.raises(
+        ValueError, match="Sigmoid has no layer with a weight matrix"
+    ):
+        layer_gradient_norms(
+            nn.Sigmoid(), torch.randn(4, 3), torch.randn(4, 3), nn.MSELoss()
+        )
 
 
 def test_mismatched_batches_are_rejected():
-    with pytest.raises(ValueError, match=r"share the batch dimension, got shapes \(5, 3\) and \(4, 2\)"):
-        layer_gradient_norms(tiny_network(), torch.randn(5, 3).double(), torch.randn(4, 2).double(), nn.MSELoss())
+    with pytest.raises(
+        ValueError,
+        match=r"share the batch dimension, got shapes \(5, 3\) and \(4, 2\)",
+    ):
+        layer_gradient_norms(
+            tiny_network(),
+            torch.randn(5, 3).double(),
+            torch.randn(4, 2).double(),
+            nn.MSELoss(),
+        )
 
 
 def test_non_scalar_loss_is_rejected():
     loss = nn.MSELoss(reduction="none")
     with pytest.raises(ValueError, match="must return a scalar"):
-        layer_gradient_norms(tiny_network(), torch.randn(5, 3).double(), torch.randn(5, 2).double(), loss)
+        layer_gradient_norms(
+            tiny_network(),
+            torch.randn(5, 3).double(),
+            torch.randn(5, 2).double(),
+            loss,
+        )
 
 
 def test_first_last_ratio():
-    assert first_last_ratio({"a": 1e-6, "b": 0.5, "c": 2.0}) == pytest.approx(5e-7)
+    assert first_last_ratio({"a": 1e-6, "b": 0.5, "c": 2.0}) == pytest.approx(
+        5e-7
+    )
     with pytest.raises(ValueError, match="at least two layers"):
         first_last_ratio({"a": 1.0})
     with pytest.raises(ValueError, match="last layer's gradient norm is 0"):
@@ -102,5 +133,9 @@ def test_activation_stats_removes_hooks_when_forward_fails():
     with pytest.raises(RuntimeError):
         activation_stats(net, torch.randn(2, 5))
     assert all(not m._forward_hooks for m in net.modules())
-    with pytest.raises(ValueError, match="Linear has no activation layer of type Sigmoid"):
-        activation_stats(nn.Linear(2, 2), torch.randn(1, 2), types=(nn.Sigmoid,))
+    with pytest.raises(
+        ValueError, match="Linear has no activation layer of type Sigmoid"
+    ):
+        activation_stats(
+            nn.Linear(2, 2), torch.randn(1, 2), types=(nn.Sigmoid,)
+        )

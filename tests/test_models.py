@@ -15,23 +15,38 @@ from sslbook.train import fit
 
 
 def test_output_shape_and_weight_layers():
-    model = DeepMLP(MLPConfig(in_features=64, hidden=16, depth=5, out_features=3))
+    model = DeepMLP(
+        MLPConfig(in_features=64, hidden=16, depth=5, out_features=3)
+    )
     assert model(torch.zeros(7, 1, 8, 8)).shape == (7, 3)
     linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     assert len(linears) == 6  # depth hidden layers + the head
 
 
-@pytest.mark.parametrize("init, expected_std", [("normal", 0.5), ("glorot", (2 / (400 + 400)) ** 0.5), ("he", (2 / 400) ** 0.5)])
+@pytest.mark.parametrize(
+    "init, expected_std",
+    [
+        ("normal", 0.5),
+        ("glorot", (2 / (400 + 400)) ** 0.5),
+        ("he", (2 / 400) ** 0.5),
+    ],
+)
 def test_initialisations_have_the_documented_scale(init, expected_std):
     torch.manual_seed(0)
-    model = DeepMLP(MLPConfig(in_features=400, hidden=400, depth=2, init=init, init_std=0.5))
+    model = DeepMLP(
+        MLPConfig(
+            in_features=400, hidden=400, depth=2, init=init, init_std=0.5
+        )
+    )
     weight = model.blocks[1][0].weight  # a 400×400 hidden layer: 160,000 draws
     assert weight.std().item() == pytest.approx(expected_std, rel=0.02)
     assert torch.count_nonzero(model.blocks[1][0].bias) == 0
 
 
 def test_residual_adds_the_block_input():
-    config = MLPConfig(in_features=4, hidden=4, depth=2, activation="relu", residual=True)
+    config = MLPConfig(
+        in_features=4, hidden=4, depth=2, activation="relu", residual=True
+    )
     model = DeepMLP(config)
     x = torch.randn(3, 4)
     h1 = model.blocks[0](x)
@@ -40,8 +55,14 @@ def test_residual_adds_the_block_input():
 
 
 def test_batchnorm_is_inserted_before_the_activation():
-    model = DeepMLP(MLPConfig(in_features=4, hidden=4, depth=2, batchnorm=True))
-    assert [type(m).__name__ for m in model.blocks[0]] == ["Linear", "BatchNorm1d", "Sigmoid"]
+    model = DeepMLP(
+        MLPConfig(in_features=4, hidden=4, depth=2, batchnorm=True)
+    )
+    assert [type(m).__name__ for m in model.blocks[0]] == [
+        "Linear",
+        "BatchNorm1d",
+        "Sigmoid",
+    ]
 
 
 def test_wrong_input_size_is_explained():
@@ -55,8 +76,14 @@ def test_wrong_input_size_is_explained():
     [
         ({"depth": 0}, "depth must be an int >= 1"),
         ({"hidden": 2.5}, "hidden must be an int >= 1"),
-        ({"activation": "gelu"}, "unknown activation 'gelu'; known: sigmoid, tanh, relu"),
-        ({"init": "xavier"}, "unknown init 'xavier'; known: default, normal, glorot, he"),
+        (
+            {"activation": "gelu"},
+            "unknown activation 'gelu'; known: sigmoid, tanh, relu",
+        ),
+        (
+            {"init": "xavier"},
+            "unknown init 'xavier'; known: default, normal, glorot, he",
+        ),
         ({"init_std": 0.0}, "init_std must be a finite number > 0"),
     ],
 )
@@ -67,20 +94,29 @@ def test_bad_config_is_rejected(kwargs, message):
 
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
 def test_autoencoder_output_shape_equals_input_shape(shape):
-    ae = ConvAutoencoder(in_channels=shape[0], image_size=shape[1], latent_dim=5)
+    ae = ConvAutoencoder(
+        in_channels=shape[0], image_size=shape[1], latent_dim=5
+    )
     x = torch.rand(4, *shape)
     assert ae(x).shape == x.shape
     assert ae.encode(x).shape == (4, 5)
     assert encode(ae.encoder, x).shape == (4, 5)
     out = ae(x)
-    assert out.min() >= 0 and out.max() <= 1  # a sigmoid output, like the pixels
+    assert (
+        out.min() >= 0 and out.max() <= 1
+    )  # a sigmoid output, like the pixels
 
 
 def test_autoencoder_rejects_bad_input():
     ae = ConvAutoencoder(in_channels=1, image_size=28, latent_dim=4)
-    with pytest.raises(ValueError, match=r"expected input of shape \(batch, 1, 28, 28\), got \(2, 3, 28, 28\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected input of shape \(batch, 1, 28, 28\), got \(2, 3, 28, 28\)",
+    ):
         ae(torch.rand(2, 3, 28, 28))
-    with pytest.raises(ValueError, match="latent_dim must be an int >= 1, got 0"):
+    with pytest.raises(
+        ValueError, match="latent_dim must be an int >= 1, got 0"
+    ):
         ConvAutoencoder(latent_dim=0)
     with pytest.raises(ValueError, match="image_size must be a multiple of 4"):
         ConvAutoencoder(image_size=30)
@@ -90,9 +126,19 @@ def test_reconstruction_loss_decreases_on_a_tiny_batch():
     torch.manual_seed(0)
     x = torch.rand(8, 1, 28, 28)
     ae = ConvAutoencoder(latent_dim=8)
-    history = fit(ae, reconstruction_loss, [(x,)], torch.optim.Adam(ae.parameters(), lr=1e-2), steps=60, seed=0, progress=False)
+    history = fit(
+        ae,
+        reconstruction_loss,
+        [(x,)],
+        torch.optim.Adam(ae.parameters(), lr=1e-2),
+        steps=60,
+        seed=0,
+        progress=False,
+    )
     assert history.losses[-1] < 0.5 * history.losses[0]
-    assert reconstruction_loss(ae, (x, torch.zeros(8))).item() == pytest.approx(torch.nn.functional.mse_loss(ae(x), x).item())
+    assert reconstruction_loss(
+        ae, (x, torch.zeros(8))
+    ).item() == pytest.approx(torch.nn.functional.mse_loss(ae(x), x).item())
 
 
 def test_encode_restores_training_mode_and_batches():
@@ -101,18 +147,26 @@ def test_encode_restores_training_mode_and_batches():
     encoder.eval()
     expected = encoder(x)
     encoder.train()
-    assert torch.allclose(encode(encoder, x, batch_size=3), expected, atol=1e-6)
+    assert torch.allclose(
+        encode(encoder, x, batch_size=3), expected, atol=1e-6
+    )
     assert encoder.training
 
 
 def test_eval_mode_restores_every_submodules_own_mode_even_on_an_error():
-    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2), torch.nn.Dropout()).train()
+    net = torch.nn.Sequential(
+        torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2), torch.nn.Dropout()
+    ).train()
     net[1].eval()  # a frozen BatchNorm inside a training network
     before = [m.training for m in net.modules()]
     with eval_mode(net) as inside:
         assert inside is net
         assert not any(m.training for m in net.modules())
-    assert [m.training for m in net.modules()] == before == [True, True, False, True]
+    assert (
+        [m.training for m in net.modules()]
+        == before
+        == [True, True, False, True]
+    )
     with pytest.raises(RuntimeError, match="inside"):
         with eval_mode(net):
             raise RuntimeError("inside the block")
@@ -120,7 +174,9 @@ def test_eval_mode_restores_every_submodules_own_mode_even_on_an_error():
 
 
 def test_eval_mode_restores_through_each_modules_own_train():
-    class KeepsItsNormFrozen(torch.nn.Module):  # overrides train(), as a frozen part would
+    class KeepsItsNormFrozen(
+        torch.nn.Module
+    ):  # overrides train(), as a frozen part would
         def __init__(self):
             super().__init__()
             self.norm = torch.nn.BatchNorm1d(2)
@@ -132,7 +188,9 @@ def test_eval_mode_restores_through_each_modules_own_train():
             return self
 
     calls = []
-    net = torch.nn.Sequential(torch.nn.Linear(2, 2), KeepsItsNormFrozen()).train()
+    net = torch.nn.Sequential(
+        torch.nn.Linear(2, 2), KeepsItsNormFrozen()
+    ).train()
     calls.clear()
     with eval_mode(net):
         assert calls == [False]
@@ -140,20 +198,44 @@ def test_eval_mode_restores_through_each_modules_own_train():
 
 
 def test_shape_trace_of_a_known_stack():
-    stack = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(8 * 15 * 15, 4))
+    stack = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8 * 15 * 15, 4),
+    )
     table = shape_trace(stack, (3, 32, 32))
-    assert table["output shape"].tolist() == [(8, 30, 30), (8, 15, 15), (1800,), (4,)]
-    assert table["type"].tolist() == ["Conv2d", "MaxPool2d", "Flatten", "Linear"]
+    assert table["output shape"].tolist() == [
+        (8, 30, 30),
+        (8, 15, 15),
+        (1800,),
+        (4,),
+    ]
+    assert table["type"].tolist() == [
+        "Conv2d",
+        "MaxPool2d",
+        "Flatten",
+        "Linear",
+    ]
     assert table["parameters"].tolist() == [3 * 8 * 9 + 8, 0, 0, 1800 * 4 + 4]
     assert stack.training  # the mode is restored
 
 
 def test_shape_trace_names_the_layers_before_a_failure():
-    stack = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Linear(5, 2))
+    stack = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3), torch.nn.Linear(5, 2)
+    )
     with pytest.raises(RuntimeError) as info:
         shape_trace(stack, (3, 8, 8))
-    assert "the layers before the failure gave [('0', (8, 6, 6))]" in "".join(info.value.__notes__)
-    with pytest.raises(ValueError, match="each size in input_shape must be an int >= 1, got 0"):
+    assert "the layers before the failure gave [('0', (8, 6, 6))]" in "".join(
+        info.value.__notes__
+    )
+    with pytest.raises(
+        ValueError, match="each size in input_shape must be an int >= 1, got 0"
+    ):
         shape_trace(stack, (3, 0, 8))
-    with pytest.raises(ValueError, match="input_shape must be a non-empty tuple of positive ints"):
+    with pytest.raises(
+        ValueError,
+        match="input_shape must be a non-empty tuple of positive ints",
+    ):
         shape_trace(stack, ())

@@ -12,24 +12,39 @@ from sslbook.optim import (
 START = torch.tensor([-1.5, 2.0], dtype=torch.float64)
 
 
-@pytest.mark.parametrize("loss_fn, lr", [(quadratic, 0.15), (rosenbrock, 1e-3)])
+@pytest.mark.parametrize(
+    "loss_fn, lr", [(quadratic, 0.15), (rosenbrock, 1e-3)]
+)
 def test_iterates_equal_torch_sgd(loss_fn, lr):
     ours = gradient_descent(loss_fn, START, lr=lr, steps=50)
-    sgd = optimizer_path(loss_fn, START, lambda params: torch.optim.SGD(params, lr=lr), steps=50)
+    sgd = optimizer_path(
+        loss_fn, START, lambda params: torch.optim.SGD(params, lr=lr), steps=50
+    )
     assert torch.equal(ours, sgd)
 
 
 def test_quadratic_step_matches_the_closed_form():
     # ∇J = (θ1, κ θ2), so one step multiplies θ1 by (1 − α) and θ2 by (1 − ακ).
     path = gradient_descent(quadratic, START, lr=0.05, steps=3)
-    expected = torch.stack([START * torch.tensor([0.95, 0.5], dtype=torch.float64) ** t for t in range(4)])
+    expected = torch.stack(
+        [
+            START * torch.tensor([0.95, 0.5], dtype=torch.float64) ** t
+            for t in range(4)
+        ]
+    )
     assert torch.allclose(path, expected, rtol=1e-12)
 
 
 def test_too_large_a_step_diverges_and_a_good_one_converges():
     # Stable iff α < 2/κ = 0.2 for κ = 10.
-    assert quadratic(gradient_descent(quadratic, START, lr=0.18, steps=100)[-1]) < 1e-12
-    assert quadratic(gradient_descent(quadratic, START, lr=0.21, steps=100)[-1]) > 1e6
+    assert (
+        quadratic(gradient_descent(quadratic, START, lr=0.18, steps=100)[-1])
+        < 1e-12
+    )
+    assert (
+        quadratic(gradient_descent(quadratic, START, lr=0.21, steps=100)[-1])
+        > 1e6
+    )
 
 
 def test_minima_of_the_surfaces():
@@ -54,7 +69,8 @@ def test_steps_to_tolerance():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"lr": 0.0, "steps": 1}, "lr must be > 0"),
+        ({"lr": 0.0, "steps": 1}, "lr must be a finite number > 0"),
+        ({"lr": float("inf"), "steps": 1}, "lr must be a finite number > 0"),
         ({"lr": 0.1, "steps": -1}, "steps must be an int >= 0"),
     ],
 )

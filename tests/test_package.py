@@ -11,7 +11,11 @@ import pytest
 import tomllib
 from packaging.requirements import Requirement
 
-MODULES = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "sslbook").glob("*.py") if p.stem != "__init__")
+MODULES = sorted(
+    p.stem
+    for p in (Path(__file__).resolve().parents[1] / "sslbook").glob("*.py")
+    if p.stem != "__init__"
+)
 #: Modules that define nothing and re-export other modules' names, for one import.
 FACADES = {"evaluate": ("stats", "probes", "baselines", "geometry")}
 
@@ -19,16 +23,28 @@ FACADES = {"evaluate": ("stats", "probes", "baselines", "geometry")}
 @pytest.mark.parametrize("name", sorted(FACADES))
 def test_a_facade_re_exports_exactly_its_modules_exports(name):
     module = importlib.import_module(f"sslbook.{name}")
-    parts = [importlib.import_module(f"sslbook.{part}") for part in FACADES[name]]
+    parts = [
+        importlib.import_module(f"sslbook.{part}") for part in FACADES[name]
+    ]
     exported = [n for part in parts for n in part.__all__]
     assert sorted(module.__all__) == sorted(exported)
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    defined = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AnnAssign))
-               or isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] != ["__all__"]]
-    assert not defined, f"sslbook.{name} defines something itself instead of re-exporting it"
+    defined = [
+        node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AnnAssign))
+        or isinstance(node, ast.Assign)
+        and [t.id for t in node.targets if isinstance(t, ast.Name)]
+        != ["__all__"]
+    ]
+    assert not defined, (
+        f"sslbook.{name} defines something itself instead of re-exporting it"
+    )
     for part in parts:
         for n in part.__all__:
-            assert getattr(module, n) is getattr(part, n), f"sslbook.{name}.{n} is not sslbook.{part.__name__}.{n}"
+            assert getattr(module, n) is getattr(part, n), (
+                f"sslbook.{name}.{n} is not sslbook.{part.__name__}.{n}"
+            )
 
 
 @pytest.mark.parametrize("name", [m for m in MODULES if m not in FACADES])
@@ -41,17 +57,25 @@ def test_every_module_exports_exactly_its_public_definitions(name):
             defined.add(node.name)
         elif isinstance(node, ast.Assign):
             defined |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        elif isinstance(node, ast.AnnAssign) and isinstance(
+            node.target, ast.Name
+        ):
             defined.add(node.target.id)
-    public = {n for n in defined if not n.startswith("_") and n != "T"}  # T: a type variable, not an export
-    assert set(module.__all__) == public, f"sslbook.{name}.__all__ differs from its public definitions"
+    public = {
+        n for n in defined if not n.startswith("_") and n != "T"
+    }  # T: a type variable, not an export
+    assert set(module.__all__) == public, (
+        f"sslbook.{name}.__all__ differs from its public definitions"
+    )
     assert len(module.__all__) == len(set(module.__all__))
 
 
 def test_the_package_docstring_lists_every_module():
     import sslbook
 
-    missing = [name for name in MODULES if f"sslbook.{name}" not in sslbook.__doc__]
+    missing = [
+        name for name in MODULES if f"sslbook.{name}" not in sslbook.__doc__
+    ]
     assert not missing, f"sslbook/__init__.py does not list {missing}"
 
 
@@ -84,14 +108,24 @@ def declared(requirements: list[str]) -> set[str]:
 
 
 def test_the_dependencies_are_what_the_package_imports():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = tomllib.loads(
+        (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    )["project"]
     core = declared(project["dependencies"])
     notebooks = declared(project["optional-dependencies"]["notebooks"])
     imported = third_party_imports()
-    assert {"torch", "gensim", "myst-nb"} <= imported  # the scan sees top-level and function-level imports
-    assert core <= imported, f"declared but never imported by sslbook: {sorted(core - imported)}"
+    assert {
+        "torch",
+        "gensim",
+        "myst-nb",
+    } <= imported  # the scan sees top-level and function-level imports
+    assert core <= imported, (
+        f"declared but never imported by sslbook: {sorted(core - imported)}"
+    )
     # the one import from the notebooks extra: myst_nb, inside sslbook.glue, which only notebooks call
-    assert imported - core == {"myst-nb"} <= notebooks, f"imported but not a dependency: {sorted(imported - core)}"
+    assert imported - core == {"myst-nb"} <= notebooks, (
+        f"imported but not a dependency: {sorted(imported - core)}"
+    )
     assert not core & notebooks
 
 
@@ -99,14 +133,24 @@ def test_the_colab_cell_and_requirements_install_the_notebooks_extra():
     sys.path.insert(0, str(ROOT / "tools"))
     from nbtools import colab_setup_source
 
-    assert '"sslbook[notebooks] @ git+' in colab_setup_source("https://github.com/o/n", "v1")
-    assert "-e .[notebooks]" in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert '"sslbook[notebooks] @ git+' in colab_setup_source(
+        "https://github.com/o/n", "v1"
+    )
+    assert (
+        "-e .[notebooks]"
+        in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    )
 
 
 def test_word2vec_and_the_checks_do_not_import_gensim():
     """gensim is imported where it is used (sslbook.text), not by the models that take a corpus."""
     code = "import sys, sslbook.word2vec, sslbook.checks; print('gensim' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == "False"
 
 
@@ -121,7 +165,8 @@ def printed_objects() -> dict[str, object]:
         modules = {
             alias.asname or alias.name: node.module
             for node in ast.walk(ast.parse(code))
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sslbook")
+            if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("sslbook")
             for alias in node.names
         }
         for target in re.findall(r"getsource\(([\w.]+)\)", code):
@@ -140,7 +185,11 @@ def test_the_printed_source_fits_the_page():
     printed = printed_objects()
     assert len(printed) >= 11
     wide = {
-        name: [line for line in inspect.getsource(obj).splitlines() if len(line) > 79]
+        name: [
+            line
+            for line in inspect.getsource(obj).splitlines()
+            if len(line) > 79
+        ]
         for name, obj in printed.items()
     }
     assert not {name: lines for name, lines in wide.items() if lines}

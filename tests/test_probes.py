@@ -23,13 +23,17 @@ def test_sample_per_class_draws_k_of_each_class_reproducibly():
     idx = sample_per_class(labels, 3, seed=0)
     assert np.bincount(labels[idx]).tolist() == [3, 3, 3, 3]
     assert len(set(idx.tolist())) == 12
-    assert np.array_equal(idx, sample_per_class(torch.from_numpy(labels), 3, seed=0))
+    assert np.array_equal(
+        idx, sample_per_class(torch.from_numpy(labels), 3, seed=0)
+    )
     assert not np.array_equal(idx, sample_per_class(labels, 3, seed=1))
 
 
 def test_sample_per_class_rejects_bad_k():
     labels = np.repeat(np.arange(2), 5)
-    with pytest.raises(ValueError, match="class 0 has 5 examples, fewer than k=6"):
+    with pytest.raises(
+        ValueError, match="class 0 has 5 examples, fewer than k=6"
+    ):
         sample_per_class(labels, 6, seed=0)
     with pytest.raises(ValueError, match="k must be an int >= 1"):
         sample_per_class(labels, 0, seed=0)
@@ -41,7 +45,9 @@ def test_probe_separates_separable_classes_and_not_noise():
     centres = np.array([[0, 0], [6, 0], [0, 6]])
     separable = centres[y] + rng.normal(size=(300, 2))
     noise = rng.normal(size=(300, 2))
-    good = linear_probe(separable, y, separable, y, labels_per_class=5, seeds=(0, 1))
+    good = linear_probe(
+        separable, y, separable, y, labels_per_class=5, seeds=(0, 1)
+    )
     chance = linear_probe(noise, y, noise, y, labels_per_class=5, seeds=(0, 1))
     assert good.mean > 0.95
     assert chance.mean < 0.55  # three classes: chance is 1/3
@@ -57,8 +63,14 @@ def test_probe_standardises_with_the_labelled_subset_only():
     shifted = x.copy()
     unlabelled = np.setdiff1d(np.arange(100), idx)
     shifted[unlabelled] += 1e3
-    assert linear_probe(x, y, x[:40], y[:40], labels_per_class=5, seeds=(0,)).values == \
-        linear_probe(shifted, y, x[:40], y[:40], labels_per_class=5, seeds=(0,)).values
+    assert (
+        linear_probe(
+            x, y, x[:40], y[:40], labels_per_class=5, seeds=(0,)
+        ).values
+        == linear_probe(
+            shifted, y, x[:40], y[:40], labels_per_class=5, seeds=(0,)
+        ).values
+    )
 
 
 def test_probe_regularisation_is_used():
@@ -78,7 +90,15 @@ def test_probe_converges_on_float32_features_with_a_strong_penalty():
     data = load_images("mnist5k", seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        linear_probe(data.x_train, data.y_train, data.x_val, data.y_val, labels_per_class=1, seeds=(0,), c=0.001)
+        linear_probe(
+            data.x_train,
+            data.y_train,
+            data.x_val,
+            data.y_val,
+            labels_per_class=1,
+            seeds=(0,),
+            c=0.001,
+        )
 
 
 def test_probe_flattens_images_and_accepts_tensors():
@@ -94,7 +114,9 @@ def test_probe_rejects_mismatched_lengths_and_empty_seeds():
         linear_probe(x, y[:9], x, y, labels_per_class=1)
     with pytest.raises(ValueError, match="seeds must name at least one draw"):
         linear_probe(x, y, x, y, labels_per_class=1, seeds=())
-    with pytest.raises(TypeError, match="x_train must be a numpy array or torch tensor"):
+    with pytest.raises(
+        TypeError, match="x_train must be a numpy array or torch tensor"
+    ):
         linear_probe(x.tolist(), y, x, y, labels_per_class=1)
 
 
@@ -104,7 +126,9 @@ def probe_problem(seed=0, signal=1.5):
 
     def split(n):
         y = np.arange(n) % 2
-        return rng.normal(size=(n, 40)) + signal * np.eye(40)[0] * y[:, None], y
+        return rng.normal(size=(n, 40)) + signal * np.eye(40)[0] * y[
+            :, None
+        ], y
 
     return split(200), split(200), split(200)
 
@@ -112,30 +136,83 @@ def probe_problem(seed=0, signal=1.5):
 def test_select_probe_chooses_on_validation_and_reads_test_for_the_choice_only():
     (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = probe_problem()
     features = {s: (x_tr, x_val, x_te) for s in (0, 1, 2)}
-    result = select_probe(features, y_tr, y_val, y_te, labels_per_class=5, grid=(1e-3, 1.0, 100.0))
+    result = select_probe(
+        features,
+        y_tr,
+        y_val,
+        y_te,
+        labels_per_class=5,
+        grid=(1e-3, 1.0, 100.0),
+    )
     assert set(result.validation) == {1e-3, 1.0, 100.0}
     assert result.choice == select(result.validation)
-    for c, scores in result.validation.items():  # each validation score is a plain probe with that c
-        assert scores.values == linear_probe(x_tr, y_tr, x_val, y_val, labels_per_class=5, seeds=(0, 1, 2), c=c).values
-    assert result.test.values == linear_probe(x_tr, y_tr, x_te, y_te, labels_per_class=5, seeds=(0, 1, 2), c=result.choice).values
+    for (
+        c,
+        scores,
+    ) in (
+        result.validation.items()
+    ):  # each validation score is a plain probe with that c
+        assert (
+            scores.values
+            == linear_probe(
+                x_tr,
+                y_tr,
+                x_val,
+                y_val,
+                labels_per_class=5,
+                seeds=(0, 1, 2),
+                c=c,
+            ).values
+        )
+    assert (
+        result.test.values
+        == linear_probe(
+            x_tr,
+            y_tr,
+            x_te,
+            y_te,
+            labels_per_class=5,
+            seeds=(0, 1, 2),
+            c=result.choice,
+        ).values
+    )
     # Scrambling the test labels changes the test score, never the choice.
-    scrambled = select_probe(features, y_tr, y_val, 1 - y_te, labels_per_class=5, grid=(1e-3, 1.0, 100.0))
-    assert scrambled.choice == result.choice and scrambled.test.values != result.test.values
-    assert "✓" in result.validation_table("C").loc[str(result.choice), "chosen"]
+    scrambled = select_probe(
+        features,
+        y_tr,
+        y_val,
+        1 - y_te,
+        labels_per_class=5,
+        grid=(1e-3, 1.0, 100.0),
+    )
+    assert (
+        scrambled.choice == result.choice
+        and scrambled.test.values != result.test.values
+    )
+    assert (
+        "✓" in result.validation_table("C").loc[str(result.choice), "chosen"]
+    )
 
 
 def test_select_probe_reports_the_chosen_probes_accuracy_on_their_own_labelled_examples():
     (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = probe_problem()
     features = {s: (x_tr, x_val, x_te) for s in (0, 1)}
-    result = select_probe(features, y_tr, y_val, y_te, labels_per_class=5, grid=(1e-3, 100.0))
+    result = select_probe(
+        features, y_tr, y_val, y_te, labels_per_class=5, grid=(1e-3, 100.0)
+    )
     expected = []
     for seed in (0, 1):
         idx = sample_per_class(y_tr, 5, seed)
         probe = _fit_probe(x_tr[idx], y_tr[idx], result.choice, 2000)
         expected.append(float(probe.score(x_tr[idx], y_tr[idx])))
-    assert result.train.values == tuple(expected) and result.train.seeds == (0, 1)
+    assert result.train.values == tuple(expected) and result.train.seeds == (
+        0,
+        1,
+    )
     # with 40 dimensions and 10 examples a weakly regularised probe fits its labels exactly
-    loose = select_probe(features, y_tr, y_val, y_te, labels_per_class=5, grid=(100.0,))
+    loose = select_probe(
+        features, y_tr, y_val, y_te, labels_per_class=5, grid=(100.0,)
+    )
     assert loose.train.values == (1.0, 1.0)
 
 
@@ -143,11 +220,19 @@ def test_select_probe_uses_each_seeds_own_features():
     (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = probe_problem(signal=4.0)
     noise = np.random.default_rng(5).normal(size=x_tr.shape)
     features = {0: (x_tr, x_val, x_te), 1: (noise, x_val, x_te)}
-    result = select_probe(features, y_tr, y_val, y_te, labels_per_class=10, grid=(1.0,))
+    result = select_probe(
+        features, y_tr, y_val, y_te, labels_per_class=10, grid=(1.0,)
+    )
     good, bad = result.validation[1.0].values
     assert good > bad + 0.1
     with pytest.raises(ValueError, match="rows for"):
-        select_probe({0: (x_tr[:10], x_val, x_te)}, y_tr, y_val, y_te, labels_per_class=1)
+        select_probe(
+            {0: (x_tr[:10], x_val, x_te)},
+            y_tr,
+            y_val,
+            y_te,
+            labels_per_class=1,
+        )
 
 
 def test_knn_is_right_on_a_planted_problem():
@@ -157,7 +242,9 @@ def test_knn_is_right_on_a_planted_problem():
     train = directions[train_labels] + 0.1 * torch.randn(300, 3)
     test_labels = torch.tensor([2, 0, 1, 1])
     test = directions[test_labels] * 5.0  # cosine ignores the scale
-    assert knn_predict(train, train_labels, test, k=200, temperature=0.1).tolist() == [2, 0, 1, 1]
+    assert knn_predict(
+        train, train_labels, test, k=200, temperature=0.1
+    ).tolist() == [2, 0, 1, 1]
     assert knn_accuracy(train, train_labels, test, test_labels) == 1.0
 
 
@@ -167,12 +254,18 @@ def test_knn_weights_close_neighbours_more():
     labels = torch.tensor([1, 0, 0])
     query = torch.tensor([[1.0, 0.2]])
     assert knn_predict(train, labels, query, k=3, temperature=0.1).item() == 1
-    assert knn_predict(train, labels, query, k=3, temperature=100.0).item() == 0  # nearly unweighted: majority
+    assert (
+        knn_predict(train, labels, query, k=3, temperature=100.0).item() == 0
+    )  # nearly unweighted: majority
 
 
 def test_knn_votes_equal_an_explicit_loop():
     torch.manual_seed(1)
-    train, labels, test = torch.randn(50, 4), torch.randint(0, 5, (50,)), torch.randn(20, 4)
+    train, labels, test = (
+        torch.randn(50, 4),
+        torch.randint(0, 5, (50,)),
+        torch.randn(20, 4),
+    )
     bank = torch.nn.functional.normalize(train, dim=1)
     expected = []
     for q in torch.nn.functional.normalize(test, dim=1):
@@ -181,14 +274,21 @@ def test_knn_votes_equal_an_explicit_loop():
         for s, i in zip(sims, idx):
             votes[labels[i]] += torch.exp(s / 0.5)
         expected.append(int(votes.argmax()))
-    assert knn_predict(train, labels, test, k=7, temperature=0.5, batch_size=6).tolist() == expected
+    assert (
+        knn_predict(
+            train, labels, test, k=7, temperature=0.5, batch_size=6
+        ).tolist()
+        == expected
+    )
 
 
 def test_knn_runs_under_deterministic_algorithms():
     before = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
     try:
-        assert knn_predict(torch.eye(3), torch.arange(3), torch.eye(3), k=2).tolist() == [0, 1, 2]
+        assert knn_predict(
+            torch.eye(3), torch.arange(3), torch.eye(3), k=2
+        ).tolist() == [0, 1, 2]
     finally:
         torch.use_deterministic_algorithms(before)
 
@@ -201,7 +301,9 @@ def test_knn_rejects_bad_input():
 
 
 def test_accuracy_counts_correct_argmax_across_batches():
-    class Fixed(torch.nn.Module):  # predicts class 1 for positive first features, else class 0
+    class Fixed(
+        torch.nn.Module
+    ):  # predicts class 1 for positive first features, else class 0
         def forward(self, x):
             modes.append((self.training, torch.is_grad_enabled()))
             return torch.stack([-x[:, 0], x[:, 0]], dim=1)
@@ -211,7 +313,9 @@ def test_accuracy_counts_correct_argmax_across_batches():
     y = torch.tensor([1, 0, 0, 0, 1])
     model = Fixed().train()
     assert accuracy(model, x, y, batch_size=2) == pytest.approx(4 / 5)
-    assert modes == [(False, False)] * 3  # three batches, in eval mode, without a graph
+    assert (
+        modes == [(False, False)] * 3
+    )  # three batches, in eval mode, without a graph
     assert model.training  # the mode is restored
     with pytest.raises(ValueError, match="equal length, got 5 and 4"):
         accuracy(model, x, y[:4])
@@ -221,14 +325,33 @@ def test_select_probe_scores_each_seed_on_its_own_test_features():
     (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = probe_problem(signal=4.0)
     noise_te = np.random.default_rng(6).normal(size=x_te.shape)
     features = {0: (x_tr, x_val, x_te), 1: (x_tr, x_val, noise_te)}
-    result = select_probe(features, y_tr, y_val, y_te, labels_per_class=10, grid=(1.0,))
+    result = select_probe(
+        features, y_tr, y_val, y_te, labels_per_class=10, grid=(1.0,)
+    )
     for seed, test_features in ((0, x_te), (1, noise_te)):
-        expected = linear_probe(x_tr, y_tr, test_features, y_te, labels_per_class=10, seeds=(seed,), c=1.0).values[0]
+        expected = linear_probe(
+            x_tr,
+            y_tr,
+            test_features,
+            y_te,
+            labels_per_class=10,
+            seeds=(seed,),
+            c=1.0,
+        ).values[0]
         assert result.test.values[seed] == expected
 
 
 def test_knn_caps_k_at_the_training_set_and_flattens_images():
-    assert knn_predict(torch.eye(3), torch.arange(3), torch.eye(3)).tolist() == [0, 1, 2]  # k=200 > 3 examples
+    assert knn_predict(
+        torch.eye(3), torch.arange(3), torch.eye(3)
+    ).tolist() == [0, 1, 2]  # k=200 > 3 examples
     torch.manual_seed(0)
-    train, labels, test = torch.rand(30, 1, 4, 4), torch.randint(0, 3, (30,)), torch.rand(5, 1, 4, 4)
-    assert torch.equal(knn_predict(train, labels, test, k=5), knn_predict(train.flatten(1), labels, test.flatten(1), k=5))
+    train, labels, test = (
+        torch.rand(30, 1, 4, 4),
+        torch.randint(0, 3, (30,)),
+        torch.rand(5, 1, 4, 4),
+    )
+    assert torch.equal(
+        knn_predict(train, labels, test, k=5),
+        knn_predict(train.flatten(1), labels, test.flatten(1), k=5),
+    )

@@ -9,14 +9,22 @@ from sslbook.repro import seed_everything
 
 @pytest.fixture(autouse=True)
 def restore_torch_state():
-    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    threads, deterministic = (
+        torch.get_num_threads(),
+        torch.are_deterministic_algorithms_enabled(),
+    )
     yield
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(deterministic)
 
 
 def draws():
-    return random.random(), np.random.rand(), torch.rand(3), torch.nn.Linear(4, 2).weight.detach().clone()
+    return (
+        random.random(),
+        np.random.rand(),
+        torch.rand(3),
+        torch.nn.Linear(4, 2).weight.detach().clone(),
+    )
 
 
 def test_same_seed_repeats_every_generator():
@@ -27,7 +35,9 @@ def test_same_seed_repeats_every_generator():
     assert first[0] == second[0]
     assert first[1] == second[1]
     assert torch.equal(first[2], second[2])
-    assert torch.equal(first[3], second[3])  # module initialisation uses torch's generator
+    assert torch.equal(
+        first[3], second[3]
+    )  # module initialisation uses torch's generator
 
 
 def test_different_seeds_differ():
@@ -71,7 +81,9 @@ def test_bad_thread_count_is_rejected():
 def test_experiment_seeds_start_at_the_offset(monkeypatch):
     from sslbook import repro
 
-    assert repro.experiment_seeds(3) == tuple(repro.SEED_OFFSET + i for i in range(3))
+    assert repro.experiment_seeds(3) == tuple(
+        repro.SEED_OFFSET + i for i in range(3)
+    )
     monkeypatch.setattr(repro, "SEED_OFFSET", 1000)
     assert repro.experiment_seeds(2) == (1000, 1001)
     for bad in (0, -1, 2.0, True):
@@ -94,5 +106,11 @@ def test_the_offset_reaches_a_fresh_interpreter():
 
     code = "from sslbook.repro import experiment_seeds; print(experiment_seeds(2))"
     env = {**__import__("os").environ, "SSLBOOK_SEED_OFFSET": "1000"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "(1000, 1001)"

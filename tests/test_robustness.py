@@ -10,50 +10,135 @@ from robustness import Row
 PAGE = ROOT / "appendix" / "robustness.md"
 
 
-def row(stored, fresh, stored_interval=(0.01, 0.05), fresh_interval=(0.01, 0.05)):
-    return Row("x.ipynb", "v", stored, "", stored_interval, fresh, "", fresh_interval)
+def row(
+    stored, fresh, stored_interval=(0.01, 0.05), fresh_interval=(0.01, 0.05)
+):
+    return Row(
+        "x.ipynb", "v", stored, "", stored_interval, fresh, "", fresh_interval
+    )
 
 
 def test_a_row_knows_a_contradiction_from_a_change_of_category():
     assert not row("A is ahead of B", "A is ahead of B").changed
-    assert row("A is ahead of B", "B is ahead of A", fresh_interval=(-0.05, -0.01)).contradiction
-    assert row("A is ahead of B", "B is ahead of A", fresh_interval=(-0.05, -0.01)).changed
-    unclear = row("A is ahead of B", "A against B is inconclusive with 3 seeds", fresh_interval=(-0.01, 0.05))
+    assert row(
+        "A is ahead of B", "B is ahead of A", fresh_interval=(-0.05, -0.01)
+    ).contradiction
+    assert row(
+        "A is ahead of B", "B is ahead of A", fresh_interval=(-0.05, -0.01)
+    ).changed
+    unclear = row(
+        "A is ahead of B",
+        "A against B is inconclusive with 3 seeds",
+        fresh_interval=(-0.01, 0.05),
+    )
     assert unclear.changed and not unclear.contradiction
-    outside = row("A and B are within ±0.02", "A is ahead of B", (-0.01, 0.01), (0.03, 0.06))
+    outside = row(
+        "A and B are within ±0.02",
+        "A is ahead of B",
+        (-0.01, 0.01),
+        (0.03, 0.06),
+    )
     assert outside.contradiction and outside.changed
-    inside = row("A and B are within ±0.02", "A is ahead of B", (-0.01, 0.01), (0.005, 0.015))
+    inside = row(
+        "A and B are within ±0.02",
+        "A is ahead of B",
+        (-0.01, 0.01),
+        (0.005, 0.015),
+    )
     assert inside.changed and not inside.contradiction
 
 
 def test_a_call_is_settled_when_it_takes_a_side_or_a_margin_and_repeats():
     def call(text, repeat):
-        return Row("x.ipynb", "v", text, "", (0.01, 0.05), text, "", (0.01, 0.05), repeat)
+        return Row(
+            "x.ipynb",
+            "v",
+            text,
+            "",
+            (0.01, 0.05),
+            text,
+            "",
+            (0.01, 0.05),
+            repeat,
+        )
 
-    assert call("A is ahead of B", 0.95).settled and call("A and B are within ±0.02", 0.9).settled
+    assert (
+        call("A is ahead of B", 0.95).settled
+        and call("A and B are within ±0.02", 0.9).settled
+    )
     assert not call("A is ahead of B", 0.89).settled
     assert not call("A against B is inconclusive with 3 seeds", 0.99).settled
-    assert not row("A is ahead of B", "A is ahead of B").settled  # no repeat chance known
-    moved = Row("x.ipynb", "v", "A is ahead of B", "", (0.01, 0.05), "A against B is inconclusive with 3 seeds", "",
-                (-0.01, 0.05), 0.97)
-    assert moved.reaches_the_estimate and not moved.settled  # the re-run must agree too
+    assert not row(
+        "A is ahead of B", "A is ahead of B"
+    ).settled  # no repeat chance known
+    moved = Row(
+        "x.ipynb",
+        "v",
+        "A is ahead of B",
+        "",
+        (0.01, 0.05),
+        "A against B is inconclusive with 3 seeds",
+        "",
+        (-0.01, 0.05),
+        0.97,
+    )
+    assert (
+        moved.reaches_the_estimate and not moved.settled
+    )  # the re-run must agree too
 
 
-def test_the_report_pairs_each_english_block_with_its_chinese(tmp_path, monkeypatch):
+def test_the_report_pairs_each_english_block_with_its_chinese(
+    tmp_path, monkeypatch
+):
     saved = {}
-    monkeypatch.setattr(robustness, "HEADLINE", {"simclr_verdict_raw_10": ("SimCLR against raw pixels", "SimCLR 对原始像素")})
-    monkeypatch.setattr(robustness.i18n, "save_store", lambda page, entries: saved.update({str(page): entries}))
-    table = [Row("04_3_simclr.ipynb", "simclr_verdict_raw_10", "SimCLR is ahead of raw pixels", "SimCLR 领先于原始像素",
-                 (0.07, 0.2), "SimCLR is ahead of raw pixels", "SimCLR 领先于原始像素", (0.05, 0.18), 0.8)]
+    monkeypatch.setattr(
+        robustness,
+        "HEADLINE",
+        {
+            "simclr_verdict_raw_10": (
+                "SimCLR against raw pixels",
+                "SimCLR 对原始像素",
+            )
+        },
+    )
+    monkeypatch.setattr(
+        robustness.i18n,
+        "save_store",
+        lambda page, entries: saved.update({str(page): entries}),
+    )
+    table = [
+        Row(
+            "04_3_simclr.ipynb",
+            "simclr_verdict_raw_10",
+            "SimCLR is ahead of raw pixels",
+            "SimCLR 领先于原始像素",
+            (0.07, 0.2),
+            "SimCLR is ahead of raw pixels",
+            "SimCLR 领先于原始像素",
+            (0.05, 0.18),
+            0.8,
+        )
+    ]
     (tmp_path / "appendix").mkdir()
-    robustness.write_report(table, 1000, "2026-12-04", "a test stack", root=tmp_path)
-    text = (tmp_path / "appendix" / "robustness.md").read_text(encoding="utf-8")
-    assert "SSLBOOK_SEED_OFFSET=1000" in text and "**0 contradictions**" in text and "0.07 to 0.2" in text
+    robustness.write_report(
+        table, 1000, "2026-12-04", "a test stack", root=tmp_path
+    )
+    text = (tmp_path / "appendix" / "robustness.md").read_text(
+        encoding="utf-8"
+    )
+    assert (
+        "SSLBOOK_SEED_OFFSET=1000" in text
+        and "**0 contradictions**" in text
+        and "0.07 to 0.2" in text
+    )
     entries = saved["appendix/robustness.md"]
     assert [e["en"] for e in entries] == robustness.i18n.markdown_blocks(text)
     assert all(re.search(r"[\u4e00-\u9fff]", e["zh"]) for e in entries)
     assert "SimCLR 领先于原始像素" in entries[-1]["zh"]
-    assert "Not settled with the seeds this book runs: SimCLR against raw pixels." in text  # repeats only 0.8
+    assert (
+        "Not settled with the seeds this book runs: SimCLR against raw pixels."
+        in text
+    )  # repeats only 0.8
 
 
 def test_the_stored_notebooks_against_themselves_give_every_call_unchanged():
@@ -62,12 +147,19 @@ def test_the_stored_notebooks_against_themselves_give_every_call_unchanged():
     assert len(table) >= 60
     assert len({(r.notebook, r.key) for r in table}) == len(table)
     assert not any(r.changed or r.contradiction for r in table)
-    assert all(r.stored_zh and r.stored_interval[0] <= r.stored_interval[1] for r in table)
+    assert all(
+        r.stored_zh and r.stored_interval[0] <= r.stored_interval[1]
+        for r in table
+    )
 
 
 def page_rows() -> list[tuple[str, str, str]]:
     """(notebook, key, stored call) of every row of the committed report."""
-    found = re.findall(r"^\| (\S+\.ipynb) \| `([^`]+)` \| ([^|]+) \|", PAGE.read_text(encoding="utf-8"), re.MULTILINE)
+    found = re.findall(
+        r"^\| (\S+\.ipynb) \| `([^`]+)` \| ([^|]+) \|",
+        PAGE.read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
     return [(nb, key, call.strip()) for nb, key, call in found]
 
 
@@ -80,7 +172,10 @@ def test_the_reports_stored_column_is_the_notebooks_glue():
     expected = []
     for path in robustness.notebooks_with_calls():
         values = glued(nbformat.read(path, as_version=4))
-        expected += [(path.name, key, str(literal(values[key]))) for key in robustness.call_keys(values)]
+        expected += [
+            (path.name, key, str(literal(values[key])))
+            for key in robustness.call_keys(values)
+        ]
     assert page_rows() == expected
 
 
@@ -91,9 +186,21 @@ def test_the_report_shows_no_contradiction():
 
 def headline_rows() -> list[tuple[str, ...]]:
     """(comparison, stored call, chance to repeat, re-run call, settled) of the committed page's headline table."""
-    text = PAGE.read_text(encoding="utf-8").split("## The headline comparisons", 1)[1].split("## Every call")[0]
-    found = re.findall(r"^\| ([^|]+) \| ([^|]+) \| [^|]+ \| ([0-9.]+) \| ([^|]+) \| ([^|]+) \|$", text, re.MULTILINE)
-    return [tuple(cell.strip() for cell in r) for r in found if r[0] != "comparison"]
+    text = (
+        PAGE.read_text(encoding="utf-8")
+        .split("## The headline comparisons", 1)[1]
+        .split("## Every call")[0]
+    )
+    found = re.findall(
+        r"^\| ([^|]+) \| ([^|]+) \| [^|]+ \| ([0-9.]+) \| ([^|]+) \| ([^|]+) \|$",
+        text,
+        re.MULTILINE,
+    )
+    return [
+        tuple(cell.strip() for cell in r)
+        for r in found
+        if r[0] != "comparison"
+    ]
 
 
 def test_every_headline_comparison_is_a_call_of_the_book():
@@ -105,13 +212,30 @@ def test_the_report_says_which_headline_calls_are_settled_as_the_notebooks_glue_
     table = {r.key: r for r in robustness.rows(ROOT, ROOT)}
     page = headline_rows()
     assert [(name, stored, repeat) for name, stored, repeat, _, _ in page] == [
-        (name, table[key].stored, f"{table[key].stored_repeat:.2f}") for key, (name, _) in robustness.HEADLINE.items()]
+        (name, table[key].stored, f"{table[key].stored_repeat:.2f}")
+        for key, (name, _) in robustness.HEADLINE.items()
+    ]
     settled = {}
-    for (key, (name, _)), (_, _, _, rerun, said) in zip(robustness.HEADLINE.items(), page):
+    for (key, (name, _)), (_, _, _, rerun, said) in zip(
+        robustness.HEADLINE.items(), page
+    ):
         stored = table[key]
-        settled[name] = Row(stored.notebook, key, stored.stored, "", stored.stored_interval, rerun, "",
-                            stored.stored_interval, stored.stored_repeat).settled
+        settled[name] = Row(
+            stored.notebook,
+            key,
+            stored.stored,
+            "",
+            stored.stored_interval,
+            rerun,
+            "",
+            stored.stored_interval,
+            stored.stored_repeat,
+        ).settled
         assert said == ("yes" if settled[name] else "**no**"), name
     unsettled = [name for name, ok in settled.items() if not ok]
     text = PAGE.read_text(encoding="utf-8")
-    assert not unsettled or f"Not settled with the seeds this book runs: {'; '.join(unsettled)}." in text
+    assert (
+        not unsettled
+        or f"Not settled with the seeds this book runs: {'; '.join(unsettled)}."
+        in text
+    )

@@ -1,6 +1,5 @@
 """sslbook.stats: scores over seeds, the rule for calling a difference, and the choice of settings."""
 
-
 import numpy as np
 import pytest
 from scipy.stats import ttest_rel
@@ -18,7 +17,9 @@ from sslbook.stats import (
 def test_seed_scores_report_the_sample_sd():
     scores = SeedScores((0.80, 0.84, 0.88), (0, 1, 2))
     assert scores.mean == pytest.approx(0.84)
-    assert scores.sd == pytest.approx(0.04)  # ddof = 1: sqrt((0.04² + 0 + 0.04²) / 2)
+    assert scores.sd == pytest.approx(
+        0.04
+    )  # ddof = 1: sqrt((0.04² + 0 + 0.04²) / 2)
     assert scores.n == 3 and str(scores) == "0.840 ± 0.040"
     assert SeedScores((0.5,), (7,)).sd == 0.0
     with pytest.raises(ValueError, match="one value per seed"):
@@ -28,7 +29,11 @@ def test_seed_scores_report_the_sample_sd():
 def test_over_seeds_calls_once_per_seed_and_keeps_names():
     calls = []
     single = over_seeds(lambda s: calls.append(s) or s / 10, (3, 1, 2))
-    assert calls == [3, 1, 2] and single.values == (0.3, 0.1, 0.2) and single.seeds == (3, 1, 2)
+    assert (
+        calls == [3, 1, 2]
+        and single.values == (0.3, 0.1, 0.2)
+        and single.seeds == (3, 1, 2)
+    )
     named = over_seeds(lambda s: {"a": s, "b": 2 * s}, (0, 1))
     assert named["b"].values == (0.0, 2.0) and named["a"].seeds == (0, 1)
     with pytest.raises(ValueError, match="distinct"):
@@ -42,23 +47,39 @@ def test_compare_takes_the_paired_t_interval_and_makes_four_calls():
     b = SeedScores((0.70, 0.72, 0.71), (0, 1, 2))
     call = compare(a, b, "SimCLR", "raw pixels")
     expected = ttest_rel(a.values, b.values).confidence_interval(0.95)
-    assert (call.low, call.high) == pytest.approx((expected.low, expected.high))
+    assert (call.low, call.high) == pytest.approx(
+        (expected.low, expected.high)
+    )
     assert call.difference == pytest.approx(0.2033, abs=1e-4) and call.n == 3
     assert call.text == "SimCLR is ahead of raw pixels" and call.call == "a"
-    assert compare(b, a, "raw pixels", "SimCLR").text == "SimCLR is ahead of raw pixels"
+    assert (
+        compare(b, a, "raw pixels", "SimCLR").text
+        == "SimCLR is ahead of raw pixels"
+    )
     noisy = SeedScores((0.85, 0.95, 0.75), (0, 1, 2))
     close = SeedScores((0.84, 0.86, 0.85), (0, 1, 2))
     unclear = compare(noisy, close, "MoCo", "SimCLR")
     assert unclear.low < -0.02 and unclear.high > 0.02
-    assert unclear.text == "MoCo against SimCLR is inconclusive with 3 seeds" and unclear.call == "inconclusive"
-    near = compare(SeedScores((0.845, 0.855, 0.852), (0, 1, 2)), close, "MoCo", "SimCLR")
+    assert (
+        unclear.text == "MoCo against SimCLR is inconclusive with 3 seeds"
+        and unclear.call == "inconclusive"
+    )
+    near = compare(
+        SeedScores((0.845, 0.855, 0.852), (0, 1, 2)), close, "MoCo", "SimCLR"
+    )
     assert -0.02 <= near.low < 0 < near.high <= 0.02
-    assert near.text == "MoCo and SimCLR are within ±0.02" and near.call == "within"
+    assert (
+        near.text == "MoCo and SimCLR are within ±0.02"
+        and near.call == "within"
+    )
     assert "95 % interval" in str(near) and "3 seeds" in str(near)
 
 
 def test_compare_pairs_the_seeds_and_uses_the_metrics_margin():
-    a, b = SeedScores((0.80, 0.83, 0.81), (0, 1, 2)), SeedScores((0.79, 0.84, 0.79), (0, 1, 2))
+    a, b = (
+        SeedScores((0.80, 0.83, 0.81), (0, 1, 2)),
+        SeedScores((0.79, 0.84, 0.79), (0, 1, 2)),
+    )
     with pytest.raises(ValueError, match="pairs the arms"):
         compare(a, SeedScores(b.values, (3, 4, 5)), "a", "b")
     with pytest.raises(ValueError, match="pairs the arms"):
@@ -66,19 +87,40 @@ def test_compare_pairs_the_seeds_and_uses_the_metrics_margin():
     with pytest.raises(ValueError, match="unknown metric"):
         compare(a, b, "a", "b", metric="points")
     assert compare(a, b, "a", "b").call == "inconclusive"  # accuracy: ±0.02
-    assert compare(a, b, "a", "b", metric="spearman").text == "a and b are within ±0.05"
-    assert compare(a, b, "a", "b", metric="mse").margin == MARGINS["mse"] == 0.001
+    assert (
+        compare(a, b, "a", "b", metric="spearman").text
+        == "a and b are within ±0.05"
+    )
+    assert (
+        compare(a, b, "a", "b", metric="mse").margin == MARGINS["mse"] == 0.001
+    )
 
 
 def test_compare_direction_for_errors_and_deterministic_methods():
     error_a = SeedScores((0.010, 0.011, 0.012), (0, 1, 2))
     error_b = SeedScores((0.030, 0.030, 0.030), (0, 1, 2))
     kind = {"metric": "mse"}
-    assert compare(error_a, error_b, "autoencoder", "PCA", higher_is_better=False, **kind).text == "autoencoder is ahead of PCA"
-    assert compare(error_a, error_b, "autoencoder", "PCA", **kind).text == "PCA is ahead of autoencoder"
+    assert (
+        compare(
+            error_a,
+            error_b,
+            "autoencoder",
+            "PCA",
+            higher_is_better=False,
+            **kind,
+        ).text
+        == "autoencoder is ahead of PCA"
+    )
+    assert (
+        compare(error_a, error_b, "autoencoder", "PCA", **kind).text
+        == "PCA is ahead of autoencoder"
+    )
     same = SeedScores((0.5, 0.5, 0.5), (0, 1, 2))
     assert compare(same, same, "x", "y").text == "x and y are within ±0.02"
-    assert compare(SeedScores((0.6, 0.6, 0.6), (0, 1, 2)), same, "x", "y").call == "a"  # no noise on either side
+    assert (
+        compare(SeedScores((0.6, 0.6, 0.6), (0, 1, 2)), same, "x", "y").call
+        == "a"
+    )  # no noise on either side
     with pytest.raises(ValueError, match="at least 2 seeds"):
         compare(SeedScores((0.5,), (0,)), SeedScores((0.5,), (0,)), "x", "y")
     with pytest.raises(ValueError, match="level"):
@@ -86,17 +128,34 @@ def test_compare_direction_for_errors_and_deterministic_methods():
 
 
 def test_a_higher_level_widens_the_interval_and_can_make_a_call_inconclusive():
-    a, b = SeedScores((0.80, 0.83, 0.82), (0, 1, 2)), SeedScores((0.76, 0.78, 0.79), (0, 1, 2))
+    a, b = (
+        SeedScores((0.80, 0.83, 0.82), (0, 1, 2)),
+        SeedScores((0.76, 0.78, 0.79), (0, 1, 2)),
+    )
     call = compare(a, b, "a", "b")
     assert call.call == "a" and isinstance(call, Comparison)
     strict = compare(a, b, "a", "b", level=0.999)
-    assert strict.low < call.low and strict.high > call.high and strict.call == "inconclusive"
+    assert (
+        strict.low < call.low
+        and strict.high > call.high
+        and strict.call == "inconclusive"
+    )
 
 
 def test_repeat_probability_is_high_for_a_clear_call_and_low_at_the_edge():
-    clear = compare(SeedScores((0.90, 0.91, 0.93), (0, 1, 2)), SeedScores((0.70, 0.72, 0.71), (0, 1, 2)), "a", "b")
+    clear = compare(
+        SeedScores((0.90, 0.91, 0.93), (0, 1, 2)),
+        SeedScores((0.70, 0.72, 0.71), (0, 1, 2)),
+        "a",
+        "b",
+    )
     assert clear.repeat_probability() > 0.95
-    edge = compare(SeedScores((0.80, 0.83, 0.81), (0, 1, 2)), SeedScores((0.76, 0.78, 0.79), (0, 1, 2)), "a", "b")
+    edge = compare(
+        SeedScores((0.80, 0.83, 0.81), (0, 1, 2)),
+        SeedScores((0.76, 0.78, 0.79), (0, 1, 2)),
+        "a",
+        "b",
+    )
     assert 0.3 < edge.repeat_probability() < 0.8
     assert edge.repeat_probability(seed=1) != edge.repeat_probability(seed=0)
     same = SeedScores((0.5, 0.5, 0.5), (0, 1, 2))
@@ -104,7 +163,11 @@ def test_repeat_probability_is_high_for_a_clear_call_and_low_at_the_edge():
 
 
 def test_select_takes_the_best_mean():
-    val = {0.1: SeedScores((0.5, 0.7), (0, 1)), 1.0: SeedScores((0.65, 0.66), (0, 1)), 10.0: SeedScores((0.4, 0.4), (0, 1))}
+    val = {
+        0.1: SeedScores((0.5, 0.7), (0, 1)),
+        1.0: SeedScores((0.65, 0.66), (0, 1)),
+        10.0: SeedScores((0.4, 0.4), (0, 1)),
+    }
     assert select(val) == 1.0
     assert select(val, higher_is_better=False) == 10.0
     with pytest.raises(ValueError, match="at least one candidate"):
@@ -114,30 +177,53 @@ def test_select_takes_the_best_mean():
 def test_select_takes_the_first_candidate_on_a_tie():
     same = SeedScores((0.5, 0.7), (0, 1))
     assert select({1.0: same, 0.1: same, 10.0: same}) == 1.0
-    assert select({1.0: same, 0.1: same, 10.0: same}, higher_is_better=False) == 1.0
+    assert (
+        select({1.0: same, 0.1: same, 10.0: same}, higher_is_better=False)
+        == 1.0
+    )
 
 
 def test_choice_margin_is_the_paired_difference_with_its_standard_error():
     from sslbook.stats import choice_margin
 
     seeds = (0, 1, 2, 3)
-    best, second, third = (0.90, 0.86, 0.88, 0.91), (0.85, 0.84, 0.86, 0.86), (0.5, 0.5, 0.5, 0.5)
-    candidates = {"b": SeedScores(second, seeds), "a": SeedScores(best, seeds), "c": SeedScores(third, seeds)}
+    best, second, third = (
+        (0.90, 0.86, 0.88, 0.91),
+        (0.85, 0.84, 0.86, 0.86),
+        (0.5, 0.5, 0.5, 0.5),
+    )
+    candidates = {
+        "b": SeedScores(second, seeds),
+        "a": SeedScores(best, seeds),
+        "c": SeedScores(third, seeds),
+    }
     margin = choice_margin(candidates)
     differences = np.subtract(best, second)
     assert (margin.choice, margin.runner_up) == ("a", "b")
     assert margin.difference == pytest.approx(differences.mean())
     assert margin.noise == pytest.approx(differences.std(ddof=1) / 2)
-    errors = choice_margin(candidates, higher_is_better=False)  # the lowest wins; its lead is still positive
-    assert (errors.choice, errors.runner_up) == ("c", "b") and errors.difference == pytest.approx(np.mean(second) - 0.5)
+    errors = choice_margin(
+        candidates, higher_is_better=False
+    )  # the lowest wins; its lead is still positive
+    assert (errors.choice, errors.runner_up) == (
+        "c",
+        "b",
+    ) and errors.difference == pytest.approx(np.mean(second) - 0.5)
 
 
 def test_choice_margin_without_shared_seeds_uses_welch_and_one_seed_has_no_noise():
     from sslbook.stats import choice_margin
 
-    a, b = SeedScores((0.9, 0.8, 0.85), (0, 1, 2)), SeedScores((0.7, 0.75), (5, 6))
-    assert choice_margin({"a": a, "b": b}).noise == pytest.approx(np.sqrt(a.sd**2 / 3 + b.sd**2 / 2))
-    one = choice_margin({"a": SeedScores((0.9,), (0,)), "b": SeedScores((0.8,), (0,))})
+    a, b = (
+        SeedScores((0.9, 0.8, 0.85), (0, 1, 2)),
+        SeedScores((0.7, 0.75), (5, 6)),
+    )
+    assert choice_margin({"a": a, "b": b}).noise == pytest.approx(
+        np.sqrt(a.sd**2 / 3 + b.sd**2 / 2)
+    )
+    one = choice_margin(
+        {"a": SeedScores((0.9,), (0,)), "b": SeedScores((0.8,), (0,))}
+    )
     assert one.difference == pytest.approx(0.1) and np.isnan(one.noise)
     with pytest.raises(ValueError, match="at least two candidates"):
         choice_margin({"a": a})
@@ -146,6 +232,9 @@ def test_choice_margin_without_shared_seeds_uses_welch_and_one_seed_has_no_noise
 def test_a_selections_margin_is_that_of_its_validation_scores():
     from sslbook.stats import Selection, choice_margin
 
-    validation = {0.1: SeedScores((0.8, 0.7), (0, 1)), 1.0: SeedScores((0.9, 0.85), (0, 1))}
+    validation = {
+        0.1: SeedScores((0.8, 0.7), (0, 1)),
+        1.0: SeedScores((0.9, 0.85), (0, 1)),
+    }
     selection = Selection(1.0, validation, SeedScores((0.88, 0.86), (0, 1)))
     assert selection.margin == choice_margin(validation)

@@ -15,15 +15,24 @@ from sslbook.word2vec import (
 
 
 def test_skipgram_pairs_lists_every_pair_in_the_window():
-    vocab, centres, contexts, counts = skipgram_pairs([["a", "b", "c"], ["a"]], window=1)
+    vocab, centres, contexts, counts = skipgram_pairs(
+        [["a", "b", "c"], ["a"]], window=1
+    )
     assert vocab == ["a", "b", "c"]
-    pairs = sorted(zip((vocab[i] for i in centres.tolist()), (vocab[i] for i in contexts.tolist())))
+    pairs = sorted(
+        zip(
+            (vocab[i] for i in centres.tolist()),
+            (vocab[i] for i in contexts.tolist()),
+        )
+    )
     assert pairs == [("a", "b"), ("b", "a"), ("b", "c"), ("c", "b")]
     assert counts.tolist() == [2, 1, 1]
 
 
 def test_skipgram_pairs_drops_rare_words_and_checks_arguments():
-    vocab, centres, _, _ = skipgram_pairs([["a", "a", "b"]], window=2, min_count=2)
+    vocab, centres, _, _ = skipgram_pairs(
+        [["a", "a", "b"]], window=2, min_count=2
+    )
     assert vocab == ["a"] and len(centres) == 2
     with pytest.raises(ValueError, match="window must be an int >= 1, got 0"):
         skipgram_pairs([["a"]], window=0)
@@ -35,7 +44,9 @@ def test_skipgram_pairs_are_integer_indices_and_a_corpus_without_pairs_is_refuse
     _, centres, contexts, _ = skipgram_pairs([["a", "b"]], window=1)
     assert centres.dtype == contexts.dtype == torch.long
     with pytest.raises(ValueError, match="no \\(centre, context\\) pair"):
-        skipgram_pairs([["a"], ["b"], ["c"]], window=2)  # one word per sentence, as characters of a raw string would be
+        skipgram_pairs(
+            [["a"], ["b"], ["c"]], window=2
+        )  # one word per sentence, as characters of a raw string would be
     with pytest.raises(ValueError, match="no \\(centre, context\\) pair"):
         skipgram_pairs([["a", "rare"], ["a"]], window=2, min_count=2)
 
@@ -51,7 +62,11 @@ def test_loss_is_the_sgns_objective():
     torch.nn.init.normal_(model.context.weight)
     v, u = model.centre.weight.detach(), model.context.weight.detach()
     sigmoid = lambda t: 1 / (1 + math.exp(-t))  # noqa: E731
-    expected = -(math.log(sigmoid(u[1] @ v[0])) + math.log(sigmoid(-u[2] @ v[0])) + math.log(sigmoid(-u[3] @ v[0])))
+    expected = -(
+        math.log(sigmoid(u[1] @ v[0]))
+        + math.log(sigmoid(-u[2] @ v[0]))
+        + math.log(sigmoid(-u[3] @ v[0]))
+    )
     loss = model(torch.tensor([0]), torch.tensor([1]), torch.tensor([[2, 3]]))
     assert loss.item() == pytest.approx(expected, rel=1e-5)
 
@@ -69,38 +84,57 @@ def planted_corpus(seed=0):
 
 
 def test_sgns_loss_decreases_and_learns_the_planted_similarity():
-    vocab, centres, contexts, counts = skipgram_pairs(planted_corpus(), window=2)
+    vocab, centres, contexts, counts = skipgram_pairs(
+        planted_corpus(), window=2
+    )
     torch.manual_seed(0)
     model = SkipGramNS(len(vocab), dim=16)
-    history = fit(model, sgns_loss_fn(noise_distribution(counts), negatives=3), make_loader(centres, contexts, batch_size=256, seed=0),
-                  torch.optim.Adam(model.parameters(), lr=0.05), epochs=5, seed=0, progress=False)
-    assert history.losses[0] == pytest.approx(4 * math.log(2))  # u = 0 at init: every σ(·) is 1/2
+    history = fit(
+        model,
+        sgns_loss_fn(noise_distribution(counts), negatives=3),
+        make_loader(centres, contexts, batch_size=256, seed=0),
+        torch.optim.Adam(model.parameters(), lr=0.05),
+        epochs=5,
+        seed=0,
+        progress=False,
+    )
+    assert history.losses[0] == pytest.approx(
+        4 * math.log(2)
+    )  # u = 0 at init: every σ(·) is 1/2
     assert history.epoch_losses[-1] < 0.6 * history.losses[0]
     assert history.epoch_losses[-1] < history.epoch_losses[0]
     vectors = torch.nn.functional.normalize(model.embeddings(), dim=1)
-    sim = lambda a, b: (vectors[vocab.index(a)] @ vectors[vocab.index(b)]).item()  # noqa: E731
+    sim = lambda a, b: (
+        vectors[vocab.index(a)] @ vectors[vocab.index(b)]
+    ).item()  # noqa: E731
     assert sim("cat", "dog") > sim("cat", "car") + 0.3
     assert sim("car", "bus") > sim("bus", "dog") + 0.3
 
 
 def test_bad_sizes_are_rejected():
-    with pytest.raises(ValueError, match="vocab_size and dim must be >= 1, got 0 and 3"):
+    with pytest.raises(
+        ValueError, match="vocab_size and dim must be >= 1, got 0 and 3"
+    ):
         SkipGramNS(0, 3)
     with pytest.raises(ValueError, match="negatives must be >= 1"):
         sgns_loss_fn(torch.ones(2), negatives=0)
-
-
 
 
 # --- added by mutation testing ---------------------------------------------------
 
 
 def test_min_count_vocabulary_and_dim_are_checked():
-    with pytest.raises(ValueError, match="min_count must be an int >= 1, got 0"):
+    with pytest.raises(
+        ValueError, match="min_count must be an int >= 1, got 0"
+    ):
         skipgram_pairs([["a", "b"]], window=1, min_count=0)
-    with pytest.raises(ValueError, match="no word occurs at least min_count=3 times"):
+    with pytest.raises(
+        ValueError, match="no word occurs at least min_count=3 times"
+    ):
         skipgram_pairs([["a", "b", "a"]], window=1, min_count=3)
-    with pytest.raises(ValueError, match="vocab_size and dim must be >= 1, got 3 and 0"):
+    with pytest.raises(
+        ValueError, match="vocab_size and dim must be >= 1, got 3 and 0"
+    ):
         SkipGramNS(3, 0)
 
 
@@ -108,8 +142,14 @@ def test_sgns_loss_of_known_scores():
     v = torch.tensor([[1.0, 0.0]])
     u_context = torch.tensor([[2.0, 0.0]])  # score 2
     u_negatives = torch.tensor([[[0.0, 1.0], [-1.0, 0.0]]])  # scores 0 and -1
-    expected = -(math.log(torch.sigmoid(torch.tensor(2.0)).item()) + math.log(0.5) + math.log(torch.sigmoid(torch.tensor(1.0)).item()))
-    assert sgns_loss(v, u_context, u_negatives).item() == pytest.approx(expected)
+    expected = -(
+        math.log(torch.sigmoid(torch.tensor(2.0)).item())
+        + math.log(0.5)
+        + math.log(torch.sigmoid(torch.tensor(1.0)).item())
+    )
+    assert sgns_loss(v, u_context, u_negatives).item() == pytest.approx(
+        expected
+    )
 
 
 def test_sgns_loss_rejects_shapes_that_do_not_fit():

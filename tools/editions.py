@@ -94,7 +94,9 @@ class EditionError(ValueError):
 def md_parser():
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     extensions = set(config["parse"]["myst_enable_extensions"])
-    return create_md_parser(MdParserConfig(enable_extensions=extensions), RendererHTML)
+    return create_md_parser(
+        MdParserConfig(enable_extensions=extensions), RendererHTML
+    )
 
 
 MD = md_parser()
@@ -120,7 +122,14 @@ def find_roles(text: str) -> list[tuple[int, int, str, str]]:
         opening = runs[i]
         tick, run = opening.start(), len(opening.group())
         # a code span closes at the next run of exactly as many backticks
-        j = next((k for k in range(i + 1, len(runs)) if len(runs[k].group()) == run), None)
+        j = next(
+            (
+                k
+                for k in range(i + 1, len(runs))
+                if len(runs[k].group()) == run
+            ),
+            None,
+        )
         if j is None:
             i += 1
             continue
@@ -151,7 +160,9 @@ class Doc:
     title: str
     figures: list[str] = field(default_factory=list)  # names, in page order
     exercises: list[str] = field(default_factory=list)  # labels, in page order
-    targets: dict[str, str] = field(default_factory=dict)  # label -> heading text
+    targets: dict[str, str] = field(
+        default_factory=dict
+    )  # label -> heading text
 
 
 @dataclass
@@ -164,7 +175,9 @@ class Book:
     docs: dict[str, Doc]
     numbers: dict[str, str]  # figure name or exercise label -> "4.1"
     labels: dict[str, tuple[str, str]]  # target -> (docname, title)
-    terms: dict[str, str]  # term, lower case -> its anchor on the glossary page
+    terms: dict[
+        str, str
+    ]  # term, lower case -> its anchor on the glossary page
     citations: dict[str, tuple[str, str]]  # bibtex key -> (authors, year)
 
     def url(self, docname: str, anchor: str = "") -> str:
@@ -177,7 +190,9 @@ def toc_docs(root: Path) -> tuple[list[str], list[list[str]]]:
     every, chapters = [toc["root"]], []
     for part in toc["parts"]:
         for chapter in part["chapters"]:
-            names = [chapter["file"]] + [s["file"] for s in chapter.get("sections", [])]
+            names = [chapter["file"]] + [
+                s["file"] for s in chapter.get("sections", [])
+            ]
             every += names
             if part.get("numbered"):
                 chapters.append(names)
@@ -189,7 +204,10 @@ def page_markdown(path: Path) -> list[tuple[str, dict]]:
     if path.suffix == ".md":
         return [(path.read_text(encoding="utf-8"), {})]
     nb = nbformat.read(path, as_version=4)
-    return [(c.source, {}) if c.cell_type == "markdown" else ("", c.metadata) for c in nb.cells]
+    return [
+        (c.source, {}) if c.cell_type == "markdown" else ("", c.metadata)
+        for c in nb.cells
+    ]
 
 
 def directive(token) -> tuple[str, str, dict[str, str], str]:
@@ -202,8 +220,15 @@ def directive(token) -> tuple[str, str, dict[str, str], str]:
         key, _, value = lines.pop(0)[1:].partition(":")
         options[key] = value.strip()
     if lines and lines[0].strip() == "---":
-        raise EditionError(f"YAML options in {{{match.group(1)}}} are not supported")
-    return match.group(1), match.group(2), options, "\n".join(lines).strip("\n")
+        raise EditionError(
+            f"YAML options in {{{match.group(1)}}} are not supported"
+        )
+    return (
+        match.group(1),
+        match.group(2),
+        options,
+        "\n".join(lines).strip("\n"),
+    )
 
 
 def scan(docname: str, path: Path) -> Doc:
@@ -222,7 +247,10 @@ def scan(docname: str, path: Path) -> Doc:
                 if pending:
                     doc.targets[pending] = text
                 pending = None
-            elif token.type in ("fence", "colon_fence") and token.info.startswith("{"):
+            elif token.type in (
+                "fence",
+                "colon_fence",
+            ) and token.info.startswith("{"):
                 name, _, options, body = directive(token)
                 if name == "figure":
                     doc.figures.append(options["name"])
@@ -271,31 +299,51 @@ def glossary_terms(path: Path) -> dict[str, str]:
     terms = {}
     for line in body.splitlines():
         if line.strip() and not line.startswith((" ", "\t", ":")):
-            terms[line.strip().lower()] = "term-" + re.sub(r"[^\w]+", "-", line.strip()).strip("-")
+            terms[line.strip().lower()] = "term-" + re.sub(
+                r"[^\w]+", "-", line.strip()
+            ).strip("-")
     return terms
 
 
 def load_book(lang: str, root: Path = ROOT) -> Book:
     source = root if lang == "en" else root / lang
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    site = config["html"]["baseurl"].rstrip("/") + "/" + ("" if lang == "en" else f"{lang}/")
+    site = (
+        config["html"]["baseurl"].rstrip("/")
+        + "/"
+        + ("" if lang == "en" else f"{lang}/")
+    )
     every, chapters = toc_docs(source)
     docs = {}
     for name in every:
-        path = next(p for p in (source / f"{name}.ipynb", source / f"{name}.md") if p.exists())
+        path = next(
+            p
+            for p in (source / f"{name}.ipynb", source / f"{name}.md")
+            if p.exists()
+        )
         docs[name] = scan(name, path)
     numbers = {}
     for number, names in enumerate(chapters, start=1):
         figures = [f for name in names for f in docs[name].figures]
         exercises = [e for name in names for e in docs[name].exercises]
-        numbers.update({f: f"{number}.{i}" for i, f in enumerate(figures, start=1)})
-        numbers.update({e: f"{number}.{i}" for i, e in enumerate(exercises, start=1)})
-    labels = {label: (doc.name, title) for doc in docs.values() for label, title in doc.targets.items()}
+        numbers.update(
+            {f: f"{number}.{i}" for i, f in enumerate(figures, start=1)}
+        )
+        numbers.update(
+            {e: f"{number}.{i}" for i, e in enumerate(exercises, start=1)}
+        )
+    labels = {
+        label: (doc.name, title)
+        for doc in docs.values()
+        for label, title in doc.targets.items()
+    }
     for doc in docs.values():
         labels.update({f: (doc.name, "") for f in doc.figures})
         labels.update({e: (doc.name, "") for e in doc.exercises})
     terms = glossary_terms(source / "appendix" / "glossary.md")
-    return Book(lang, source, site, docs, numbers, labels, terms, citations(root))
+    return Book(
+        lang, source, site, docs, numbers, labels, terms, citations(root)
+    )
 
 
 def glue_store(path: Path) -> dict[str, dict]:
@@ -323,7 +371,9 @@ class Page:
 
     # --- roles -------------------------------------------------------------
     def glue(self, content: str) -> str:
-        parts = content.rsplit(":", 1)  # myst-nb's own reading of <doc>::<key>:<format>
+        parts = content.rsplit(
+            ":", 1
+        )  # myst-nb's own reading of <doc>::<key>:<format>
         key, spec = parts if len(parts) == 2 else (parts[0], "s")
         doc, name = key.split("::", 1) if "::" in key else ("", key)
         path = (self.path.parent / doc).resolve() if doc else self.path
@@ -332,21 +382,31 @@ class Page:
             self._stores[path] = glue_store(path)
         store = self._stores[path]
         if name not in store or "text/plain" not in store[name]:
-            raise EditionError(f"{self.docname}: no text/plain glued under {content!r}")
+            raise EditionError(
+                f"{self.docname}: no text/plain glued under {content!r}"
+            )
         self.pasted.append(format_plain_text(store[name]["text/plain"], spec))
         return escape(self.pasted[-1])
 
     def resolve(self, target: str) -> str:
         """A ``{doc}`` target, relative to this page, as a docname."""
-        name = posixpath.normpath(posixpath.join(posixpath.dirname(self.docname), target))
+        name = posixpath.normpath(
+            posixpath.join(posixpath.dirname(self.docname), target)
+        )
         if name not in self.book.docs:
-            raise EditionError(f"{self.docname}: {{doc}} to {target!r}, which is not a page of the book")
+            raise EditionError(
+                f"{self.docname}: {{doc}} to {target!r}, which is not a page of the book"
+            )
         return name
 
     def role(self, name: str, content: str) -> str:
         book, words = self.book, WORDS[self.book.lang]
         explicit = re.fullmatch(r"(.*?)\s*<([^<>]+)>", content, re.S)
-        text, target = (explicit.group(1), explicit.group(2)) if explicit else ("", content)
+        text, target = (
+            (explicit.group(1), explicit.group(2))
+            if explicit
+            else ("", content)
+        )
         if name == "glue:text":
             return self.glue(content)
         if name == "doc":
@@ -354,35 +414,77 @@ class Page:
             return f"[{text or book.docs[docname].title}]({book.url(docname)})"
         if name in ("ref", "numref"):
             if target not in book.labels:
-                raise EditionError(f"{self.docname}: {{{name}}} to unknown label {target!r}")
+                raise EditionError(
+                    f"{self.docname}: {{{name}}} to unknown label {target!r}"
+                )
             docname, title = book.labels[target]
             number = book.numbers.get(target)
-            if name == "numref" and (number is None or target not in book.docs[docname].figures):
-                raise EditionError(f"{self.docname}: {{numref}} to {target!r}, which is not a numbered figure")
+            if name == "numref" and (
+                number is None or target not in book.docs[docname].figures
+            ):
+                raise EditionError(
+                    f"{self.docname}: {{numref}} to {target!r}, which is not a numbered figure"
+                )
             if name == "numref":
-                label = text.replace("%s", number) if text else f"{words['fig']} {number}"
+                label = (
+                    text.replace("%s", number)
+                    if text
+                    else f"{words['fig']} {number}"
+                )
             else:
-                label = text or title or f"{words['exercise' if number and target in book.docs[docname].exercises else 'fig']} {number}"
+                label = (
+                    text
+                    or title
+                    or f"{words['exercise' if number and target in book.docs[docname].exercises else 'fig']} {number}"
+                )
             return f"[{label}]({book.url(docname, target)})"
         if name == "term":
             anchor = book.terms.get(target.lower())
             if anchor is None:
-                raise EditionError(f"{self.docname}: {{term}} {target!r} is not in the glossary")
-            return f"[{text or target}]({book.url('appendix/glossary', anchor)})"
+                raise EditionError(
+                    f"{self.docname}: {{term}} {target!r} is not in the glossary"
+                )
+            return (
+                f"[{text or target}]({book.url('appendix/glossary', anchor)})"
+            )
         if name in ("cite:p", "cite:t"):
             keys = [k.strip() for k in content.split(",")]
-            if name == "cite:p":  # sphinxcontrib-bibtex sorts a citation's references by author and year
-                keys.sort(key=lambda k: (book.citations.get(k, ("", ""))[0].lower(), book.citations.get(k, ("", ""))[1]))
+            if (
+                name == "cite:p"
+            ):  # sphinxcontrib-bibtex sorts a citation's references by author and year
+                keys.sort(
+                    key=lambda k: (
+                        book.citations.get(k, ("", ""))[0].lower(),
+                        book.citations.get(k, ("", ""))[1],
+                    )
+                )
             unknown = [k for k in keys if k not in book.citations]
             if unknown:
-                raise EditionError(f"{self.docname}: citation of unknown references {unknown}")
+                raise EditionError(
+                    f"{self.docname}: citation of unknown references {unknown}"
+                )
             bib = book.url("appendix/bibliography")
-            labels = [(book.citations[k][0].replace("*", ""), book.citations[k][1]) for k in keys]
+            labels = [
+                (book.citations[k][0].replace("*", ""), book.citations[k][1])
+                for k in keys
+            ]
             if name == "cite:t":
                 self.cited.append(", ".join(f"{a} [{y}]" for a, y in labels))
-                return ", ".join(f"{book.citations[k][0]} [[{book.citations[k][1]}]({bib})]" for k in keys)
-            self.cited.append("[" + ", ".join(f"{a}, {y}" for a, y in labels) + "]")
-            return "[" + ", ".join(f"[{book.citations[k][0]}, {book.citations[k][1]}]({bib})" for k in keys) + "]"
+                return ", ".join(
+                    f"{book.citations[k][0]} [[{book.citations[k][1]}]({bib})]"
+                    for k in keys
+                )
+            self.cited.append(
+                "[" + ", ".join(f"{a}, {y}" for a, y in labels) + "]"
+            )
+            return (
+                "["
+                + ", ".join(
+                    f"[{book.citations[k][0]}, {book.citations[k][1]}]({bib})"
+                    for k in keys
+                )
+                + "]"
+            )
         raise EditionError(f"{self.docname}: unknown role {{{name}}}")
 
     def inline(self, text: str, tokens) -> str:
@@ -390,7 +492,9 @@ class Page:
         found = find_roles(text)
         expected = parsed_roles(tokens)
         if [(n, c) for _, _, n, c in found] != expected:
-            raise EditionError(f"{self.docname}: roles found {found} differ from the parser's {expected}")
+            raise EditionError(
+                f"{self.docname}: roles found {found} differ from the parser's {expected}"
+            )
         out, last = [], 0
         for start, end, name, content in found:
             out += [text[last:start], self.role(name, content)]
@@ -409,7 +513,9 @@ class Page:
                 i += 1
                 continue
             j = i
-            if token.nesting == 1:  # an opening tag: the block runs to its closing tag
+            if (
+                token.nesting == 1
+            ):  # an opening tag: the block runs to its closing tag
                 depth = 0
                 for j in range(i, len(tokens)):
                     depth += tokens[j].nesting
@@ -417,19 +523,32 @@ class Page:
                         break
             inner = tokens[i : j + 1]
             for t in inner[1:]:
-                if t.type in ("fence", "colon_fence") and t.info.startswith("{"):
-                    raise EditionError(f"{self.docname}: a directive inside a list or quote: {t.info!r}")
+                if t.type in ("fence", "colon_fence") and t.info.startswith(
+                    "{"
+                ):
+                    raise EditionError(
+                        f"{self.docname}: a directive inside a list or quote: {t.info!r}"
+                    )
             raw = "\n".join(lines[token.map[0] : token.map[1]]).strip("\n")
-            kinds = {t.type for t in inner} | {c.type for t in inner for c in t.children or []}
+            kinds = {t.type for t in inner} | {
+                c.type for t in inner for c in t.children or []
+            }
             if any(kind.startswith("substitution") for kind in kinds):
-                raise EditionError(f"{self.docname}: a MyST substitution {{{{ }}}}, which the editions do not render")
+                raise EditionError(
+                    f"{self.docname}: a MyST substitution {{{{ }}}}, which the editions do not render"
+                )
             blocks.append(self.block(token, inner, raw))
             i = j + 1
         return "\n\n".join(b for b in blocks if b)
 
     def block(self, token, inner, raw: str) -> str:
         kind = token.type
-        if kind in ("myst_target", "myst_line_comment", "myst_block_break", "front_matter"):
+        if kind in (
+            "myst_target",
+            "myst_line_comment",
+            "myst_block_break",
+            "front_matter",
+        ):
             return ""
         if kind in ("fence", "colon_fence") and token.info.startswith("{"):
             return self.directive(token)
@@ -446,26 +565,42 @@ class Page:
         words, book = WORDS[self.book.lang], self.book
         name, argument, options, body = directive(token)
         if name in ("warning", "admonition", "note", "tip"):
-            title = argument if name == "admonition" else words.get(name, name.title())
-            title = self.inline(title, MD.parseInline(title)) if title else title
+            title = (
+                argument
+                if name == "admonition"
+                else words.get(name, name.title())
+            )
+            title = (
+                self.inline(title, MD.parseInline(title)) if title else title
+            )
             text = f"**{title}**\n\n{self.markdown(body)}"
-            return "\n".join("> " + line if line else ">" for line in text.splitlines())
+            return "\n".join(
+                "> " + line if line else ">" for line in text.splitlines()
+            )
         if name == "figure":
-            src = posixpath.normpath(posixpath.join(posixpath.dirname(self.docname), argument))
+            src = posixpath.normpath(
+                posixpath.join(posixpath.dirname(self.docname), argument)
+            )
             url = f"{book.site}_images/{posixpath.basename(src)}"
             number = book.numbers[options["name"]]
             caption = self.markdown(body)
-            alt = options.get("alt", "").replace("]", "\\]").replace("[", "\\[")
+            alt = (
+                options.get("alt", "").replace("]", "\\]").replace("[", "\\[")
+            )
             return f"![{alt}]({url})\n\n**{words['fig']} {number}.** {caption}"
         if name == "exercise":
             number = book.numbers[options["label"]]
             title = f" ({argument})" if argument else ""
-            title = self.inline(title, MD.parseInline(title)) if title else title
-            return f'### {words["exercise"]} {number}{title}\n\n{self.markdown(body)}'
+            title = (
+                self.inline(title, MD.parseInline(title)) if title else title
+            )
+            return f"### {words['exercise']} {number}{title}\n\n{self.markdown(body)}"
         if name == "solution":
             number = book.numbers.get(argument)
             if number is None:
-                raise EditionError(f"{self.docname}: a solution to unknown exercise {argument!r}")
+                raise EditionError(
+                    f"{self.docname}: a solution to unknown exercise {argument!r}"
+                )
             summary = f"{words['solution']} {words['exercise']} {number}"
             return f"<details>\n<summary>{summary}</summary>\n\n{self.markdown(body)}\n\n</details>"
         raise EditionError(f"{self.docname}: unknown directive {{{name}}}")
@@ -475,22 +610,33 @@ class Page:
         nb = nbformat.read(self.path, as_version=4)
         out = copy.deepcopy(nb)
         cells = []
-        first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+        first_code = next(
+            i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+        )
         for index, cell in enumerate(nb.cells):
             cell = copy.deepcopy(cell)
             if cell.cell_type == "markdown":
                 cell.source = self.markdown(cell.source)
                 cells.append(cell)
                 continue
-            if HIDDEN_TAG in cell.metadata.get("tags", []) and index != first_code:
+            if (
+                HIDDEN_TAG in cell.metadata.get("tags", [])
+                and index != first_code
+            ):
                 cell.metadata["cellView"] = "form"  # Colab: the code folded
-                cell.metadata.setdefault("jupyter", {})["source_hidden"] = True  # JupyterLab
+                cell.metadata.setdefault("jupyter", {})["source_hidden"] = (
+                    True  # JupyterLab
+                )
             cells.append(cell)
             figure = cell.metadata.get("mystnb", {}).get("figure")
             if figure and "caption" in figure:
                 number = self.book.numbers[figure["name"]]
                 caption = self.markdown(figure["caption"])
-                cells.append(nbformat.v4.new_markdown_cell(f"**{WORDS[self.book.lang]['fig']} {number}.** {caption}"))
+                cells.append(
+                    nbformat.v4.new_markdown_cell(
+                        f"**{WORDS[self.book.lang]['fig']} {number}.** {caption}"
+                    )
+                )
         doc = self.book.docs[self.docname]
         title = doc.title
         first = FIRST_CELL[self.book.lang].format(
@@ -505,17 +651,23 @@ class Page:
 
 
 def book_title(book: Book) -> str:
-    return yaml.safe_load((book.source / "_config.yml").read_text(encoding="utf-8"))["title"]
+    return yaml.safe_load(
+        (book.source / "_config.yml").read_text(encoding="utf-8")
+    )["title"]
 
 
 def notebook_docs(book: Book) -> list[str]:
-    return [name for name in book.docs if (book.source / f"{name}.ipynb").exists()]
+    return [
+        name for name in book.docs if (book.source / f"{name}.ipynb").exists()
+    ]
 
 
 def render(nb: nbformat.NotebookNode) -> str:
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index}"  # stable ids: a rebuild changes nothing
-    return nbformat.writes(nb) + "\n"  # nbformat's own layout, as Jupyter saves it
+    return (
+        nbformat.writes(nb) + "\n"
+    )  # nbformat's own layout, as Jupyter saves it
 
 
 def editions(root: Path = ROOT) -> dict[Path, str]:
@@ -524,14 +676,20 @@ def editions(root: Path = ROOT) -> dict[Path, str]:
     for lang in WORDS:
         book = load_book(lang, root)
         for docname in notebook_docs(book):
-            files[EDITIONS / lang / f"{docname}.ipynb"] = render(Page(book, docname).notebook())
+            files[EDITIONS / lang / f"{docname}.ipynb"] = render(
+                Page(book, docname).notebook()
+            )
     return files
 
 
 def build(root: Path = ROOT) -> list[Path]:
     written = []
     files = editions(root)
-    for path in sorted((root / EDITIONS).rglob("*.ipynb")) if (root / EDITIONS).exists() else []:
+    for path in (
+        sorted((root / EDITIONS).rglob("*.ipynb"))
+        if (root / EDITIONS).exists()
+        else []
+    ):
         if path.relative_to(root) not in files:
             path.unlink()
             written.append(path)
@@ -547,14 +705,26 @@ def build(root: Path = ROOT) -> list[Path]:
 def stale(root: Path = ROOT) -> list[Path]:
     """Edition files that differ from a fresh build, are missing, or are left over."""
     files = editions(root)
-    out = [rel for rel, text in files.items() if not (root / rel).exists() or (root / rel).read_text(encoding="utf-8") != text]
+    out = [
+        rel
+        for rel, text in files.items()
+        if not (root / rel).exists()
+        or (root / rel).read_text(encoding="utf-8") != text
+    ]
     if (root / EDITIONS).exists():
-        out += [p.relative_to(root) for p in (root / EDITIONS).rglob("*.ipynb") if p.relative_to(root) not in files]
+        out += [
+            p.relative_to(root)
+            for p in (root / EDITIONS).rglob("*.ipynb")
+            if p.relative_to(root) not in files
+        ]
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=("build", "check"))
     args = parser.parse_args(argv)
     if args.command == "build":

@@ -74,12 +74,22 @@ def toc_pages(root: Path = ROOT) -> list[Path]:
                 yield entry["file"]
             yield from files(entry.get("sections", []))
 
-    stems = [toc["root"]] + [stem for part in toc.get("parts", []) for stem in files(part["chapters"])]
+    stems = [toc["root"]] + [
+        stem
+        for part in toc.get("parts", [])
+        for stem in files(part["chapters"])
+    ]
     pages = []
     for stem in stems:
-        hits = [root / f"{stem}{suffix}" for suffix in (".ipynb", ".md") if (root / f"{stem}{suffix}").exists()]
+        hits = [
+            root / f"{stem}{suffix}"
+            for suffix in (".ipynb", ".md")
+            if (root / f"{stem}{suffix}").exists()
+        ]
         if not hits:
-            raise FileNotFoundError(f"_toc.yml names {stem}, which is neither a .ipynb nor a .md file")
+            raise FileNotFoundError(
+                f"_toc.yml names {stem}, which is neither a .ipynb nor a .md file"
+            )
         pages.append(hits[0].relative_to(root))
     return pages
 
@@ -107,7 +117,11 @@ def markdown_blocks(text: str) -> list[str]:
         else:
             current.append(line)
             stripped = line.strip()
-            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+            if (
+                stripped
+                and set(stripped) == {fence[0]}
+                and len(stripped) >= len(fence)
+            ):
                 fence = None
     if current:
         blocks.append("\n".join(current))
@@ -127,7 +141,11 @@ def units(page: Path, root: Path = ROOT) -> list[str]:
         return [config["title"], config["author"]]
     if page == Path("_toc.yml"):
         toc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return [part["caption"] for part in toc.get("parts", []) if "caption" in part]
+        return [
+            part["caption"]
+            for part in toc.get("parts", [])
+            if "caption" in part
+        ]
     if path.suffix == ".ipynb":
         notebook = json.loads(path.read_text(encoding="utf-8"))
         found = []
@@ -142,7 +160,12 @@ def units(page: Path, root: Path = ROOT) -> list[str]:
 
 def _caption(cell: dict) -> str | None:
     """A result plot's caption, which myst-nb reads from the code cell's metadata."""
-    return cell.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("caption")
+    return (
+        cell.get("metadata", {})
+        .get("mystnb", {})
+        .get("figure", {})
+        .get("caption")
+    )
 
 
 def _source(cell: dict) -> str:
@@ -166,7 +189,9 @@ def load_store(page: Path) -> list[dict]:
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     for entry in entries:
         if set(entry) - {"en", "zh"} or "en" not in entry:
-            raise ValueError(f"{path}: every entry has the keys en and zh, got {sorted(entry)}")
+            raise ValueError(
+                f"{path}: every entry has the keys en and zh, got {sorted(entry)}"
+            )
         entry.setdefault("zh", "")
         entry["zh"] = entry["zh"] or ""
     return entries
@@ -177,8 +202,12 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, text: str):
-    block = "\n" in text or len(text) > 60  # keys ("en", "zh") and short units stay plain
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if block else None)
+    block = (
+        "\n" in text or len(text) > 60
+    )  # keys ("en", "zh") and short units stay plain
+    return dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style="|" if block else None
+    )
 
 
 _Dumper.add_representer(str, _str)
@@ -187,7 +216,13 @@ _Dumper.add_representer(str, _str)
 def save_store(page: Path, entries: list[dict]) -> None:
     path = store_path(page)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.dump(entries, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000)
+    text = yaml.dump(
+        entries,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=10_000,
+    )
     path.write_text(text, encoding="utf-8")
 
 
@@ -217,7 +252,10 @@ def extract() -> None:
         entries = load_store(page)
         by_en = {entry["en"]: entry for entry in entries}
         current = units(page)
-        kept = [by_en.get(unit, {"en": unit, "zh": ""}) for unit in dict.fromkeys(current)]
+        kept = [
+            by_en.get(unit, {"en": unit, "zh": ""})
+            for unit in dict.fromkeys(current)
+        ]
         stale = [entry for entry in entries if entry["en"] not in set(current)]
         save_store(page, kept + stale)
 
@@ -228,7 +266,11 @@ def extract() -> None:
 
 
 def translation(page: Path) -> dict[str, str]:
-    return {entry["en"]: entry["zh"] for entry in load_store(page) if entry["zh"].strip()}
+    return {
+        entry["en"]: entry["zh"]
+        for entry in load_store(page)
+        if entry["zh"].strip()
+    }
 
 
 def translate_page(page: Path, root: Path = ROOT) -> str:
@@ -241,9 +283,13 @@ def translate_page(page: Path, root: Path = ROOT) -> str:
             if cell["cell_type"] == "markdown":
                 english = _source(cell)
                 cell["source"] = _split_lines(zh.get(english, english))
-            elif _caption(cell) is not None:  # the plot's caption; code and outputs stay the English ones
+            elif (
+                _caption(cell) is not None
+            ):  # the plot's caption; code and outputs stay the English ones
                 english = _caption(cell)
-                cell["metadata"]["mystnb"]["figure"]["caption"] = zh.get(english, english)
+                cell["metadata"]["mystnb"]["figure"]["caption"] = zh.get(
+                    english, english
+                )
         return json.dumps(notebook, ensure_ascii=False, indent=1) + "\n"
     text = path.read_text(encoding="utf-8")
     out = "\n\n".join(zh.get(block, block) for block in markdown_blocks(text))
@@ -263,22 +309,37 @@ def zh_config(root: Path = ROOT) -> dict:
     config["title"] = book.get(config["title"], config["title"])
     config["author"] = book.get(config["author"], config["author"])
     # Launch buttons open the Chinese notebook editions (tools/editions.py).
-    config["repository"] = {**config["repository"], "path_to_book": "editions/zh"}
-    config["html"] = {**config["html"], "baseurl": config["html"]["baseurl"].rstrip("/") + "/zh/"}
+    config["repository"] = {
+        **config["repository"],
+        "path_to_book": "editions/zh",
+    }
+    config["html"] = {
+        **config["html"],
+        "baseurl": config["html"]["baseurl"].rstrip("/") + "/zh/",
+    }
     sphinx = config["sphinx"]
-    sphinx["local_extensions"] = {name: f"../{path}" for name, path in sphinx.get("local_extensions", {}).items()}
+    sphinx["local_extensions"] = {
+        name: f"../{path}"
+        for name, path in sphinx.get("local_extensions", {}).items()
+    }
     sphinx["config"] = {**sphinx.get("config", {}), "language": "zh_CN"}
     # The search field's placeholder is a theme option, which Sphinx's Chinese catalog
     # does not cover.
     theme_options = sphinx["config"].get("html_theme_options", {})
-    sphinx["config"]["html_theme_options"] = {**theme_options, "search_bar_text": "搜索本书……"}
+    sphinx["config"]["html_theme_options"] = {
+        **theme_options,
+        "search_bar_text": "搜索本书……",
+    }
     # sphinx-togglebutton looks its hints up for "zh_CN", but keeps its Chinese
     # under "zh-cn", so the folded solutions would say "Click to show".
     sphinx["config"]["togglebutton_hint"] = "点击显示"
     sphinx["config"]["togglebutton_hint_hide"] = "点击隐藏"
     # The notebooks' outputs are the English book's, which nbval checks: the
     # Chinese book never executes them.
-    config["execute"] = {**config.get("execute", {}), "execute_notebooks": "off"}
+    config["execute"] = {
+        **config.get("execute", {}),
+        "execute_notebooks": "off",
+    }
     return config
 
 
@@ -303,14 +364,19 @@ def build(out: Path = OUT, root: Path = ROOT) -> None:
     for figure in sorted((root / "i18n" / "zh" / "figures").glob("*.svg")):
         shutil.copy2(figure, out / "chapters" / "figures" / figure.name)
     (out / "_config.yml").write_text(
-        HEADER + yaml.safe_dump(zh_config(root), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        HEADER
+        + yaml.safe_dump(zh_config(root), allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
     )
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     captions = translation(Path("_toc.yml"))
     for part in toc.get("parts", []):
         if "caption" in part:
             part["caption"] = captions.get(part["caption"], part["caption"])
-    (out / "_toc.yml").write_text(HEADER + yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (out / "_toc.yml").write_text(
+        HEADER + yaml.safe_dump(toc, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
     for page in toc_pages(root):
         target = out / page
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,9 @@ IGNORE_MARKER = re.compile(r"^\s*#\s*NBVAL_IGNORE_OUTPUT\b", re.MULTILINE)
 
 # A number as the book prints it: 12, -0.5, 3.1e-07, 1,000 (the thousands
 # separator is part of the number), 95 (before a %).
-NUMBER = re.compile(r"(?<![\w.])[-+−]?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|(?<![\w.])[-+−]?\.\d+")
+NUMBER = re.compile(
+    r"(?<![\w.])[-+−]?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|(?<![\w.])[-+−]?\.\d+"
+)
 
 
 # ---------------------------------------------------------------------------
@@ -77,7 +79,9 @@ def glued(nb: nbformat.NotebookNode) -> dict[str, str]:
 
 def literal(text: str) -> Any:
     """The Python value of a glued ``text/plain`` repr (a float, an int, a str), or the text itself."""
-    if text.strip() == "nan":  # glue prints a float nan so; literal_eval cannot read it
+    if (
+        text.strip() == "nan"
+    ):  # glue prints a float nan so; literal_eval cannot read it
         return float("nan")
     try:
         return ast.literal_eval(text)
@@ -87,14 +91,20 @@ def literal(text: str) -> Any:
 
 def unit_in_last_place(text: str) -> float:
     """The rounding step of a number as printed: 0.001 for ``0.537``, 1e-08 for ``3.1e-07``, 1 for ``14``."""
-    mantissa, _, exponent = text.strip().lower().replace("−", "-").partition("e")
+    mantissa, _, exponent = (
+        text.strip().lower().replace("−", "-").partition("e")
+    )
     whole, _, fraction = mantissa.partition(".")
     shift = int(exponent) if exponent else 0
     if fraction.strip("0") or not fraction:  # 0.537, 14
         return 10.0 ** (-len(fraction) + shift)
     # 46000000.0: a float rounded to significant digits; its trailing zeros are rounding
     digits = whole.lstrip("-+")
-    return 10.0 ** (len(digits) - len(digits.rstrip("0")) + shift) if digits.strip("0") else 1.0
+    return (
+        10.0 ** (len(digits) - len(digits.rstrip("0")) + shift)
+        if digits.strip("0")
+        else 1.0
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -132,13 +142,18 @@ class Rules:
 
     def numbers_free(self, notebook: str, source: str) -> bool:
         """Whether the cell of ``notebook`` with this source prints numbers that are not compared."""
-        return any(name == notebook and line in source for name, line in self.printed_free)
+        return any(
+            name == notebook and line in source
+            for name, line in self.printed_free
+        )
 
     def rule_for(self, key: str) -> Rule:
         for rule in self.rules:
             if rule.matches(key):
                 return rule
-        raise KeyError(f"no rule in {TOLERANCES.name} matches the glued key {key!r}: declare how to compare it")
+        raise KeyError(
+            f"no rule in {TOLERANCES.name} matches the glued key {key!r}: declare how to compare it"
+        )
 
 
 def load_rules(path: Path = TOLERANCES) -> Rules:
@@ -151,15 +166,21 @@ def load_rules(path: Path = TOLERANCES) -> Rules:
         keys = (keys,) if isinstance(keys, str) else tuple(keys)
         kind, reason = entry.pop("kind"), entry.pop("reason", "")
         if kind not in KINDS:
-            raise ValueError(f"{path.name}: unknown kind {kind!r} for {keys}; known: {', '.join(KINDS)}")
+            raise ValueError(
+                f"{path.name}: unknown kind {kind!r} for {keys}; known: {', '.join(KINDS)}"
+            )
         if not reason.strip():
-            raise ValueError(f"{path.name}: the rule for {keys} gives no reason")
+            raise ValueError(
+                f"{path.name}: the rule for {keys} gives no reason"
+            )
         rules.append(Rule(keys, kind, reason, entry))
     printed = data.get("printed", {})
     free = []
     for entry in printed.get("free", []):
         if not str(entry.get("reason", "")).strip():
-            raise ValueError(f"{path.name}: the printed.free entry for {entry.get('notebook')} gives no reason")
+            raise ValueError(
+                f"{path.name}: the printed.free entry for {entry.get('notebook')} gives no reason"
+            )
         free.append((entry["notebook"], entry["cell"]))
     return Rules(
         tuple(rules), float(data["alpha"]), float(data["choice_z"]),
@@ -187,26 +208,40 @@ class Difference:
 def _number(values: dict[str, str], key: str, side: str) -> float:
     value = literal(values[key]) if key in values else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{key!r} must be a glued number in the {side} run, got {values.get(key)!r}")
+        raise ValueError(
+            f"{key!r} must be a glued number in the {side} run, got {values.get(key)!r}"
+        )
     return float(value)
 
 
 def _key(template: str, key: str) -> str:
     """A key named by a rule: ``{key}`` is the glued key, ``{base}`` the key without its ``_sd``."""
-    return template.replace("{key}", key).replace("{base}", key.removesuffix("_sd"))
+    return template.replace("{key}", key).replace(
+        "{base}", key.removesuffix("_sd")
+    )
 
 
 def _seeds(rule: Rule, key: str, stored: dict[str, str]) -> int:
     """The number of seeds: an int in the rule, or a glued key (by default ``{key}_n``, ``{base}_n`` for a spread)."""
-    n = rule.options.get("n", "{base}_n" if rule.kind == "spread" else "{key}_n")
+    n = rule.options.get(
+        "n", "{base}_n" if rule.kind == "spread" else "{key}_n"
+    )
     if isinstance(n, str):
         n = int(_number(stored, _key(n, key), "stored"))
     if not isinstance(n, int) or n < 2:
-        raise ValueError(f"the rule for {rule.keys} needs n, the number of seeds (at least 2), got {n!r}")
+        raise ValueError(
+            f"the rule for {rule.keys} needs n, the number of seeds (at least 2), got {n!r}"
+        )
     return n
 
 
-def mean_tolerance(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str, str], rules: Rules) -> float:
+def mean_tolerance(
+    rule: Rule,
+    key: str,
+    stored: dict[str, str],
+    fresh: dict[str, str],
+    rules: Rules,
+) -> float:
     """How far a mean over ``n`` seeds may move: Student's t-test on the pooled sd, at level ``rules.alpha``.
 
     |now − stored| ≤ t(1 − α/2, 2(n − 1)) · sd · √(2/n). The sd is pooled
@@ -226,14 +261,19 @@ def mean_tolerance(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str
     sd = 0.0
     for name in names:
         name = _key(name, key)
-        s_old, s_new = _number(stored, name, "stored"), _number(fresh, name, "fresh")
+        s_old, s_new = (
+            _number(stored, name, "stored"),
+            _number(fresh, name, "fresh"),
+        )
         sd += math.sqrt((s_old**2 + s_new**2) / 2)
     sd *= float(rule.options.get("scale", 1))
     quantile = student_t.ppf(1 - rules.alpha / 2, 2 * (n - 1))
     return quantile * sd * math.sqrt(2 / n)
 
 
-def spread_ratio(rule: Rule, key: str, stored: dict[str, str], alpha: float) -> float:
+def spread_ratio(
+    rule: Rule, key: str, stored: dict[str, str], alpha: float
+) -> float:
     """How far a standard deviation over ``n`` seeds may move, as a factor: the two-sided F-test at ``alpha``."""
     from scipy.stats import f
 
@@ -249,14 +289,24 @@ def _within(a: float, b: float, tol: float) -> bool:
     return abs(a - b) <= tol * (1 + EPS) + EPS * max(abs(a), abs(b))
 
 
-def compare_value(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str, str], rules: Rules) -> tuple[bool, str]:
+def compare_value(
+    rule: Rule,
+    key: str,
+    stored: dict[str, str],
+    fresh: dict[str, str],
+    rules: Rules,
+) -> tuple[bool, str]:
     """``(within tolerance, the tolerance in words)`` for one glued key present in both runs."""
     old, new = stored[key], fresh[key]
     kind = rule.kind
     if kind == "exact":
         return old == new, "exact"
-    if kind == "reported":  # shown beside a call or a mean that is checked; see the rule's reason
-        return True, "not compared: " + rule.options.get("covered_by", "see its rule")
+    if (
+        kind == "reported"
+    ):  # shown beside a call or a mean that is checked; see the rule's reason
+        return True, "not compared: " + rule.options.get(
+            "covered_by", "see its rule"
+        )
     if kind == "call":
         return compare_calls(rule, key, stored, fresh)
     if kind == "choice":
@@ -265,8 +315,14 @@ def compare_value(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str,
     # Python prints 0.900 as 0.9, so the run that shows more digits tells the rounding.
     rounding = min(unit_in_last_place(old), unit_in_last_place(new))
     if kind == "relative":
-        tol = float(rule.options["rtol"]) * abs(a) + float(rule.options.get("atol", 0)) + rounding
-        return _within(a, b, tol), f"± {tol:.3g} (relative {rule.options['rtol']:g})"
+        tol = (
+            float(rule.options["rtol"]) * abs(a)
+            + float(rule.options.get("atol", 0))
+            + rounding
+        )
+        return _within(
+            a, b, tol
+        ), f"± {tol:.3g} (relative {rule.options['rtol']:g})"
     if kind == "mean":
         tol = mean_tolerance(rule, key, stored, fresh, rules) + rounding
         return _within(a, b, tol), f"± {tol:.3g} (t-test, α = {rules.alpha:g})"
@@ -277,7 +333,10 @@ def compare_value(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str,
         ratio = spread_ratio(rule, key, stored, rules.alpha)
         low = max(a - rounding / 2, 0) / ratio - rounding * (1 + EPS)
         high = (a + rounding / 2) * ratio + rounding * (1 + EPS)
-        return low <= b <= high, f"[{max(low, 0):.3g}, {high:.3g}] (F-test, α = {rules.alpha:g})"
+        return (
+            low <= b <= high,
+            f"[{max(low, 0):.3g}, {high:.3g}] (F-test, α = {rules.alpha:g})",
+        )
     raise AssertionError(kind)
 
 
@@ -289,7 +348,9 @@ def compare_value(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str,
 # ±m. An inconclusive call contradicts nothing: it says "not shown here".
 AHEAD = re.compile(r"(?P<a>.+?) is ahead of (?P<b>.+)")
 WITHIN = re.compile(r"(?P<a>.+?) and (?P<b>.+) are within ±(?P<m>[0-9.e-]+)")
-INCONCLUSIVE = re.compile(r"(?P<a>.+?) against (?P<b>.+) is inconclusive with (?P<n>\d+) seeds")
+INCONCLUSIVE = re.compile(
+    r"(?P<a>.+?) against (?P<b>.+) is inconclusive with (?P<n>\d+) seeds"
+)
 
 
 @dataclass(frozen=True)
@@ -304,7 +365,11 @@ class Call:
 
 def parse_call(text: str) -> Call:
     """The :class:`Call` that ``text`` words; ``ValueError`` if it is not a call of the book's rule."""
-    for kind, pattern in (("within", WITHIN), ("inconclusive", INCONCLUSIVE), ("ahead", AHEAD)):
+    for kind, pattern in (
+        ("within", WITHIN),
+        ("inconclusive", INCONCLUSIVE),
+        ("ahead", AHEAD),
+    ):
         match = pattern.fullmatch(text)
         if match:
             margin = float(match.group("m")) if kind == "within" else None
@@ -313,11 +378,17 @@ def parse_call(text: str) -> Call:
 
 
 def _outside(interval: tuple[float, float] | None, margin: float) -> bool:
-    return interval is not None and (interval[0] > margin or interval[1] < -margin)
+    return interval is not None and (
+        interval[0] > margin or interval[1] < -margin
+    )
 
 
-def contradicts(stored: str, fresh: str, stored_interval: tuple[float, float] | None = None,
-                fresh_interval: tuple[float, float] | None = None) -> bool:
+def contradicts(
+    stored: str,
+    fresh: str,
+    stored_interval: tuple[float, float] | None = None,
+    fresh_interval: tuple[float, float] | None = None,
+) -> bool:
     """Whether two calls of the same pair contradict (see the comment above).
 
     The intervals are ``(low, high)`` of each run's difference, where known;
@@ -336,19 +407,35 @@ def contradicts(stored: str, fresh: str, stored_interval: tuple[float, float] | 
 def _interval(values: dict[str, str], key: str) -> tuple[float, float] | None:
     if f"{key}_lo" not in values or f"{key}_hi" not in values:
         return None
-    return float(literal(values[f"{key}_lo"])), float(literal(values[f"{key}_hi"]))
+    return float(literal(values[f"{key}_lo"])), float(
+        literal(values[f"{key}_hi"])
+    )
 
 
-def compare_calls(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str, str]) -> tuple[bool, str]:
+def compare_calls(
+    rule: Rule, key: str, stored: dict[str, str], fresh: dict[str, str]
+) -> tuple[bool, str]:
     old, new = (str(literal(v[key])) for v in (stored, fresh))
     if contradicts(old, new, _interval(stored, key), _interval(fresh, key)):
-        return False, "contradiction: the opposite call, or an equivalence that the other interval excludes"
-    if {parse_call(old).a, parse_call(old).b} != {parse_call(new).a, parse_call(new).b}:
+        return (
+            False,
+            "contradiction: the opposite call, or an equivalence that the other interval excludes",
+        )
+    if {parse_call(old).a, parse_call(old).b} != {
+        parse_call(new).a,
+        parse_call(new).b,
+    }:
         return True, "other arms (a choice changed)"
     return True, "no contradiction"
 
 
-def compare_choice(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str, str], rules: Rules) -> tuple[bool, str]:
+def compare_choice(
+    rule: Rule,
+    key: str,
+    stored: dict[str, str],
+    fresh: dict[str, str],
+    rules: Rules,
+) -> tuple[bool, str]:
     """A choice may change only where its stored validation margin was within noise.
 
     The rule names two glued keys: ``margin``, the chosen setting's mean
@@ -361,26 +448,50 @@ def compare_choice(rule: Rule, key: str, stored: dict[str, str], fresh: dict[str
     margin = _number(stored, _key(rule.options["margin"], key), "stored")
     noise = _number(stored, _key(rule.options["noise"], key), "stored")
     within = math.isnan(noise) or margin <= rules.choice_z * noise
-    words = "one selection seed" if math.isnan(noise) else f"{margin:g} vs noise {noise:g}"
-    return within, f"may change only if the stored margin is within {rules.choice_z:g} × noise ({words})"
+    words = (
+        "one selection seed"
+        if math.isnan(noise)
+        else f"{margin:g} vs noise {noise:g}"
+    )
+    return (
+        within,
+        f"may change only if the stored margin is within {rules.choice_z:g} × noise ({words})",
+    )
 
 
-def compare_glue(notebook: str, stored_nb, fresh_nb, rules: Rules) -> list[Difference]:
+def compare_glue(
+    notebook: str, stored_nb, fresh_nb, rules: Rules
+) -> list[Difference]:
     """Every glued value of ``stored_nb`` that differs in ``fresh_nb``; ``ok`` is False beyond its tolerance."""
     stored, fresh = glued(stored_nb), glued(fresh_nb)
     differences = []
     for key in sorted(set(stored) | set(fresh)):
         if key not in fresh or key not in stored:
-            where = "the fresh run" if key not in fresh else "the stored notebook"
-            differences.append(Difference(notebook, key, stored.get(key, "—"), fresh.get(key, "—"), f"missing in {where}", False))
+            where = (
+                "the fresh run" if key not in fresh else "the stored notebook"
+            )
+            differences.append(
+                Difference(
+                    notebook,
+                    key,
+                    stored.get(key, "—"),
+                    fresh.get(key, "—"),
+                    f"missing in {where}",
+                    False,
+                )
+            )
             continue
         if stored[key] == fresh[key]:
             continue
         try:
-            ok, tolerance = compare_value(rules.rule_for(key), key, stored, fresh, rules)
+            ok, tolerance = compare_value(
+                rules.rule_for(key), key, stored, fresh, rules
+            )
         except (KeyError, ValueError) as error:
             ok, tolerance = False, f"cannot compare: {error}"
-        differences.append(Difference(notebook, key, stored[key], fresh[key], tolerance, ok))
+        differences.append(
+            Difference(notebook, key, stored[key], fresh[key], tolerance, ok)
+        )
     return differences
 
 
@@ -402,9 +513,14 @@ def mask_numbers(text: str) -> str:
     return NUMBER.sub("#", text)
 
 
-def printed_calls(text: str) -> tuple[str, list[tuple[str, tuple[float, float]]]]:
+def printed_calls(
+    text: str,
+) -> tuple[str, list[tuple[str, tuple[float, float]]]]:
     """The text with each printed call replaced by ``<call>``, and the calls with their intervals, in order."""
-    calls = [(m.group("call").strip(), (float(m.group("lo")), float(m.group("hi")))) for m in PRINTED_CALL.finditer(text)]
+    calls = [
+        (m.group("call").strip(), (float(m.group("lo")), float(m.group("hi"))))
+        for m in PRINTED_CALL.finditer(text)
+    ]
     return PRINTED_CALL.sub("<call>", text), calls
 
 
@@ -420,7 +536,9 @@ def _text_of(output) -> tuple[str, str]:
         return "image:" + ",".join(images), ""
     for mime in ("text/html", "text/markdown", "text/latex", "text/plain"):
         if mime in data:
-            return mime, data[mime] if isinstance(data[mime], str) else "".join(data[mime])
+            return mime, data[mime] if isinstance(
+                data[mime], str
+            ) else "".join(data[mime])
     return ",".join(sorted(data)), ""
 
 
@@ -431,8 +549,17 @@ def visible_outputs(outputs) -> list:
         if "scrapbook" in output.get("metadata", {}):
             continue
         last = shown[-1] if shown else None
-        if output.output_type == "stream" and last is not None and last.output_type == "stream" and last.name == output.name:
-            shown[-1] = nbformat.NotebookNode(output_type="stream", name=output.name, text=last.text + output.text)
+        if (
+            output.output_type == "stream"
+            and last is not None
+            and last.output_type == "stream"
+            and last.name == output.name
+        ):
+            shown[-1] = nbformat.NotebookNode(
+                output_type="stream",
+                name=output.name,
+                text=last.text + output.text,
+            )
         else:
             shown.append(output)
     return shown
@@ -440,7 +567,11 @@ def visible_outputs(outputs) -> list:
 
 def stderr_of(outputs) -> str:
     """Everything written to stderr."""
-    return "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
+    return "".join(
+        o.text
+        for o in outputs
+        if o.output_type == "stream" and o.name == "stderr"
+    )
 
 
 INTEGER = re.compile(r"[-+−]?\d{1,3}(?:,\d{3})*|[-+−]?\d+")
@@ -452,7 +583,10 @@ def printed_numbers(text: str) -> list[tuple[str, str | None]]:
     """Every printed number in order, as ``(number, None)``, or ``(mean, sd)`` for a "mean ± sd"."""
     found, position = [], 0
     for match in MEAN_SD.finditer(text):
-        found += [(m.group(), None) for m in NUMBER.finditer(text, position, match.start())]
+        found += [
+            (m.group(), None)
+            for m in NUMBER.finditer(text, position, match.start())
+        ]
         found.append((match.group(1), match.group(2)))
         position = match.end()
     return found + [(m.group(), None) for m in NUMBER.finditer(text, position)]
@@ -464,24 +598,37 @@ def _as_float(text: str) -> float:
 
 def compare_printed_numbers(a: str, b: str, rules: Rules) -> list[str]:
     """Printed numbers beyond the printed rules: a "mean ± sd" as a mean over ``printed_n`` seeds, an integer exactly, others relatively."""
-    rule = Rule(("printed",), "mean", "printed", {"sd": "m_sd", "n": rules.printed_n})
+    rule = Rule(
+        ("printed",), "mean", "printed", {"sd": "m_sd", "n": rules.printed_n}
+    )
     spread = Rule(("printed",), "spread", "printed", {"n": rules.printed_n})
     problems = []
     for (x, sx), (y, sy) in zip(printed_numbers(a), printed_numbers(b)):
         if sx is not None and sy is not None:
             stored, fresh = {"m": x, "m_sd": sx}, {"m": y, "m_sd": sy}
             ok, tolerance = compare_value(rule, "m", stored, fresh, rules)
-            spread_ok, spread_tolerance = compare_value(spread, "m_sd", stored, fresh, rules)
+            spread_ok, spread_tolerance = compare_value(
+                spread, "m_sd", stored, fresh, rules
+            )
             if ok and not spread_ok:
                 ok, tolerance = False, f"its sd beyond {spread_tolerance}"
-        elif INTEGER.fullmatch(x) and INTEGER.fullmatch(y):  # a count, a size, an epoch: exact
+        elif INTEGER.fullmatch(x) and INTEGER.fullmatch(
+            y
+        ):  # a count, a size, an epoch: exact
             ok, tolerance = x == y, "exact (an integer)"
         else:
             u, v = _as_float(x), _as_float(y)
-            tol = rules.printed_rtol * abs(u) + min(unit_in_last_place(x), unit_in_last_place(y))
-            ok, tolerance = _within(u, v, tol), f"± {tol:.3g} (relative {rules.printed_rtol:g})"
+            tol = rules.printed_rtol * abs(u) + min(
+                unit_in_last_place(x), unit_in_last_place(y)
+            )
+            ok, tolerance = (
+                _within(u, v, tol),
+                f"± {tol:.3g} (relative {rules.printed_rtol:g})",
+            )
         if not ok:
-            problems.append(f"{x}{' ± ' + sx if sx else ''} is now {y}{' ± ' + sy if sy else ''}, beyond {tolerance}")
+            problems.append(
+                f"{x}{' ± ' + sx if sx else ''} is now {y}{' ± ' + sy if sy else ''}, beyond {tolerance}"
+            )
     return problems
 
 
@@ -504,36 +651,59 @@ def compare_printed(
     problems: list[str] = []
     if IGNORE_MARKER.search(source):
         return problems
-    old = [_text_of(o) for o in visible_outputs(stored_outputs) if not (o.output_type == "stream" and o.name == "stderr")]
-    new = [_text_of(o) for o in visible_outputs(fresh_outputs) if not (o.output_type == "stream" and o.name == "stderr")]
+    old = [
+        _text_of(o)
+        for o in visible_outputs(stored_outputs)
+        if not (o.output_type == "stream" and o.name == "stderr")
+    ]
+    new = [
+        _text_of(o)
+        for o in visible_outputs(fresh_outputs)
+        if not (o.output_type == "stream" and o.name == "stderr")
+    ]
     if [kind for kind, _ in old] != [kind for kind, _ in new]:
-        problems.append(f"the cell shows other outputs: stored {[k for k, _ in old]}, now {[k for k, _ in new]}")
+        problems.append(
+            f"the cell shows other outputs: stored {[k for k, _ in old]}, now {[k for k, _ in new]}"
+        )
         return problems
     for (kind, a), (_, b) in zip(old, new):
         for was, now in choices:
             a, b = a.replace(was, "<choice>"), b.replace(now, "<choice>")
         (a, calls_a), (b, calls_b) = printed_calls(a), printed_calls(b)
         if mask_numbers(a) != mask_numbers(b):
-            problems.append(f"the {kind} output differs beyond its numbers:\n{_diff(mask_numbers(a), mask_numbers(b))}")
+            problems.append(
+                f"the {kind} output differs beyond its numbers:\n{_diff(mask_numbers(a), mask_numbers(b))}"
+            )
             continue
-        for (call_a, interval_a), (call_b, interval_b) in zip(calls_a, calls_b):
+        for (call_a, interval_a), (call_b, interval_b) in zip(
+            calls_a, calls_b
+        ):
             if contradicts(call_a, call_b, interval_a, interval_b):
-                problems.append(f"a printed call is contradicted: stored {call_a!r}, now {call_b!r}")
+                problems.append(
+                    f"a printed call is contradicted: stored {call_a!r}, now {call_b!r}"
+                )
         if rules is not None and not free_numbers:
             beyond = compare_printed_numbers(a, b, rules)
             if beyond:
-                problems.append(f"{len(beyond)} printed numbers of the {kind} output moved too far: " + "; ".join(beyond[:5]))
+                problems.append(
+                    f"{len(beyond)} printed numbers of the {kind} output moved too far: "
+                    + "; ".join(beyond[:5])
+                )
     return problems
 
 
 def _diff(a: str, b: str) -> str:
     import difflib
 
-    lines = difflib.unified_diff(a.splitlines(), b.splitlines(), "stored", "now", lineterm="", n=1)
+    lines = difflib.unified_diff(
+        a.splitlines(), b.splitlines(), "stored", "now", lineterm="", n=1
+    )
     return "\n".join(list(lines)[:40])
 
 
-def changed_choices(differences: list[Difference], rules: Rules) -> list[tuple[str, str]]:
+def changed_choices(
+    differences: list[Difference], rules: Rules
+) -> list[tuple[str, str]]:
     """``(stored, fresh)`` texts of the string choices that changed within their noise."""
     found = []
     for d in differences:
@@ -550,7 +720,9 @@ def stderr_problem(outputs) -> list[str]:
     return [f"the cell wrote to stderr:\n{err[:2000]}"] if err else []
 
 
-def compare_notebooks(notebook: str, stored_nb, fresh_nb, rules: Rules, *, stderr: bool = True) -> tuple[list[Difference], list[str]]:
+def compare_notebooks(
+    notebook: str, stored_nb, fresh_nb, rules: Rules, *, stderr: bool = True
+) -> tuple[list[Difference], list[str]]:
     """The glue differences and the problems (printed outputs, errors, stderr) of a fresh run against the stored notebook."""
     problems = []
     stored_cells = [c for c in stored_nb.cells if c.cell_type == "code"]
@@ -561,10 +733,21 @@ def compare_notebooks(notebook: str, stored_nb, fresh_nb, rules: Rules, *, stder
     choices = changed_choices(differences, rules)
     for index, (old, new) in enumerate(zip(stored_cells, fresh_cells)):
         free = rules.numbers_free(notebook, old.source)
-        found = compare_printed(old.source, old.outputs, new.outputs, rules, choices=choices, free_numbers=free)
+        found = compare_printed(
+            old.source,
+            old.outputs,
+            new.outputs,
+            rules,
+            choices=choices,
+            free_numbers=free,
+        )
         found += stderr_problem(new.outputs) if stderr else []
         problems += [f"cell {index}: {p}" for p in found]
-        problems += [f"cell {index}: raised {o.ename}: {o.evalue}" for o in new.outputs if o.output_type == "error"]
+        problems += [
+            f"cell {index}: raised {o.ename}: {o.evalue}"
+            for o in new.outputs
+            if o.output_type == "error"
+        ]
     return differences, problems
 
 
@@ -576,35 +759,77 @@ def compare_notebooks(notebook: str, stored_nb, fresh_nb, rules: Rules, *, stder
 def table(differences: list[Difference]) -> str:
     """A plain-text table: notebook, key, stored, now, tolerance, and whether it is within."""
     rows = [("notebook", "key", "stored", "now", "tolerance", "")]
-    rows += [(d.notebook, d.key, d.stored, d.now, d.tolerance, "ok" if d.ok else "FAIL") for d in differences]
-    widths = [min(max(len(r[i]) for r in rows), 60) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell[:60].ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    rows += [
+        (
+            d.notebook,
+            d.key,
+            d.stored,
+            d.now,
+            d.tolerance,
+            "ok" if d.ok else "FAIL",
+        )
+        for d in differences
+    ]
+    widths = [
+        min(max(len(r[i]) for r in rows), 60) for i in range(len(rows[0]))
+    ]
+    return "\n".join(
+        "  ".join(cell[:60].ljust(w) for cell, w in zip(row, widths)).rstrip()
+        for row in rows
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("compare", help="compare fresh copies of notebooks with the stored ones")
-    p.add_argument("pairs", nargs="*", type=Path, help="STORED FRESH pairs of notebooks")
-    p.add_argument("--stored", type=Path, help="a folder of stored notebooks (with --fresh)")
-    p.add_argument("--fresh", type=Path, help="the same folder re-executed elsewhere")
+    p = sub.add_parser(
+        "compare",
+        help="compare fresh copies of notebooks with the stored ones",
+    )
+    p.add_argument(
+        "pairs", nargs="*", type=Path, help="STORED FRESH pairs of notebooks"
+    )
+    p.add_argument(
+        "--stored",
+        type=Path,
+        help="a folder of stored notebooks (with --fresh)",
+    )
+    p.add_argument(
+        "--fresh", type=Path, help="the same folder re-executed elsewhere"
+    )
     args = parser.parse_args(argv)
     pairs = list(zip(args.pairs[::2], args.pairs[1::2]))
     if args.stored and args.fresh:
-        stored = sorted(p for p in args.stored.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        stored = sorted(
+            p
+            for p in args.stored.rglob("*.ipynb")
+            if ".ipynb_checkpoints" not in p.parts
+        )
         pairs += [(p, args.fresh / p.relative_to(args.stored)) for p in stored]
     if not pairs:
-        parser.error("name STORED FRESH pairs, or --stored and --fresh folders")
+        parser.error(
+            "name STORED FRESH pairs, or --stored and --fresh folders"
+        )
     rules = load_rules()
     differences, failed = [], False
     for stored, fresh in pairs:
-        found, problems = compare_notebooks(stored.name, nbformat.read(stored, 4), nbformat.read(fresh, 4), rules)
+        found, problems = compare_notebooks(
+            stored.name,
+            nbformat.read(stored, 4),
+            nbformat.read(fresh, 4),
+            rules,
+        )
         differences += found
         for problem in problems:
             print(f"{stored}: {problem}")
         failed |= bool(problems) or any(not d.ok for d in found)
     print(table(differences) if differences else "no glued value differs")
-    print(f"{sum(d.ok for d in differences)} within tolerance, {sum(not d.ok for d in differences)} beyond it")
+    print(
+        f"{sum(d.ok for d in differences)} within tolerance, {sum(not d.ok for d in differences)} beyond it"
+    )
     return 1 if failed else 0
 
 

@@ -59,7 +59,9 @@ def pytest_runtest_call(item: pytest.Item):
     if not _is_notebook_cell(item):
         return (yield)
     notebook = item.parent
-    run = _runs.setdefault(notebook.nodeid, {"start": time.monotonic(), "outputs": {}})
+    run = _runs.setdefault(
+        notebook.nodeid, {"start": time.monotonic(), "outputs": {}}
+    )
     result = yield  # nbval executes the cell; a cell that raises fails there
     fresh = [nbformat.from_dict(dict(o)) for o in (item.test_outputs or [])]
     run["outputs"][item.cell_num] = fresh
@@ -67,50 +69,77 @@ def pytest_runtest_call(item: pytest.Item):
     elapsed = time.monotonic() - run["start"]
     limit = item.config.getoption("--nbcheck-notebook-timeout")
     if elapsed > limit:
-        problems.append(f"the notebook has run {elapsed:.0f} s, more than its {limit:.0f} s")
+        problems.append(
+            f"the notebook has run {elapsed:.0f} s, more than its {limit:.0f} s"
+        )
     code_cells = [c for c in notebook.nb.cells if c.cell_type == "code"]
     if item.cell_num == len(code_cells) - 1:
         run["seconds"] = elapsed
-        problems += _check_notebook(notebook, run["outputs"], item.config.getoption("--nbcheck-tolerances"))
+        problems += _check_notebook(
+            notebook,
+            run["outputs"],
+            item.config.getoption("--nbcheck-tolerances"),
+        )
         run["checked"] = True
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
     return result
 
 
-def _check_notebook(notebook, outputs: dict[int, list], tolerances: str) -> list[str]:
+def _check_notebook(
+    notebook, outputs: dict[int, list], tolerances: str
+) -> list[str]:
     """Compare the fresh run's glued values and printed outputs with the stored notebook's."""
     if not _rules:
         _rules.append(nbcheck.load_rules(Path(tolerances)))
     stored = notebook.nb
     fresh = copy.deepcopy(stored)
-    for index, cell in enumerate(c for c in fresh.cells if c.cell_type == "code"):
+    for index, cell in enumerate(
+        c for c in fresh.cells if c.cell_type == "code"
+    ):
         cell.outputs = outputs.get(index, [])
-    found, problems = nbcheck.compare_notebooks(notebook.path.name, stored, fresh, _rules[0], stderr=False)
+    found, problems = nbcheck.compare_notebooks(
+        notebook.path.name, stored, fresh, _rules[0], stderr=False
+    )
     _differences.extend(found)
     failing = [d for d in found if not d.ok]
     if failing:
         problems.append(
-            f"{len(failing)} glued values differ beyond their tolerance ({Path(tolerances).name}):\n" + nbcheck.table(failing)
+            f"{len(failing)} glued values differ beyond their tolerance ({Path(tolerances).name}):\n"
+            + nbcheck.table(failing)
         )
     return problems
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    timed = {name: run["seconds"] for name, run in _runs.items() if "seconds" in run}
+    timed = {
+        name: run["seconds"] for name, run in _runs.items() if "seconds" in run
+    }
     if timed:
-        terminalreporter.write_sep("-", "seconds each notebook ran (the budget: 120 on an idle 2-core CPU)")
+        terminalreporter.write_sep(
+            "-",
+            "seconds each notebook ran (the budget: 120 on an idle 2-core CPU)",
+        )
         for name, seconds in timed.items():
             terminalreporter.write_line(f"{seconds:6.0f}  {name}")
         terminalreporter.write_line(f"{sum(timed.values()):6.0f}  in all")
-    unchecked = sorted(name for name, run in _runs.items() if not run.get("checked"))
+    unchecked = sorted(
+        name for name, run in _runs.items() if not run.get("checked")
+    )
     if unchecked:
-        terminalreporter.write_sep("-", "notebooks whose last cell did not run: glued values not compared")
+        terminalreporter.write_sep(
+            "-",
+            "notebooks whose last cell did not run: glued values not compared",
+        )
         for name in unchecked:
             terminalreporter.write_line(name)
     if not _differences:
         return
-    terminalreporter.write_sep("-", "glued values that differ from the stored notebooks")
+    terminalreporter.write_sep(
+        "-", "glued values that differ from the stored notebooks"
+    )
     terminalreporter.write_line(nbcheck.table(_differences))
     within = sum(d.ok for d in _differences)
-    terminalreporter.write_line(f"{within} within their tolerance, {len(_differences) - within} beyond it")
+    terminalreporter.write_line(
+        f"{within} within their tolerance, {len(_differences) - within} beyond it"
+    )

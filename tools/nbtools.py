@@ -95,11 +95,17 @@ def new_notebook(path: Path, title: str) -> None:
     if path.exists():
         raise FileExistsError(f"{path} exists; edit it instead")
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = [
         colab_setup_cell(),
-        nbformat.v4.new_markdown_cell(f"# {title}\n\nIn this chapter you will learn ..."),
+        nbformat.v4.new_markdown_cell(
+            f"# {title}\n\nIn this chapter you will learn ..."
+        ),
         nbformat.v4.new_code_cell(
             "from sslbook.profile import get_profile\n"
             "from sslbook.repro import seed_everything\n\n"
@@ -111,7 +117,9 @@ def new_notebook(path: Path, title: str) -> None:
     nbformat.write(nb, path)
 
 
-def execute_notebook(path: Path, timeout: int = 300, record_timing: bool = False) -> None:
+def execute_notebook(
+    path: Path, timeout: int = 300, record_timing: bool = False
+) -> None:
     """Execute ``path`` in place in a fresh python3 kernel, in the notebook's folder.
 
     ``record_timing`` keeps each cell's start and end in its metadata (for ``times``,
@@ -123,7 +131,9 @@ def execute_notebook(path: Path, timeout: int = 300, record_timing: bool = False
     from sslbook_kernels import enable_transport_encryption
 
     enable_transport_encryption()  # encrypted kernel sockets: no "without encryption" warning
-    os.environ["SSLBOOK_PROGRESS"] = "0"  # stored outputs hold no progress bar (see sslbook.train)
+    os.environ["SSLBOOK_PROGRESS"] = (
+        "0"  # stored outputs hold no progress bar (see sslbook.train)
+    )
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -145,23 +155,43 @@ def cell_times(path: Path) -> list[tuple[int, float, str]]:
     for index, cell in enumerate(nb.cells):
         timing = cell.metadata.get("execution", {})
         if cell.cell_type == "code" and "shell.execute_reply" in timing:
-            start = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
-            first = next((line for line in cell.source.splitlines() if line.strip() and not line.startswith("#")), "")
+            start = datetime.fromisoformat(
+                timing["iopub.execute_input"].replace("Z", "+00:00")
+            )
+            end = datetime.fromisoformat(
+                timing["shell.execute_reply"].replace("Z", "+00:00")
+            )
+            first = next(
+                (
+                    line
+                    for line in cell.source.splitlines()
+                    if line.strip() and not line.startswith("#")
+                ),
+                "",
+            )
             found.append((index, (end - start).total_seconds(), first[:60]))
     return found
 
 
 def times_table(paths: list[Path], top: int = 5) -> str:
     """A Markdown table: each notebook's total and its slowest cells."""
-    lines = ["| notebook | total (s) | slowest cells (index: seconds, first line) |", "|---|---|---|"]
+    lines = [
+        "| notebook | total (s) | slowest cells (index: seconds, first line) |",
+        "|---|---|---|",
+    ]
     for path in paths:
         cells = cell_times(path)
         if not cells:
-            raise ValueError(f"{path} holds no cell timing: execute it with record_timing=True")
+            raise ValueError(
+                f"{path} holds no cell timing: execute it with record_timing=True"
+            )
         slow = sorted(cells, key=lambda c: -c[1])[:top]
-        detail = "; ".join(f"{i}: {t:.1f} `{first.replace('|', '/')}`" for i, t, first in slow)
-        lines.append(f"| {path.name} | {sum(t for _, t, _ in cells):.1f} | {detail} |")
+        detail = "; ".join(
+            f"{i}: {t:.1f} `{first.replace('|', '/')}`" for i, t, first in slow
+        )
+        lines.append(
+            f"| {path.name} | {sum(t for _, t, _ in cells):.1f} | {detail} |"
+        )
     return "\n".join(lines)
 
 
@@ -171,12 +201,16 @@ GITHUB = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+")
 def pages_address(url: str) -> str:
     """The GitHub Pages address of a GitHub repository: https://OWNER.github.io/NAME/."""
     owner, name = url.rstrip("/").split("/")[-2:]
-    if name.lower() == f"{owner.lower()}.github.io":  # a user's or organisation's own site
+    if (
+        name.lower() == f"{owner.lower()}.github.io"
+    ):  # a user's or organisation's own site
         return f"https://{owner.lower()}.github.io/"
     return f"https://{owner.lower()}.github.io/{name}/"
 
 
-def set_repository(url: str, ref: str, root: Path = ROOT, site: str | None = None) -> list[Path]:
+def set_repository(
+    url: str, ref: str, root: Path = ROOT, site: str | None = None
+) -> list[Path]:
     """Point the book at another repository, release and website; return the files changed.
 
     Rewrites ``repository.url`` and ``repository.branch`` in ``_config.yml``
@@ -187,28 +221,53 @@ def set_repository(url: str, ref: str, root: Path = ROOT, site: str | None = Non
     notebook editions, which follow these files.
     """
     if not GITHUB.fullmatch(url.rstrip("/")):
-        raise ValueError(f"url must be a GitHub repository's address, https://github.com/OWNER/NAME; got {url!r}")
+        raise ValueError(
+            f"url must be a GitHub repository's address, https://github.com/OWNER/NAME; got {url!r}"
+        )
     if not re.fullmatch(r"[\w./-]+", ref) or ref.startswith("-"):
-        raise ValueError(f"ref must be a tag, a branch or a commit, got {ref!r}")
+        raise ValueError(
+            f"ref must be a tag, a branch or a commit, got {ref!r}"
+        )
     url = url.rstrip("/")
     old_url, _ = repository(root)
     if site is None:  # keep the website unless the repository moves
         site = website(root) if url == old_url else pages_address(url)
     if not re.fullmatch(r"https?://[\w.-]+(:\d+)?(/[\w./~-]*)?", site):
-        raise ValueError(f"site must be the website's address, https://HOST/PATH/; got {site!r}")
+        raise ValueError(
+            f"site must be the website's address, https://HOST/PATH/; got {site!r}"
+        )
     site = site.rstrip("/") + "/"
     changed = []
     config = root / "_config.yml"
     text = config.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^(repository:\n(?:  .*\n|\s*#.*\n)*?  url: ).*$", lambda m: m.group(1) + url, text, count=1)
-    text = re.sub(r"(?m)^(repository:\n(?:  .*\n|\s*#.*\n)*?  branch: ).*$", lambda m: m.group(1) + ref, text, count=1)
-    text = re.sub(r"(?m)^(html:\n(?:  .*\n|\s*#.*\n)*?  baseurl: ).*$", lambda m: m.group(1) + site, text, count=1)
+    text = re.sub(
+        r"(?m)^(repository:\n(?:  .*\n|\s*#.*\n)*?  url: ).*$",
+        lambda m: m.group(1) + url,
+        text,
+        count=1,
+    )
+    text = re.sub(
+        r"(?m)^(repository:\n(?:  .*\n|\s*#.*\n)*?  branch: ).*$",
+        lambda m: m.group(1) + ref,
+        text,
+        count=1,
+    )
+    text = re.sub(
+        r"(?m)^(html:\n(?:  .*\n|\s*#.*\n)*?  baseurl: ).*$",
+        lambda m: m.group(1) + site,
+        text,
+        count=1,
+    )
     config.write_text(text, encoding="utf-8")
     changed.append(config)
     if website(root) != site:
-        raise RuntimeError(f"{config} still names the website {website(root)}: edit html.baseurl by hand")
+        raise RuntimeError(
+            f"{config} still names the website {website(root)}: edit html.baseurl by hand"
+        )
     if repository(root) != (url, ref):
-        raise RuntimeError(f"{config} still names {repository(root)}: edit its repository section by hand")
+        raise RuntimeError(
+            f"{config} still names {repository(root)}: edit its repository section by hand"
+        )
     source = colab_setup_source(url, ref)
     for path in sorted((root / "chapters").rglob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -227,19 +286,34 @@ def set_repository(url: str, ref: str, root: Path = ROOT, site: str | None = Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_new = sub.add_parser("new", help="create a notebook from the template")
     p_new.add_argument("path", type=Path)
     p_new.add_argument("title")
     p_exec = sub.add_parser("execute", help="execute notebooks in place")
     p_exec.add_argument("paths", type=Path, nargs="+")
-    p_times = sub.add_parser("times", help="per-cell times of notebooks executed with timing (robustness --out copies)")
+    p_times = sub.add_parser(
+        "times",
+        help="per-cell times of notebooks executed with timing (robustness --out copies)",
+    )
     p_times.add_argument("paths", type=Path, nargs="+")
-    p_repo = sub.add_parser("set-repo", help="point the book at another repository and release")
+    p_repo = sub.add_parser(
+        "set-repo", help="point the book at another repository and release"
+    )
     p_repo.add_argument("url", help="https://github.com/OWNER/NAME")
-    p_repo.add_argument("--ref", required=True, help="the release the set-up cells install: a tag or a commit")
-    p_repo.add_argument("--site", help="the website's address (default: the repository's GitHub Pages address)")
+    p_repo.add_argument(
+        "--ref",
+        required=True,
+        help="the release the set-up cells install: a tag or a commit",
+    )
+    p_repo.add_argument(
+        "--site",
+        help="the website's address (default: the repository's GitHub Pages address)",
+    )
     args = parser.parse_args(argv)
     if args.command == "new":
         new_notebook(args.path, args.title)
@@ -250,7 +324,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"rewrote {path.relative_to(ROOT)}")
         # The Chinese book and the notebook editions follow the English files.
         for tool in ("i18n.py", "editions.py"):
-            subprocess.run([sys.executable, str(ROOT / "tools" / tool), "build"], check=True)
+            subprocess.run(
+                [sys.executable, str(ROOT / "tools" / tool), "build"],
+                check=True,
+            )
     else:
         for path in args.paths:
             print(f"executing {path}", flush=True)

@@ -81,8 +81,11 @@ class Row:
 
     @property
     def reaches_the_estimate(self) -> bool:
-        """"Ahead" or "within ±m", with the book's estimated chance of repeating at least ``SETTLED``."""
-        return parse_call(self.stored).kind in ("ahead", "within") and self.stored_repeat >= SETTLED
+        """ "Ahead" or "within ±m", with the book's estimated chance of repeating at least ``SETTLED``."""
+        return (
+            parse_call(self.stored).kind in ("ahead", "within")
+            and self.stored_repeat >= SETTLED
+        )
 
     @property
     def settled(self) -> bool:
@@ -95,7 +98,9 @@ class Row:
 
     @property
     def contradiction(self) -> bool:
-        return contradicts(self.stored, self.fresh, self.stored_interval, self.fresh_interval)
+        return contradicts(
+            self.stored, self.fresh, self.stored_interval, self.fresh_interval
+        )
 
     @property
     def changed(self) -> bool:
@@ -103,25 +108,35 @@ class Row:
         old, new = parse_call(self.stored), parse_call(self.fresh)
         if old.kind != new.kind:
             return True
-        return old.kind == "ahead" and {old.a, old.b} == {new.a, new.b} and old.a != new.a
+        return (
+            old.kind == "ahead"
+            and {old.a, old.b} == {new.a, new.b}
+            and old.a != new.a
+        )
 
 
 def call_keys(values: dict[str, str]) -> list[str]:
     """The glued keys that hold a call (not its companions)."""
-    return sorted(k for k in values if "verdict" in k and not k.endswith(CALL_COMPANIONS))
+    return sorted(
+        k for k in values if "verdict" in k and not k.endswith(CALL_COMPANIONS)
+    )
 
 
 def notebooks_with_calls(root: Path = ROOT) -> list[Path]:
     """The English notebooks that glue at least one call, in book order."""
     found = []
     for path in sorted((root / "chapters").rglob("*.ipynb")):
-        if ".ipynb_checkpoints" not in path.parts and call_keys(glued(nbformat.read(path, as_version=4))):
+        if ".ipynb_checkpoints" not in path.parts and call_keys(
+            glued(nbformat.read(path, as_version=4))
+        ):
             found.append(path)
     return found
 
 
 def _interval(values: dict[str, str], key: str) -> tuple[float, float]:
-    return float(literal(values[f"{key}_lo"])), float(literal(values[f"{key}_hi"]))
+    return float(literal(values[f"{key}_lo"])), float(
+        literal(values[f"{key}_hi"])
+    )
 
 
 def rows(stored_root: Path, fresh_root: Path) -> list[Row]:
@@ -132,12 +147,19 @@ def rows(stored_root: Path, fresh_root: Path) -> list[Row]:
         old = glued(nbformat.read(path, as_version=4))
         new = glued(nbformat.read(fresh_root / rel, as_version=4))
         for key in call_keys(old):
-            result.append(Row(
-                rel.name, key,
-                str(literal(old[key])), str(literal(old[f"{key}_zh"])), _interval(old, key),
-                str(literal(new[key])), str(literal(new[f"{key}_zh"])), _interval(new, key),
-                float(literal(old[f"{key}_repeat"])),
-            ))
+            result.append(
+                Row(
+                    rel.name,
+                    key,
+                    str(literal(old[key])),
+                    str(literal(old[f"{key}_zh"])),
+                    _interval(old, key),
+                    str(literal(new[key])),
+                    str(literal(new[f"{key}_zh"])),
+                    _interval(new, key),
+                    float(literal(old[f"{key}_repeat"])),
+                )
+            )
     return result
 
 
@@ -156,8 +178,10 @@ def stack() -> str:
     except OSError:
         pass
     threads = os.environ.get("SSLBOOK_THREADS", "2")
-    return (f"Python {platform.python_version()}, torch {torch.__version__}, numpy {numpy.__version__}, "
-            f"scikit-learn {sklearn.__version__}; {cpu}, {os.cpu_count()} cores, {threads} torch threads")
+    return (
+        f"Python {platform.python_version()}, torch {torch.__version__}, numpy {numpy.__version__}, "
+        f"scikit-learn {sklearn.__version__}; {cpu}, {os.cpu_count()} cores, {threads} torch threads"
+    )
 
 
 def _fmt(interval: tuple[float, float], zh: bool = False) -> str:
@@ -177,14 +201,20 @@ INTRO_ZH = """# 结论站得住吗？
 `python tools/robustness.py run --offset {offset}` 会重新生成本页（在两个核上约需 20 分钟）；它不属于 `make test`。"""
 
 
-def summary(table: list[Row], offset: int, when: str, where: str) -> tuple[str, str]:
+def summary(
+    table: list[Row], offset: int, when: str, where: str
+) -> tuple[str, str]:
     n = len(table)
     contradictions = sum(r.contradiction for r in table)
     changed = sum(r.changed for r in table)
-    en = (f"**Run on {when}**, on {where}, with seed offset {offset}: {n} calls, "
-          f"**{contradictions} contradictions**, {changed} changed category ({changed / n:.0%}).")
-    zh = (f"**运行于 {when}**，环境为 {where}，随机种子偏移量为 {offset}：共 {n} 个结论，"
-          f"**{contradictions} 个相互矛盾**，{changed} 个改变了类别（{changed / n:.0%}）。")
+    en = (
+        f"**Run on {when}**, on {where}, with seed offset {offset}: {n} calls, "
+        f"**{contradictions} contradictions**, {changed} changed category ({changed / n:.0%})."
+    )
+    zh = (
+        f"**运行于 {when}**，环境为 {where}，随机种子偏移量为 {offset}：共 {n} 个结论，"
+        f"**{contradictions} 个相互矛盾**，{changed} 个改变了类别（{changed / n:.0%}）。"
+    )
     return en, zh
 
 
@@ -196,8 +226,14 @@ def table_markdown(table: list[Row], zh: bool) -> str:
     lines = [head, "|---|---|---|---|---|---|---|"]
     for r in table:
         old, new = (r.stored_zh, r.fresh_zh) if zh else (r.stored, r.fresh)
-        flag = ("**是**" if zh else "**yes**") if r.contradiction else ("否" if zh else "no")
-        lines.append(f"| {r.notebook} | `{r.key}` | {old} | {_fmt(r.stored_interval, zh)} | {new} | {_fmt(r.fresh_interval, zh)} | {flag} |")
+        flag = (
+            ("**是**" if zh else "**yes**")
+            if r.contradiction
+            else ("否" if zh else "no")
+        )
+        lines.append(
+            f"| {r.notebook} | `{r.key}` | {old} | {_fmt(r.stored_interval, zh)} | {new} | {_fmt(r.fresh_interval, zh)} | {flag} |"
+        )
     return "\n".join(lines)
 
 
@@ -209,54 +245,99 @@ def headline(table: list[Row], zh: bool) -> str:
         raise KeyError(f"headline calls not glued by any notebook: {missing}")
     chosen = [rows_by_key[key] for key in HEADLINE]
     unsettled = [r for r in chosen if not r.settled]
-    moved = [r for r in chosen if r.reaches_the_estimate and r.changed]  # the estimate said yes, the re-run no
+    moved = [
+        r for r in chosen if r.reaches_the_estimate and r.changed
+    ]  # the estimate said yes, the re-run no
     if zh:
         names = {key: zh_name for key, (_, zh_name) in HEADLINE.items()}
-        lines = ["## 核心比较", "",
-                 f"本书的论证依赖下面 {len(chosen)} 个比较。一个结论若是“领先”或“相差在 ±m 以内”，本书对它换一组全新的随机种子时"
-                 f"重复出现的概率的估计（`sslbook.evaluate.Comparison.repeat_probability`，把观测到的平均差和离散程度当作真值，"
-                 f"在三个随机种子下偏乐观）至少为 {SETTLED}，并且本页用全新随机种子重新运行时得到了同样的结论，"
-                 f"本书就认为它已经确定。其中 {len(chosen) - len(unsettled)} 个已经确定。",
-                 "", "| 比较 | 存储的结论 | 区间 | 重复出现的概率 | 重新运行的结论 | 已确定 |", "|---|---|---|---|---|---|"]
+        lines = [
+            "## 核心比较",
+            "",
+            f"本书的论证依赖下面 {len(chosen)} 个比较。一个结论若是“领先”或“相差在 ±m 以内”，本书对它换一组全新的随机种子时"
+            f"重复出现的概率的估计（`sslbook.evaluate.Comparison.repeat_probability`，把观测到的平均差和离散程度当作真值，"
+            f"在三个随机种子下偏乐观）至少为 {SETTLED}，并且本页用全新随机种子重新运行时得到了同样的结论，"
+            f"本书就认为它已经确定。其中 {len(chosen) - len(unsettled)} 个已经确定。",
+            "",
+            "| 比较 | 存储的结论 | 区间 | 重复出现的概率 | 重新运行的结论 | 已确定 |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in chosen:
-            lines.append(f"| {names[r.key]} | {r.stored_zh} | {_fmt(r.stored_interval, True)} | {r.stored_repeat:.2f} | {r.fresh_zh} | "
-                         f"{'是' if r.settled else '**否**'} |")
+            lines.append(
+                f"| {names[r.key]} | {r.stored_zh} | {_fmt(r.stored_interval, True)} | {r.stored_repeat:.2f} | {r.fresh_zh} | "
+                f"{'是' if r.settled else '**否**'} |"
+            )
         if unsettled:
-            lines += ["", "以本书所用的随机种子数，以下比较尚未确定：" + "；".join(names[r.key] for r in unsettled) +
-                      "。它们的区间见上表，请把它们当作悬而未决的问题来读。"]
+            lines += [
+                "",
+                "以本书所用的随机种子数，以下比较尚未确定："
+                + "；".join(names[r.key] for r in unsettled)
+                + "。它们的区间见上表，请把它们当作悬而未决的问题来读。",
+            ]
         if moved:
-            lines += ["", "其中，" + "；".join(names[r.key] for r in moved) + "：估计的重复概率达到了要求，"
-                          "但本页的重新运行改变了结论的类别（没有相互矛盾）。重复概率本身也只是由同样少的几个随机种子估计出来的，"
-                          "只能作为参考。"]
+            lines += [
+                "",
+                "其中，"
+                + "；".join(names[r.key] for r in moved)
+                + "：估计的重复概率达到了要求，"
+                "但本页的重新运行改变了结论的类别（没有相互矛盾）。重复概率本身也只是由同样少的几个随机种子估计出来的，"
+                "只能作为参考。",
+            ]
     else:
         names = {key: en_name for key, (en_name, _) in HEADLINE.items()}
-        lines = ["## The headline comparisons", "",
-                 f"The book's argument rests on the {len(chosen)} comparisons below. A call counts as settled when it is "
-                 f"\"ahead\" or \"within ±m\", the book's estimate of the chance that fresh seeds repeat it is at least "
-                 f"{SETTLED} (`sslbook.evaluate.Comparison.repeat_probability`, which takes the observed mean difference "
-                 f"and spread as the truth, so it is optimistic with three seeds), and this page's re-run with fresh seeds "
-                 f"gave the same call. {len(chosen) - len(unsettled)} of them are settled.",
-                 "", "| comparison | stored call | interval | chance to repeat | re-run call | settled |",
-                 "|---|---|---|---|---|---|"]
+        lines = [
+            "## The headline comparisons",
+            "",
+            f"The book's argument rests on the {len(chosen)} comparisons below. A call counts as settled when it is "
+            f'"ahead" or "within ±m", the book\'s estimate of the chance that fresh seeds repeat it is at least '
+            f"{SETTLED} (`sslbook.evaluate.Comparison.repeat_probability`, which takes the observed mean difference "
+            f"and spread as the truth, so it is optimistic with three seeds), and this page's re-run with fresh seeds "
+            f"gave the same call. {len(chosen) - len(unsettled)} of them are settled.",
+            "",
+            "| comparison | stored call | interval | chance to repeat | re-run call | settled |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in chosen:
-            lines.append(f"| {names[r.key]} | {r.stored} | {_fmt(r.stored_interval)} | {r.stored_repeat:.2f} | {r.fresh} | "
-                         f"{'yes' if r.settled else '**no**'} |")
+            lines.append(
+                f"| {names[r.key]} | {r.stored} | {_fmt(r.stored_interval)} | {r.stored_repeat:.2f} | {r.fresh} | "
+                f"{'yes' if r.settled else '**no**'} |"
+            )
         if unsettled:
-            lines += ["", "Not settled with the seeds this book runs: " + "; ".join(names[r.key] for r in unsettled) +
-                      ". Their intervals are in the table above; read them as open questions."]
+            lines += [
+                "",
+                "Not settled with the seeds this book runs: "
+                + "; ".join(names[r.key] for r in unsettled)
+                + ". Their intervals are in the table above; read them as open questions.",
+            ]
         if moved:
-            lines += ["", "Of these, " + "; ".join(names[r.key] for r in moved) + ": the estimated chance to repeat "
-                          "reached the bar, but this page's re-run changed the call's category (without a contradiction). "
-                          "The estimate comes from the same few seeds; it is a guide, not a guarantee."]
+            lines += [
+                "",
+                "Of these, "
+                + "; ".join(names[r.key] for r in moved)
+                + ": the estimated chance to repeat "
+                "reached the bar, but this page's re-run changed the call's category (without a contradiction). "
+                "The estimate comes from the same few seeds; it is a guide, not a guarantee.",
+            ]
     return "\n".join(lines)
 
 
-def write_report(table: list[Row], offset: int, when: str, where: str, root: Path = ROOT) -> None:
+def write_report(
+    table: list[Row], offset: int, when: str, where: str, root: Path = ROOT
+) -> None:
     """Write the appendix page and its Chinese twin in the translation store."""
-    blocks_en = [INTRO.replace("{offset}", str(offset)), *summary(table, offset, when, where)[:1],
-                 headline(table, zh=False), "## Every call", table_markdown(table, zh=False)]
-    blocks_zh = [INTRO_ZH.replace("{offset}", str(offset)), *summary(table, offset, when, where)[1:],
-                 headline(table, zh=True), "## 全部结论", table_markdown(table, zh=True)]
+    blocks_en = [
+        INTRO.replace("{offset}", str(offset)),
+        *summary(table, offset, when, where)[:1],
+        headline(table, zh=False),
+        "## Every call",
+        table_markdown(table, zh=False),
+    ]
+    blocks_zh = [
+        INTRO_ZH.replace("{offset}", str(offset)),
+        *summary(table, offset, when, where)[1:],
+        headline(table, zh=True),
+        "## 全部结论",
+        table_markdown(table, zh=True),
+    ]
     page = root / "appendix" / "robustness.md"
     text = "\n\n".join(blocks_en) + "\n"
     page.write_text(text, encoding="utf-8")
@@ -264,8 +345,13 @@ def write_report(table: list[Row], offset: int, when: str, where: str, root: Pat
     # The intro is several blocks; pair them with the Chinese intro's blocks, then the summary and the table.
     zh_units = i18n.markdown_blocks("\n\n".join(blocks_zh) + "\n")
     if len(units) != len(zh_units):
-        raise AssertionError(f"the English page has {len(units)} blocks and its Chinese {len(zh_units)}")
-    i18n.save_store(Path("appendix/robustness.md"), [{"en": en, "zh": zh} for en, zh in zip(units, zh_units)])
+        raise AssertionError(
+            f"the English page has {len(units)} blocks and its Chinese {len(zh_units)}"
+        )
+    i18n.save_store(
+        Path("appendix/robustness.md"),
+        [{"en": en, "zh": zh} for en, zh in zip(units, zh_units)],
+    )
 
 
 def execute_copies(offset: int, out: Path) -> Path:
@@ -275,23 +361,46 @@ def execute_copies(offset: int, out: Path) -> Path:
     fresh = out / "chapters"
     if fresh.exists():
         shutil.rmtree(fresh)
-    shutil.copytree(ROOT / "chapters", fresh, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "runs"))
+    shutil.copytree(
+        ROOT / "chapters",
+        fresh,
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "runs"),
+    )
     os.environ["SSLBOOK_SEED_OFFSET"] = str(offset)  # the kernels inherit it
     for path in notebooks_with_calls(ROOT):
         target = fresh / path.relative_to(ROOT / "chapters")
-        print(f"executing {target.relative_to(out)} with seed offset {offset}", flush=True)
-        nbtools.execute_notebook(target, timeout=900, record_timing=True)  # per-cell times: nbtools.py times
+        print(
+            f"executing {target.relative_to(out)} with seed offset {offset}",
+            flush=True,
+        )
+        nbtools.execute_notebook(
+            target, timeout=900, record_timing=True
+        )  # per-cell times: nbtools.py times
     return out
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="re-execute copies with the offset, then write the report")
+    run = sub.add_parser(
+        "run", help="re-execute copies with the offset, then write the report"
+    )
     run.add_argument("--offset", type=int, default=1000)
-    run.add_argument("--out", type=Path, default=None, help="where the copies go (default: a temporary folder)")
-    report = sub.add_parser("report", help="write the report from copies already executed")
-    report.add_argument("--fresh", type=Path, required=True, help="the folder holding the executed chapters/")
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where the copies go (default: a temporary folder)",
+    )
+    report = sub.add_parser(
+        "report", help="write the report from copies already executed"
+    )
+    report.add_argument(
+        "--fresh",
+        type=Path,
+        required=True,
+        help="the folder holding the executed chapters/",
+    )
     report.add_argument("--offset", type=int, required=True)
     args = parser.parse_args(argv)
     if args.offset <= 0:
@@ -304,12 +413,16 @@ def main(argv: list[str]) -> int:
         fresh = args.fresh
     table = rows(ROOT, fresh)
     if not table:
-        parser.error(f"no calls found: is {fresh / 'chapters'} a copy of the executed chapters?")
+        parser.error(
+            f"no calls found: is {fresh / 'chapters'} a copy of the executed chapters?"
+        )
     when = datetime.date.today().isoformat()
     write_report(table, args.offset, when, stack())
     contradictions = sum(r.contradiction for r in table)
-    print(f"{len(table)} calls, {contradictions} contradictions, {sum(r.changed for r in table)} changed category; "
-          f"wrote {PAGE.relative_to(ROOT)}")
+    print(
+        f"{len(table)} calls, {contradictions} contradictions, {sum(r.changed for r in table)} changed category; "
+        f"wrote {PAGE.relative_to(ROOT)}"
+    )
     return 0
 
 
