@@ -19,8 +19,9 @@ Each module holds one concept:
   in one import: :mod:`sslbook.stats`, scores over seeds and the rule for
   calling a difference; :mod:`sslbook.probes`, linear probes and kNN;
   :mod:`sslbook.baselines`, supervised baselines and fine-tuning, chosen on
-  validation; :mod:`sslbook.geometry`, alignment and uniformity), :mod:`sslbook.glue` (a glued mean's spread, a
-  choice's margin and a call's interval, for the notebook check),
+  validation; :mod:`sslbook.geometry`, alignment and uniformity),
+  :mod:`sslbook.glue` (a glued mean's spread, a choice's margin and a call's
+  interval, for the notebook check),
   :mod:`sslbook.zh` (the Chinese words of the calls),
   :mod:`sslbook.exercises` (the checkers of the book's "implement it
   yourself" exercises);

@@ -1,4 +1,5 @@
-"""SimCLR-style image augmentations, batched and seeded, with every parameter drawn per image.
+"""SimCLR-style image augmentations, batched and seeded, with every parameter
+drawn per image.
 
 Contrastive learning makes two random *views* of each image and trains the
 encoder to match them. SimCLR (Chen et al. 2020, §3 and appendix A) found the
@@ -11,12 +12,12 @@ grayscale) and Gaussian blur.
 :meth:`SimCLRAugment.sample` (crop box, flip, whether to jitter, the four
 jitter factors and their order, grayscale, whether to blur, and the blur's σ),
 and :meth:`SimCLRAugment.apply` applies them: crops are cut and resized in one
-call (an affine ``grid_sample``, bilinear, one affine map per image), jitter is tensor arithmetic
-(hue through HSV, as ``torchvision``'s ``adjust_hue``), and the blur is one
-grouped convolution with a 3 × 3 Gaussian kernel per image. Applying a
-``transforms.v2`` pipeline image by image gives the same distribution but costs
-about 100–200 µs per image on a CPU, which would dominate a small model's
-training step.
+call (an affine ``grid_sample``, bilinear, one affine map per image), jitter is
+tensor arithmetic (hue through HSV, as ``torchvision``'s ``adjust_hue``), and
+the blur is one grouped convolution with a 3 × 3 Gaussian kernel per image.
+Applying a ``transforms.v2`` pipeline image by image gives the same
+distribution but costs about 100–200 µs per image on a CPU, which would
+dominate a small model's training step.
 
 All randomness comes from the augmenter's own ``torch.Generator``: the same
 seed gives the same views, and the global RNG is untouched. The arithmetic,
@@ -59,7 +60,8 @@ __all__ = [
     "gaussian_blur",
 ]
 
-#: The jitter operations, in the order of the columns of :attr:`AugmentParams.order`.
+#: The jitter operations, in the order of the columns of
+#: :attr:`AugmentParams.order`.
 JITTER_OPS = ("brightness", "contrast", "saturation", "hue")
 
 
@@ -99,11 +101,13 @@ class AugmentConfig:
         low, high = self.crop_scale
         if not 0 < low <= high <= 1:
             raise ValueError(
-                f"crop_scale must satisfy 0 < low <= high <= 1, got {self.crop_scale}"
+                "crop_scale must satisfy 0 < low <= high <= 1, "
+                f"got {self.crop_scale}"
             )
         if not 0 < self.crop_ratio[0] <= self.crop_ratio[1]:
             raise ValueError(
-                f"crop_ratio must satisfy 0 < low <= high, got {self.crop_ratio}"
+                "crop_ratio must satisfy 0 < low <= high, "
+                f"got {self.crop_ratio}"
             )
         for name in ("flip_p", "jitter_p", "grayscale_p", "blur_p"):
             check_real(
@@ -124,12 +128,14 @@ class AugmentConfig:
         )
         if not 0 < self.blur_sigma[0] <= self.blur_sigma[1]:
             raise ValueError(
-                f"blur_sigma must satisfy 0 < low <= high, got {self.blur_sigma}"
+                "blur_sigma must satisfy 0 < low <= high, "
+                f"got {self.blur_sigma}"
             )
 
 
 def augment_config(dataset: str) -> AugmentConfig:
-    """The book's augmentation settings for a dataset of :data:`sslbook.data.DATASETS`.
+    """The book's augmentation settings for a dataset of
+    :data:`sslbook.data.DATASETS`.
 
     Digits get no flip and a milder crop (grey images: no saturation, hue or
     grayscale); CIFAR-10 gets SimCLR's CIFAR settings (crop scale 0.08–1,
@@ -178,7 +184,8 @@ class AugmentParams:
 
 
 class SimCLRAugment:
-    """Random views of a batch of images: crop and resize, flip, jitter, grayscale, blur.
+    """Random views of a batch of images: crop and resize, flip, jitter,
+    grayscale, blur.
 
     Args:
         config: the parameters; see :func:`augment_config`.
@@ -206,11 +213,12 @@ class SimCLRAugment:
         return torch.rand(n, generator=self.generator) < p
 
     def sample(self, n: int, height: int, width: int) -> AugmentParams:
-        """Draw the parameters of ``n`` images of ``height × width``, one set per image.
+        """Draw the parameters of ``n`` images of ``height × width``, one set
+        per image.
 
         The crop follows ``RandomResizedCrop``: an area fraction in
-        ``crop_scale`` and a log-uniform aspect ratio in ``crop_ratio``, the box
-        clamped to the image and placed uniformly.
+        ``crop_scale`` and a log-uniform aspect ratio in ``crop_ratio``, the
+        box clamped to the image and placed uniformly.
         """
         c = self.config
         area = self._uniform(n, *c.crop_scale) * height * width
@@ -253,7 +261,9 @@ class SimCLRAugment:
             or images.shape[1] not in (1, 3)
         ):
             raise ValueError(
-                f"images must be a float tensor (batch, C, H, W) with C = 1 or 3, got {images.dtype} of shape {tuple(images.shape)}"
+                "images must be a float tensor (batch, C, H, W) "
+                f"with C = 1 or 3, got {images.dtype} "
+                f"of shape {tuple(images.shape)}"
             )
         if (
             self.check_range
@@ -262,14 +272,18 @@ class SimCLRAugment:
         ):
             low, high = float(images.min()), float(images.max())
             raise ValueError(
-                f"images must hold values in [0, 1], got values from {low:.4g} to {high:.4g}; "
-                "scale them first (e.g. divide uint8 pixels by 255), and augment before any normalisation"
+                "images must hold values in [0, 1], "
+                f"got values from {low:.4g} to {high:.4g}; "
+                "scale them first (e.g. divide uint8 pixels by 255), "
+                "and augment before any normalisation"
             )
 
     def apply(
         self, images: torch.Tensor, params: AugmentParams
     ) -> torch.Tensor:
-        """Apply ``params`` (from :meth:`sample`) to ``images`` ``(n, C, H, W)``, image by image."""
+        """Apply ``params`` (from :meth:`sample`) to ``images``
+        ``(n, C, H, W)``, image by image.
+        """
         self._check(images)
         n, channels, height, width = images.shape
         if len(params.flip) != n:
@@ -300,17 +314,20 @@ class SimCLRAugment:
 
 
 def _resized_crop(x: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
-    """Crop box ``i`` ``(x0, y0, x1, y1)`` of image ``i`` and resize it to the image's size, bilinearly.
+    """Crop box ``i`` ``(x0, y0, x1, y1)`` of image ``i`` and resize it to the
+    image's size, bilinearly.
 
-    Output pixel ``j`` samples the input at ``x0 + (j + 0.5) (x1 − x0) / W − 0.5``,
-    the centre of its share of the box, as ``torchvision.ops.roi_align`` with
-    ``aligned=True`` and one sample per bin does; samples that fall half a
-    pixel outside the image take the border pixel's value.
+    Output pixel ``j`` samples the input at
+    ``x0 + (j + 0.5) (x1 − x0) / W − 0.5``, the centre of its share of the box,
+    as ``torchvision.ops.roi_align`` with ``aligned=True`` and one sample per
+    bin does; samples that fall half a pixel outside the image take the border
+    pixel's value.
     """
     n, channels, height, width = x.shape
     x0, y0, x1, y1 = boxes.unbind(dim=1)
     theta = torch.zeros(n, 2, 3, dtype=x.dtype, device=x.device)
-    # grid_sample's coordinates run from -1 to 1 across the image (align_corners=False)
+    # grid_sample's coordinates run from -1 to 1 across the image
+    # (align_corners=False)
     theta[:, 0, 0] = (x1 - x0) / width
     theta[:, 0, 2] = (x0 + x1) / width - 1
     theta[:, 1, 1] = (y1 - y0) / height
@@ -326,7 +343,9 @@ def _resized_crop(x: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
 def _jitter(
     x: torch.Tensor, params: AugmentParams, device: torch.device
 ) -> torch.Tensor:
-    """Colour jitter of the images with ``params.jitter``, each in its own order of operations."""
+    """Colour jitter of the images with ``params.jitter``, each in its own
+    order of operations.
+    """
     selected = params.jitter.nonzero().squeeze(1)
     if len(selected) == 0:
         return x
@@ -336,7 +355,8 @@ def _jitter(
     part = x[selected.to(device)]
     factors = params.factors[selected].to(device)
     order = params.order[selected]
-    # keep, per image, only the operations that apply to its channels, in its own order
+    # keep, per image, only the operations that apply to its channels, in its
+    # own order
     order = order[torch.isin(order, torch.arange(len(ops)))].view(
         len(selected), len(ops)
     )
@@ -365,7 +385,9 @@ def _saturation(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
 
 
 def _hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """Rotate the hue of ``(n, 3, H, W)`` RGB images by ``shift`` ``(n,)`` of the colour circle."""
+    """Rotate the hue of ``(n, 3, H, W)`` RGB images by ``shift`` ``(n,)`` of
+    the colour circle.
+    """
     r, g, b = x.unbind(dim=1)
     value, _ = x.max(dim=1)
     delta = value - x.min(dim=1).values
@@ -406,7 +428,8 @@ _JITTER = {
 
 
 def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    """3 × 3 Gaussian blur of ``(n, C, H, W)`` images, image ``i`` with standard deviation ``sigma[i]``.
+    """3 × 3 Gaussian blur of ``(n, C, H, W)`` images, image ``i`` with
+    standard deviation ``sigma[i]``.
 
     Reflect padding and a normalised separable kernel, as
     ``torchvision.transforms.v2.functional.gaussian_blur``; one grouped
@@ -433,7 +456,9 @@ def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
 
 
 def _gray(x: torch.Tensor) -> torch.Tensor:
-    """Luminance ``(batch, 1, H, W)`` of 1- or 3-channel images, with torchvision's weights for tensors."""
+    """Luminance ``(batch, 1, H, W)`` of 1- or 3-channel images, with
+    torchvision's weights for tensors.
+    """
     if x.shape[1] == 1:
         return x
     weights = torch.tensor(

@@ -1,4 +1,5 @@
-"""Networks trained on the few labelled examples: supervised baselines and fine-tuning.
+"""Networks trained on the few labelled examples: supervised baselines and
+fine-tuning.
 
 :func:`train_classifier` trains a network on the labelled examples with the
 cross-entropy; :func:`select_supervised` tunes its learning rate, weight
@@ -29,7 +30,8 @@ __all__ = [
     "select_supervised",
 ]
 
-#: The optimisers :func:`train_classifier` knows: AdamW, or SGD with momentum 0.9.
+#: The optimisers :func:`train_classifier` knows: AdamW, or SGD with
+#: momentum 0.9.
 OPTIMIZERS = ("adamw", "sgd")
 
 
@@ -53,9 +55,11 @@ def train_classifier(
     Args:
         model: maps ``(batch, C, H, W)`` images to ``(batch, classes)`` logits.
         x, y: the labelled images and their labels.
-        steps: optimiser steps (batches of up to ``batch_size``, reshuffled each epoch).
+        steps: optimiser steps (batches of up to ``batch_size``, reshuffled
+            each epoch).
         lr: the learning rate.
-        weight_decay: AdamW's decoupled weight decay (0: plain Adam), or SGD's L2 penalty.
+        weight_decay: AdamW's decoupled weight decay (0: plain Adam), or SGD's
+            L2 penalty.
         optimizer: ``"adamw"``, or ``"sgd"`` (with momentum 0.9).
         augment: an optional callable applied to every training batch, e.g.
             :class:`sslbook.augment.SimCLRAugment`.
@@ -100,7 +104,9 @@ def train_classifier(
 
 @dataclass(frozen=True)
 class SupervisedGrid:
-    """The settings :func:`select_supervised` tries: every ``(lr, weight_decay)``, stopped at each of ``checkpoints``."""
+    """The settings :func:`select_supervised` tries: every
+    ``(lr, weight_decay)``, stopped at each of ``checkpoints``.
+    """
 
     lrs: tuple[float, ...] = (1e-3, 3e-3)
     weight_decays: tuple[float, ...] = (0.0, 5e-4)
@@ -135,14 +141,16 @@ def select_supervised(
     optimizer: str = "adamw",
     description: str = "supervised",
 ) -> Selection:
-    """Train a network on ``k`` labels per class, tuned on validation, scored once on test.
+    """Train a network on ``k`` labels per class, tuned on validation, scored
+    once on test.
 
     For every selection seed ``s`` and every ``(lr, weight_decay)`` of
     ``grid``, a fresh ``make_model(s)`` (initialised under
-    ``torch.manual_seed(s)``) is trained on ``sample_per_class(y_train, k, s)``,
-    the same labelled subset that :func:`select_probe` uses, and scored on
-    the validation split at every checkpoint. The settings ``(lr,
-    weight_decay, steps)`` with the best mean validation accuracy are chosen.
+    ``torch.manual_seed(s)``) is trained on
+    ``sample_per_class(y_train, k, s)``, the same labelled subset that
+    :func:`select_probe` uses, and scored on the validation split at every
+    checkpoint. The settings ``(lr, weight_decay, steps)`` with the best mean
+    validation accuracy are chosen.
     The other seeds are then trained with the chosen settings only, and the
     chosen models of every seed are scored on the test split. The caller's
     global RNG is left as it was. A run whose loss becomes nan or infinite
@@ -186,7 +194,8 @@ def select_supervised(
         raise ValueError("seeds must name at least one run")
     if not chooser or not set(chooser) <= set(seeds):
         raise ValueError(
-            f"selection_seeds must be a non-empty subset of seeds {seeds}, got {chooser}"
+            "selection_seeds must be a non-empty subset of "
+            f"seeds {seeds}, got {chooser}"
         )
     common = dict(
         make_model=make_model,
@@ -236,7 +245,8 @@ def select_supervised(
     }
     if any(states[seed] is None for seed in seeds):
         raise ValueError(
-            f"the chosen settings {chosen} diverged for at least one seed; lower the learning rates"
+            f"the chosen settings {chosen} diverged for at least one seed; "
+            "lower the learning rates"
         )
     histories: dict[tuple, list] = {}  # (lr, weight_decay) -> runs' histories
     for (run_lr, run_decay, _), (history, _) in runs.items():
@@ -304,9 +314,14 @@ def _checkpointed_run(
     augment = make_augment(seed) if make_augment is not None else None
     try:
         history = train_classifier(
-            model, x_train[idx], y_train[idx], steps=max(checkpoints), lr=lr, weight_decay=weight_decay,
-            optimizer=optimizer, augment=augment, batch_size=batch_size, seed=seed, on_step=record,
-            description=f"{description}, k={labels_per_class}, lr={lr:g}, wd={weight_decay:g}, seed {seed}",
+            model, x_train[idx], y_train[idx],
+            steps=max(checkpoints), lr=lr, weight_decay=weight_decay,
+            optimizer=optimizer, augment=augment, batch_size=batch_size,
+            seed=seed, on_step=record,
+            description=(
+                f"{description}, k={labels_per_class}, "
+                f"lr={lr:g}, wd={weight_decay:g}, seed {seed}"
+            ),
         )  # fmt: skip
     except DivergedError as error:
         history = None

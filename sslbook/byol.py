@@ -1,4 +1,5 @@
-"""BYOL (Grill et al. 2020): learning without negatives, from a moving-average target.
+"""BYOL (Grill et al. 2020): learning without negatives, from a moving-average
+target.
 
 An *online* network (encoder, projector and a predictor) learns to predict,
 from one view of an image, the *target* network's projection of another view.
@@ -11,7 +12,8 @@ and its output is treated as a constant (a stop-gradient). The loss is the
 squared distance between the L2-normalised prediction and target projection,
 which equals ``2 − 2 cos(p, t)``, symmetrised over the two views:
 
-    L = ½ [(2 − 2 cos(p₁, t₂)) + (2 − 2 cos(p₂, t₁))] = 2 − cos(p₁, t₂) − cos(p₂, t₁).
+    L = ½ [(2 − 2 cos(p₁, t₂)) + (2 − 2 cos(p₂, t₁))]
+      = 2 − cos(p₁, t₂) − cos(p₂, t₁).
 
 There are no negatives, so nothing in the loss forbids mapping every image to
 one point. The predictor, the stop-gradient and the slowly moving target keep
@@ -31,7 +33,9 @@ Example
 >>> from sslbook.byol import BYOL
 >>> from sslbook.models import ConvEncoder
 >>> from sslbook.simsiam import Siamese
->>> byol = BYOL(Siamese(ConvEncoder(1, 8, 16, widths=(4, 8)), dim=8), momentum=0.99)
+>>> byol = BYOL(
+...     Siamese(ConvEncoder(1, 8, 16, widths=(4, 8)), dim=8), momentum=0.99
+... )
 >>> byol.target(torch.rand(3, 1, 8, 8)).shape
 torch.Size([3, 8])
 """
@@ -77,7 +81,8 @@ class BYOL(nn.Module):
         super().__init__()
         if not isinstance(online, Siamese):
             raise TypeError(
-                f"online must be an sslbook.simsiam.Siamese, got {type(online).__name__}"
+                "online must be an sslbook.simsiam.Siamese, "
+                f"got {type(online).__name__}"
             )
         check_real("momentum", momentum, "[0, 1]")
         self.online = online
@@ -95,7 +100,9 @@ class BYOL(nn.Module):
         return self.online.encoder
 
     def momentum_update(self) -> None:
-        """ξ ← m ξ + (1 − m) θ for the target encoder and projector; buffers are copied."""
+        """ξ ← m ξ + (1 − m) θ for the target encoder and projector; buffers
+        are copied.
+        """
         momentum_update_(
             self.target_encoder, self.online.encoder, self.momentum
         )
@@ -105,7 +112,9 @@ class BYOL(nn.Module):
 
     @torch.no_grad()
     def target(self, x: torch.Tensor) -> torch.Tensor:
-        """The target's projection ``(batch, dim)`` of ``x``, without gradient."""
+        """The target's projection ``(batch, dim)`` of ``x``, without
+        gradient.
+        """
         return self.target_projector(self.target_encoder(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -116,19 +125,22 @@ class BYOL(nn.Module):
 def byol_loss(
     p1: torch.Tensor, p2: torch.Tensor, t1: torch.Tensor, t2: torch.Tensor
 ) -> torch.Tensor:
-    """``2 − cos(p₁, t₂) − cos(p₂, t₁)``, averaged over the batch; the targets get no gradient.
+    """``2 − cos(p₁, t₂) − cos(p₂, t₁)``, averaged over the batch; the targets
+    get no gradient.
 
     Args:
         p1, p2: ``(batch, dim)`` online predictions of views 1 and 2.
         t1, t2: ``(batch, dim)`` target projections of views 1 and 2.
 
     Raises:
-        ValueError: if the four shapes are not one and the same ``(batch, dim)``.
+        ValueError: if the four shapes are not one and the same
+            ``(batch, dim)``.
     """
     if p1.dim() != 2 or not p1.shape == p2.shape == t1.shape == t2.shape:
         raise ValueError(
             "p1, p2, t1 and t2 must all be (batch, dim) with one shape, got "
-            f"{tuple(p1.shape)}, {tuple(p2.shape)}, {tuple(t1.shape)} and {tuple(t2.shape)}"
+            f"{tuple(p1.shape)}, {tuple(p2.shape)}, "
+            f"{tuple(t1.shape)} and {tuple(t2.shape)}"
         )
     t1, t2 = t1.detach(), t2.detach()
     return (

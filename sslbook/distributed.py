@@ -1,4 +1,5 @@
-"""Several processes, one contrastive loss: PyTorch's distributed engine and a gather with gradients.
+"""Several processes, one contrastive loss: PyTorch's distributed engine and a
+gather with gradients.
 
 Data-parallel training runs one process per GPU (or per CPU group), each on a
 slice of the batch, and :class:`torch.nn.parallel.DistributedDataParallel`
@@ -8,7 +9,8 @@ each process scores its anchors against its own slice only. And the gather must
 carry gradients back, summed over the processes, because an embedding that
 process 0 computed is a negative for process 1's anchors too. A gather without
 that backward (``torch.distributed.all_gather`` has none) silently drops those
-terms: the bug reported in 2024 in Lightly's gather (lightly-ai/lightly issue 1528).
+terms: the bug reported in 2024 in Lightly's gather (lightly-ai/lightly issue
+1528).
 
 - :func:`all_gather_with_gradient` is that gather.
 - :func:`init_from_env` starts the process group that ``torchrun`` describes
@@ -47,13 +49,15 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: Dimensions of a shape that :func:`all_gather_with_gradient` compares across processes.
+#: Dimensions of a shape that :func:`all_gather_with_gradient` compares across
+#: processes.
 _MAX_DIMS = 8
 
 
 @dataclass(frozen=True)
 class ProcessInfo:
-    """Where this process stands: ``world_size`` processes, this one is ``rank``.
+    """Where this process stands: ``world_size`` processes, this one is
+    ``rank``.
 
     Attributes:
         world_size: the number of processes (1 without ``torchrun``).
@@ -74,7 +78,9 @@ class ProcessInfo:
 
 
 def world_size_from_env() -> int:
-    """The number of processes ``torchrun`` started (``WORLD_SIZE``), 1 without it."""
+    """The number of processes ``torchrun`` started (``WORLD_SIZE``), 1
+    without it.
+    """
     value = os.environ.get("WORLD_SIZE", "1")
     try:
         world = int(value)
@@ -90,7 +96,8 @@ def world_size_from_env() -> int:
 
 
 def init_from_env(use_cuda: bool) -> ProcessInfo:
-    """Start the default process group from ``torchrun``'s environment, if it set one.
+    """Start the default process group from ``torchrun``'s environment, if it
+    set one.
 
     Under ``torchrun`` (``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK``,
     ``MASTER_ADDR`` and ``MASTER_PORT`` set) this initialises
@@ -117,7 +124,8 @@ def init_from_env(use_cuda: bool) -> ProcessInfo:
 
 
 def main_process_first(load: Callable[[bool], T], proc: ProcessInfo) -> T:
-    """``load(download)`` on every process, rank 0 first, so that only rank 0 downloads.
+    """``load(download)`` on every process, rank 0 first, so that only rank 0
+    downloads.
 
     Rank 0 calls ``load(True)``; once it has finished, the other processes
     call ``load(False)`` and read what it wrote. If rank 0 fails, every
@@ -148,13 +156,15 @@ def main_process_first(load: Callable[[bool], T], proc: ProcessInfo) -> T:
         return result
     if outcome[0] is not None:
         raise RuntimeError(
-            f"rank 0 could not load the data, so rank {proc.rank} stops too: {outcome[0]}"
+            f"rank 0 could not load the data, so rank {proc.rank} stops too: "
+            f"{outcome[0]}"
         )
     return load(False)
 
 
 def _check_same_shape(tensor: torch.Tensor) -> None:
-    """Raise on every process at once when the processes' tensors differ in shape.
+    """Raise on every process at once when the processes' tensors differ in
+    shape.
 
     ``all_gather`` of unequal shapes can hang or fail with an opaque message;
     gathering the shapes first (a fixed-size tensor) lets every process see
@@ -162,7 +172,8 @@ def _check_same_shape(tensor: torch.Tensor) -> None:
     """
     if tensor.dim() > _MAX_DIMS:
         raise ValueError(
-            f"all_gather_with_gradient takes tensors of at most {_MAX_DIMS} dimensions, got {tensor.dim()}"
+            "all_gather_with_gradient takes tensors "
+            f"of at most {_MAX_DIMS} dimensions, got {tensor.dim()}"
         )
     mine = torch.full(
         (_MAX_DIMS + 1,), -1, dtype=torch.long, device=tensor.device
@@ -177,7 +188,8 @@ def _check_same_shape(tensor: torch.Tensor) -> None:
             f"rank {rank}: {shape}" for rank, shape in enumerate(described)
         )
         raise ValueError(
-            f"all_gather_with_gradient needs tensors of one shape on every process, got {listed}"
+            "all_gather_with_gradient needs tensors of one shape "
+            f"on every process, got {listed}"
         )
 
 
@@ -193,8 +205,9 @@ class _AllGatherWithGradient(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        # all_reduce works in place: reduce a copy, so that the gradient autograd
-        # handed us (which it may share with other consumers) is left as it was.
+        # all_reduce works in place: reduce a copy, so that the gradient
+        # autograd handed us (which it may share with other consumers) is left
+        # as it was.
         summed = grad.contiguous().clone()
         dist.all_reduce(
             summed
@@ -203,7 +216,8 @@ class _AllGatherWithGradient(torch.autograd.Function):
 
 
 def all_gather_with_gradient(tensor: torch.Tensor) -> torch.Tensor:
-    """Every process's ``tensor``, concatenated along dim 0 in rank order, with gradients.
+    """Every process's ``tensor``, concatenated along dim 0 in rank order, with
+    gradients.
 
     The backward pass sums, over the processes, the gradient that each one's
     loss sends to each gathered row, and hands every process the rows it

@@ -1,4 +1,5 @@
-"""How the book measures: probes, baselines, seeds and the rule for calling a difference.
+"""How the book measures: probes, baselines, seeds and the rule for calling a
+difference.
 
 Every number the book reports comes out of the same protocol (the appendix
 page "How this book measures" states it for readers):

@@ -21,7 +21,7 @@ Example
 >>> from sslbook.losses import nt_xent_loss
 >>> check_nt_xent(nt_xent_loss)
 Correct: nt_xent_loss matches sslbook.losses.nt_xent_loss on 4 random batches: values and gradients.
-"""
+"""  # noqa: E501 (a doctest's expected output, one line)
 
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ __all__ = [
 
 
 class ExerciseFailed(AssertionError):
-    """The reader's function differs from the reference; the message says how."""
+    """The reader's function differs from the reference; the message says
+    how.
+    """
 
 
 def _name(fn: Callable) -> str:
@@ -62,12 +64,15 @@ def _name(fn: Callable) -> str:
 
 
 def _call(fn: Callable, *args):
-    """``fn(*args)``, or ``None`` after a "not implemented yet" line if it raises NotImplementedError."""
+    """``fn(*args)``, or ``None`` after a "not implemented yet" line if it
+    raises NotImplementedError.
+    """
     try:
         return fn(*args)
     except NotImplementedError as error:
         print(
-            f"Not implemented yet: {_name(fn)} raised NotImplementedError({str(error)!r})."
+            f"Not implemented yet: {_name(fn)} raised "
+            f"NotImplementedError({str(error)!r})."
         )
         return None
 
@@ -78,7 +83,8 @@ def _as_tensor(result, what: str) -> torch.Tensor:
     if isinstance(result, (float, int, np.floating, np.integer, np.ndarray)):
         return torch.as_tensor(np.asarray(result, dtype=np.float64))
     raise ExerciseFailed(
-        f"type: {what} must be a number, a numpy array or a torch tensor, got {type(result).__name__}"
+        f"type: {what} must be a number, a numpy array or a torch tensor, "
+        f"got {type(result).__name__}"
     )
 
 
@@ -87,7 +93,8 @@ def _check_shape(
 ) -> None:
     if tuple(result.shape) != tuple(expected):
         raise ExerciseFailed(
-            f"shape: for {inputs}, {what} must have shape {tuple(expected)}, got {tuple(result.shape)}"
+            f"shape: for {inputs}, {what} must have shape {tuple(expected)}, "
+            f"got {tuple(result.shape)}"
         )
 
 
@@ -102,12 +109,14 @@ def _check_value(
     got, want = result.detach().double(), expected.detach().double()
     if not torch.isfinite(got).all():
         raise ExerciseFailed(
-            f"value: for {inputs}, {what} is not finite: {got.flatten()[:4].tolist()}"
+            f"value: for {inputs}, {what} is not finite: "
+            f"{got.flatten()[:4].tolist()}"
         )
     if not torch.allclose(got, want, rtol=rtol, atol=atol):
         worst = int((got - want).abs().flatten().argmax())
         raise ExerciseFailed(
-            f"value: for {inputs}, {what} should be {want.flatten()[worst].item():.6g}, "
+            f"value: for {inputs}, {what} "
+            f"should be {want.flatten()[worst].item():.6g}, "
             f"got {got.flatten()[worst].item():.6g}"
             + (f" (at flat index {worst})" if got.numel() > 1 else "")
         )
@@ -121,7 +130,8 @@ def _check_gradients(
 ) -> None:
     if not loss.requires_grad:
         raise ExerciseFailed(
-            f"gradient: for {where}, the result carries no gradient; compute it with torch operations on the "
+            f"gradient: for {where}, the result carries no gradient; "
+            "compute it with torch operations on the "
             "inputs (no .item(), .detach() or numpy on the way)"
         )
     names = list(inputs)
@@ -135,7 +145,8 @@ def _check_gradients(
         g = torch.zeros_like(w) if g is None else g
         if not torch.allclose(g.double(), w.double(), rtol=1e-3, atol=1e-6):
             raise ExerciseFailed(
-                f"gradient: for {where}, the gradient with respect to {name} differs from the reference's by up to "
+                f"gradient: for {where}, the gradient with respect to {name} "
+                "differs from the reference's by up to "
                 f"{(g - w).abs().max().item():.3g}, although the value matches"
             )
 
@@ -149,7 +160,8 @@ def _correct(fn: Callable, reference: str, cases: int, what: str) -> None:
 def check_gradient_descent(
     fn: Callable[[Callable, torch.Tensor, float, int], torch.Tensor],
 ) -> None:
-    """Check ``fn(loss_fn, theta0, lr, steps)`` against :func:`sslbook.optim.gradient_descent`.
+    """Check ``fn(loss_fn, theta0, lr, steps)`` against
+    :func:`sslbook.optim.gradient_descent`.
 
     ``fn`` runs ``steps`` updates ``θ ← θ − lr ∇J(θ)`` from the ``(d,)``
     tensor ``theta0``, without modifying it, and returns the ``(steps + 1, d)``
@@ -170,7 +182,8 @@ def check_gradient_descent(
             return None
         if not torch.equal(theta0, torch.tensor(start, dtype=torch.float64)):
             raise ExerciseFailed(
-                f"value: for {inputs}, theta0 was modified; start from a copy (theta0.clone())"
+                f"value: for {inputs}, theta0 was modified; "
+                "start from a copy (theta0.clone())"
             )
         result = _as_tensor(result, "the path")
         expected = gradient_descent(loss_fn, theta0, lr=lr, steps=steps)
@@ -189,7 +202,8 @@ def check_gradient_descent(
 def check_nt_xent(
     fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor],
 ) -> None:
-    """Check ``fn(z1, z2, temperature)`` against :func:`sslbook.losses.nt_xent_loss`.
+    """Check ``fn(z1, z2, temperature)`` against
+    :func:`sslbook.losses.nt_xent_loss`.
 
     ``z1`` and ``z2`` are ``(N, d)`` embeddings of two views of N examples
     (not normalised); ``fn`` must return the scalar mean NT-Xent over the 2N
@@ -233,7 +247,8 @@ def check_nt_xent(
 def check_sgns_loss(
     fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
 ) -> None:
-    """Check ``fn(v, u_context, u_negatives)`` against :func:`sslbook.word2vec.sgns_loss`.
+    """Check ``fn(v, u_context, u_negatives)`` against
+    :func:`sslbook.word2vec.sgns_loss`.
 
     Shapes: ``v`` and ``u_context`` ``(B, d)``, ``u_negatives`` ``(B, K, d)``;
     ``fn`` returns the scalar ``−mean_b [log σ(u_c·v) + Σ_k log σ(−u_k·v)]``.
@@ -259,7 +274,10 @@ def check_sgns_loss(
             dtype=torch.float64,
             requires_grad=True,
         )
-        inputs = f"v and u_context of shape ({b}, {d}) and u_negatives of shape ({b}, {k}, {d})"
+        inputs = (
+            f"v and u_context of shape ({b}, {d}) "
+            f"and u_negatives of shape ({b}, {k}, {d})"
+        )
         result = _call(fn, v, u_context, u_negatives)
         if result is None:
             return None
@@ -296,7 +314,8 @@ def _random_mlp(
 def check_first_last_ratio(
     fn: Callable[[nn.Module, torch.Tensor, torch.Tensor], float],
 ) -> None:
-    """Check ``fn(model, inputs, targets)``: the first layer's gradient norm over the last layer's.
+    """Check ``fn(model, inputs, targets)``: the first layer's gradient norm
+    over the last layer's.
 
     ``model`` is an ``nn.Sequential`` MLP, the loss is the cross-entropy of
     ``model(inputs)`` against the class indices ``targets``, and each norm is
@@ -318,7 +337,10 @@ def check_first_last_ratio(
                 32, 12, generator=generator, dtype=torch.float64
             )
             targets = torch.randint(0, 3, (32,), generator=generator)
-            where = f"a {depth}-hidden-layer {activation.__name__} MLP of width {width} on a batch of 32"
+            where = (
+                f"a {depth}-hidden-layer {activation.__name__} MLP "
+                f"of width {width} on a batch of 32"
+            )
             result = _call(fn, model, inputs, targets)
             if result is None:
                 return None
@@ -387,7 +409,8 @@ def check_tfidf(fn: Callable[[np.ndarray], np.ndarray]) -> None:
 def check_pca_reconstruction(
     fn: Callable[[np.ndarray, int], np.ndarray],
 ) -> None:
-    """Check ``fn(x, k)``: each row of ``x`` projected on its top-``k`` principal subspace.
+    """Check ``fn(x, k)``: each row of ``x`` projected on its top-``k``
+    principal subspace.
 
     ``x`` is ``(n, d)``; ``fn`` returns the ``(n, d)`` reconstruction
     ``mean + (x − mean) V_k V_kᵀ``, where ``V_k`` holds the ``k`` leading
@@ -446,7 +469,8 @@ def check_skipgram_pairs(fn: Callable[[list[int], int], list]) -> None:
             got = sorted((int(c), int(x)) for c, x in result)
         except (TypeError, ValueError):
             raise ExerciseFailed(
-                f"type: for {inputs}, return a list of (centre, context) pairs, got {result!r}"
+                f"type: for {inputs}, return a list of (centre, context) "
+                f"pairs, got {result!r}"
             ) from None
         if len(ids) < 2:
             expected = []
@@ -469,7 +493,8 @@ def check_skipgram_pairs(fn: Callable[[list[int], int], list]) -> None:
                 else "the same pairs, but not as often"
             )
             raise ExerciseFailed(
-                f"value: for {inputs}, {len(expected)} pairs are expected, got {len(got)}: {detail}"
+                f"value: for {inputs}, {len(expected)} pairs are expected, "
+                f"got {len(got)}: {detail}"
             )
     return _correct(
         fn, "sslbook.word2vec.skipgram_pairs", len(cases), "sentences"
@@ -513,18 +538,21 @@ def check_momentum_update(
                 fn(key, query, m)
             except NotImplementedError as error:
                 print(
-                    f"Not implemented yet: {_name(fn)} raised NotImplementedError({str(error)!r})."
+                    f"Not implemented yet: {_name(fn)} raised "
+                    f"NotImplementedError({str(error)!r})."
                 )
                 return None
             if any(p is not t for p, t in zip(key.parameters(), tensors)):
                 raise ExerciseFailed(
-                    f"value: for {inputs}, update the key's parameters in place (p.mul_(...)), "
+                    f"value: for {inputs}, "
+                    "update the key's parameters in place (p.mul_(...)), "
                     "do not replace them"
                 )
             for name, t in query.state_dict().items():
                 if not torch.equal(t, before[name]):
                     raise ExerciseFailed(
-                        f"value: for {inputs}, the query's {name} changed; only the key may change"
+                        f"value: for {inputs}, the query's {name} changed; "
+                        "only the key may change"
                     )
             want = expected.state_dict()
             for name, t in key.state_dict().items():
@@ -546,7 +574,8 @@ def check_momentum_update(
 def check_paired_interval(
     fn: Callable[[list[float], list[float]], tuple[float, float]],
 ) -> None:
-    """Check ``fn(a, b)``: the 95 % interval ``(low, high)`` of the mean paired difference.
+    """Check ``fn(a, b)``: the 95 % interval ``(low, high)`` of the mean
+    paired difference.
 
     ``a`` and ``b`` are lists of per-seed scores on the same seeds, two or
     more values each. The reference is :func:`sslbook.evaluate.compare`, the

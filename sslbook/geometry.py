@@ -1,4 +1,6 @@
-"""The geometry of contrastive embeddings: alignment and uniformity (Wang & Isola 2020)."""
+"""The geometry of contrastive embeddings: alignment and uniformity (Wang &
+Isola 2020).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ __all__ = ["alignment_uniformity"]
 def alignment_uniformity(
     z1: torch.Tensor, z2: torch.Tensor, t: float = 2.0
 ) -> tuple[float, float]:
-    """Wang & Isola (2020)'s alignment and uniformity of embeddings of positive pairs.
+    """Wang & Isola (2020)'s alignment and uniformity of embeddings of
+    positive pairs.
 
     Both are computed on L2-normalised embeddings:
 
-    - alignment = E ||f(x) − f(x⁺)||², over the positive pairs (lower is better);
+    - alignment = E ||f(x) − f(x⁺)||², over the positive pairs (lower is
+      better);
     - uniformity = log E exp(−t ||f(x) − f(y)||²), over all pairs of distinct
       examples of ``z1`` (lower is better: spread over the sphere).
 
@@ -27,7 +31,8 @@ def alignment_uniformity(
     """
     if z1.dim() != 2 or z1.shape != z2.shape or len(z1) < 2:
         raise ValueError(
-            f"z1 and z2 must be (n, dim) with equal shapes and n >= 2, got {tuple(z1.shape)} and {tuple(z2.shape)}"
+            "z1 and z2 must be (n, dim) with equal shapes and n >= 2, "
+            f"got {tuple(z1.shape)} and {tuple(z2.shape)}"
         )
     a, b = (
         nn.functional.normalize(z1, dim=1),

@@ -1,4 +1,5 @@
-"""Glue a measurement into the book's text with what a re-run needs to check it.
+"""Glue a measurement into the book's text with what a re-run needs to check
+it.
 
 Every number that the prose quotes comes from the code through myst-nb's
 ``glue``. The same seeds give other last digits on another processor, so the
@@ -10,12 +11,13 @@ on validation with its margin over the runner-up:
 - :func:`glue_spread` glues ``key_sd`` and ``key_n`` beside a mean already
   glued as ``key``;
 - :func:`glue_margin` glues ``key_margin`` and ``key_margin_se`` beside a
-  setting already glued as ``key`` (see :func:`sslbook.evaluate.choice_margin`);
+  setting already glued as ``key`` (see
+  :func:`sslbook.evaluate.choice_margin`);
 - :func:`glue_call` glues a call of the book's rule as ``key`` (its words;
-  ``key_zh`` in Chinese),
-  with ``key_lo`` and ``key_hi`` (the interval of the difference),
-  ``key_n`` (the seeds) and ``key_repeat`` (the estimated chance that fresh
-  seeds give the same call; see :meth:`sslbook.evaluate.Comparison.repeat_probability`);
+  ``key_zh`` in Chinese), with ``key_lo`` and ``key_hi`` (the interval of the
+  difference), ``key_n`` (the seeds) and ``key_repeat`` (the estimated chance
+  that fresh seeds give the same call; see
+  :meth:`sslbook.evaluate.Comparison.repeat_probability`);
 - :func:`glue_settings` glues a supervised run's chosen ``(lr, weight_decay,
   steps)`` as ``key`` in words, and as ``key_zh`` in Chinese, without the
   weight decay where the grid did not search it (``with_weight_decay=False``).
@@ -32,9 +34,14 @@ Example
 >>> from sslbook.evaluate import compare
 >>> from sslbook.glue import call_record
 >>> raw = SeedScores((0.75, 0.77, 0.76), (0, 1, 2))
->>> call_record("v", compare(SeedScores((0.81, 0.84, 0.83), (0, 1, 2)), raw, "SimCLR", "raw pixels"))
+>>> call_record(
+...     "v",
+...     compare(
+...         SeedScores((0.81, 0.84, 0.83), (0, 1, 2)), raw, "SimCLR", "raw pixels"
+...     ),
+... )
 {'v': 'SimCLR is ahead of raw pixels', 'v_zh': 'SimCLR 领先于原始像素', 'v_lo': 0.0523, 'v_hi': 0.081, 'v_n': 3, 'v_repeat': 1.0}
-"""
+"""  # noqa: E501 (a doctest's expected output, one line)
 
 from __future__ import annotations
 
@@ -53,13 +60,16 @@ __all__ = [
     "glue_settings",
 ]
 
-#: The suffixes of the keys glued beside a call ``key`` (see ``call_record``): the one
-#: home of their spelling, for the tools and tests that tell a call from its companions.
+#: The suffixes of the keys glued beside a call ``key`` (see
+#: ``call_record``): the one home of their spelling, for the tools and tests
+#: that tell a call from its companions.
 CALL_COMPANIONS = ("_zh", "_lo", "_hi", "_n", "_repeat")
 
 
 def spread_record(key: str, scores: SeedScores) -> dict[str, float | int]:
-    """``{key_sd: sd, key_n: n}``: the sd to two significant digits, so that tiny spreads keep their size."""
+    """``{key_sd: sd, key_n: n}``: the sd to two significant digits, so that
+    tiny spreads keep their size.
+    """
     if not isinstance(scores, SeedScores):
         raise TypeError(
             f"scores must be a SeedScores, got {type(scores).__name__}"
@@ -68,7 +78,9 @@ def spread_record(key: str, scores: SeedScores) -> dict[str, float | int]:
 
 
 def margin_record(key: str, margin: Margin) -> dict[str, float]:
-    """``{key_margin: difference, key_margin_se: noise}`` to two significant digits (a nan noise stays nan)."""
+    """``{key_margin: difference, key_margin_se: noise}`` to two significant
+    digits (a nan noise stays nan).
+    """
     if not isinstance(margin, Margin):
         raise TypeError(
             f"margin must be a Margin, got {type(margin).__name__}"
@@ -80,7 +92,9 @@ def margin_record(key: str, margin: Margin) -> dict[str, float]:
 
 
 def call_record(key: str, comparison: Comparison) -> dict[str, object]:
-    """``{key: words, key_zh: the same in Chinese, key_lo, key_hi: the interval (3 significant digits), key_n, key_repeat}``."""
+    """``{key: words, key_zh: the same in Chinese, key_lo, key_hi: the
+    interval (3 significant digits), key_n, key_repeat}``.
+    """
     if not isinstance(comparison, Comparison):
         raise TypeError(
             f"comparison must be a Comparison, got {type(comparison).__name__}"
@@ -101,7 +115,8 @@ def settings_record(
     *,
     with_weight_decay: bool = True,
 ) -> dict[str, str]:
-    """``{key: "learning rate …[, weight decay …], … steps", key_zh: the same in Chinese}`` for a chosen ``(lr, weight_decay, steps)``.
+    """``{key: "learning rate …[, weight decay …], … steps", key_zh: the same
+    in Chinese}`` for a chosen ``(lr, weight_decay, steps)``.
 
     ``with_weight_decay=False`` leaves the weight decay out of the words, for a
     grid that did not search it: naming it would present a fixed setting as
@@ -126,7 +141,8 @@ def _glue(record: dict[str, object]) -> None:
         from myst_nb import glue
     except ImportError as error:  # the package alone does not need myst-nb
         raise ImportError(
-            "gluing a value into a notebook needs myst-nb: pip install 'sslbook[notebooks]'"
+            "gluing a value into a notebook needs myst-nb: "
+            "pip install 'sslbook[notebooks]'"
         ) from error
 
     for name, value in record.items():
@@ -134,12 +150,16 @@ def _glue(record: dict[str, object]) -> None:
 
 
 def glue_spread(key: str, scores: SeedScores) -> None:
-    """Glue the sd and the number of seeds of a mean glued as ``key``: ``key_sd``, ``key_n``."""
+    """Glue the sd and the number of seeds of a mean glued as ``key``:
+    ``key_sd``, ``key_n``.
+    """
     _glue(spread_record(key, scores))
 
 
 def glue_margin(key: str, margin: Margin) -> None:
-    """Glue the validation margin of a setting glued as ``key``: ``key_margin``, ``key_margin_se``."""
+    """Glue the validation margin of a setting glued as ``key``:
+    ``key_margin``, ``key_margin_se``.
+    """
     _glue(margin_record(key, margin))
 
 
@@ -149,10 +169,14 @@ def glue_settings(
     *,
     with_weight_decay: bool = True,
 ) -> None:
-    """Glue a supervised run's chosen settings as ``key``, in English, and as ``key_zh``, in Chinese (see :func:`settings_record`)."""
+    """Glue a supervised run's chosen settings as ``key``, in English, and as
+    ``key_zh``, in Chinese (see :func:`settings_record`).
+    """
     _glue(settings_record(key, choice, with_weight_decay=with_weight_decay))
 
 
 def glue_call(key: str, comparison: Comparison) -> None:
-    """Glue a call as ``key``, with ``key_lo``, ``key_hi``, ``key_n`` and ``key_repeat``."""
+    """Glue a call as ``key``, with ``key_lo``, ``key_hi``, ``key_n`` and
+    ``key_repeat``.
+    """
     _glue(call_record(key, comparison))

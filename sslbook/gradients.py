@@ -2,8 +2,8 @@
 
 Backpropagation multiplies one Jacobian per layer, so in a deep network the
 gradient that reaches the first layers can be many orders of magnitude smaller
-(vanishing) or larger (exploding) than at the last. :func:`layer_gradient_norms`
-measures it, layer by layer, for one batch.
+(vanishing) or larger (exploding) than at the last.
+:func:`layer_gradient_norms` measures it, layer by layer, for one batch.
 
 Example
 -------
@@ -11,7 +11,12 @@ Example
 >>> from torch import nn
 >>> from sslbook.gradients import layer_gradient_norms
 >>> net = nn.Sequential(nn.Linear(4, 3), nn.Sigmoid(), nn.Linear(3, 2))
->>> norms = layer_gradient_norms(net, torch.ones(8, 4), torch.zeros(8, dtype=torch.long), nn.CrossEntropyLoss())
+>>> norms = layer_gradient_norms(
+...     net,
+...     torch.ones(8, 4),
+...     torch.zeros(8, dtype=torch.long),
+...     nn.CrossEntropyLoss(),
+... )
 >>> list(norms)
 ['0', '2']
 """
@@ -33,12 +38,13 @@ __all__ = [
 
 
 def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """The layers of ``model`` that hold a weight matrix or kernel, in registration order.
+    """The layers of ``model`` that hold a weight matrix or kernel, in
+    registration order.
 
     A layer counts when its ``weight`` parameter has two or more dimensions:
-    Linear, convolution and embedding layers do; BatchNorm and LayerNorm (whose
-    weight is a 1-D scale) do not. For a model built front to back, the order is
-    input to output.
+    Linear, convolution and embedding layers do; BatchNorm and LayerNorm
+    (whose weight is a 1-D scale) do not. For a model built front to back, the
+    order is input to output.
     """
     return [
         (name, module)
@@ -100,7 +106,8 @@ def layer_gradient_norms(
 
 
 def first_last_ratio(norms: dict[str, float]) -> float:
-    """``norms[first layer] / norms[last layer]``: below 1 the gradient shrinks towards the input.
+    """``norms[first layer] / norms[last layer]``: below 1 the gradient
+    shrinks towards the input.
 
     Raises:
         ValueError: if there are fewer than two layers or the last norm is 0.
@@ -133,7 +140,8 @@ def activation_stats(
     inputs: torch.Tensor,
     types: tuple[type[nn.Module], ...] = ACTIVATION_TYPES,
 ) -> dict[str, tuple[float, float]]:
-    """The mean and standard deviation of every activation layer's output, for one batch.
+    """The mean and standard deviation of every activation layer's output, for
+    one batch.
 
     Forward hooks record the outputs; they are removed before returning, also
     when the forward pass raises. Nothing is differentiated.

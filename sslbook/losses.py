@@ -115,7 +115,9 @@ def _scaled(z: torch.Tensor, temperature: float) -> torch.Tensor:
 
 
 def _process_group() -> tuple[int, int]:
-    """``(world_size, rank)`` of the default process group, ``(1, 0)`` without one."""
+    """``(world_size, rank)`` of the default process group, ``(1, 0)`` without
+    one.
+    """
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
@@ -132,7 +134,8 @@ def nt_xent_loss_gathered(
     rank: int,
     gather: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """NT-Xent of one process's 2N anchors against the 2·N·world views of all processes.
+    """NT-Xent of one process's 2N anchors against the 2·N·world views of all
+    processes.
 
     :func:`nt_xent_loss` calls it with ``gather_distributed=True`` under
     ``torchrun``. It is public so that the gather can be swapped: chapter 5
@@ -161,13 +164,15 @@ def nt_xent_loss_gathered(
         )
     _check_temperature(temperature)
     n = z1.shape[0]
-    # all views in a fixed order: every rank's first views, then every rank's second views
+    # all views in a fixed order: every rank's first views, then every rank's
+    # second views
     everyone = _scaled(
         torch.cat([gather(z1), gather(z2)]), temperature
     )  # (2·N·world, dim)
     if everyone.shape[0] != 2 * n * world:
         raise ValueError(
-            f"gather returned {everyone.shape[0] // 2} rows per view, expected world × batch = {world * n}"
+            f"gather returned {everyone.shape[0] // 2} rows per view, "
+            f"expected world × batch = {world * n}"
         )
     anchors = _scaled(
         torch.cat([z1, z2]), temperature
@@ -190,17 +195,20 @@ def info_nce_loss(
     negatives: torch.Tensor,
     temperature: float = 0.5,
 ) -> torch.Tensor:
-    """InfoNCE with explicit negatives, with cosine similarity, averaged over the anchors.
+    """InfoNCE with explicit negatives, with cosine similarity, averaged over
+    the anchors.
 
     Args:
         anchor: ``(batch, dim)``.
         positive: ``(batch, dim)``, one positive per anchor.
         negatives: ``(batch, k, dim)``, k negatives per anchor, or ``(k, dim)``
-            shared by every anchor (e.g. a queue of past embeddings, as in MoCo).
+            shared by every anchor (e.g. a queue of past embeddings, as in
+            MoCo).
         temperature: τ > 0.
 
     Returns:
-        a scalar: mean over anchors of −log(e^{s⁺/τ} / (e^{s⁺/τ} + Σ_k e^{s_k/τ})).
+        a scalar: mean over anchors of
+        −log(e^{s⁺/τ} / (e^{s⁺/τ} + Σ_k e^{s_k/τ})).
 
     Raises:
         ValueError: for mismatched shapes, no negatives, or τ not a finite
@@ -208,7 +216,8 @@ def info_nce_loss(
     """
     if anchor.dim() != 2 or anchor.shape != positive.shape:
         raise ValueError(
-            f"anchor and positive must both be (batch, dim) with equal shapes, got {tuple(anchor.shape)} and {tuple(positive.shape)}"
+            "anchor and positive must both be (batch, dim) with equal shapes, "
+            f"got {tuple(anchor.shape)} and {tuple(positive.shape)}"
         )
     dim = anchor.shape[1]
     if (
@@ -217,7 +226,8 @@ def info_nce_loss(
         or (negatives.dim() == 3 and negatives.shape[0] != anchor.shape[0])
     ):
         raise ValueError(
-            f"negatives must be (batch, k, {dim}) or (k, {dim}), got {tuple(negatives.shape)}"
+            f"negatives must be (batch, k, {dim}) or (k, {dim}), "
+            f"got {tuple(negatives.shape)}"
         )
     if negatives.shape[-2] < 1:
         raise ValueError("negatives must hold at least one negative")

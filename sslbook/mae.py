@@ -1,4 +1,5 @@
-"""Masked autoencoders (He et al. 2022): hide most of an image, predict the hidden patches.
+"""Masked autoencoders (He et al. 2022): hide most of an image, predict the
+hidden patches.
 
 The image is cut into square patches. A random ``mask_ratio`` of them, drawn
 independently for every image, is removed; a small Transformer *encoder* sees
@@ -28,7 +29,8 @@ Example
 torch.Size([2, 16, 49])
 >>> mae = MAE(image_size=28, patch=7, dim=32, depth=1, heads=2, decoder_dim=16)
 >>> loss, prediction, mask = mae(torch.rand(2, 1, 28, 28))
->>> prediction.shape, mask.sum(dim=1).tolist()  # 12 of the 16 patches hidden in each image
+>>> # 12 of the 16 patches hidden in each image
+>>> prediction.shape, mask.sum(dim=1).tolist()
 (torch.Size([2, 16, 49]), [12, 12])
 """
 
@@ -61,7 +63,9 @@ def patchify(images: torch.Tensor, patch: int) -> torch.Tensor:
     check_int("patch", patch)
     if images.dim() != 4 or images.shape[2] % patch or images.shape[3] % patch:
         raise ValueError(
-            f"images must be (B, C, H, W) with H and W multiples of patch={patch}, got {tuple(images.shape)}"
+            "images must be (B, C, H, W) "
+            f"with H and W multiples of patch={patch}, "
+            f"got {tuple(images.shape)}"
         )
     b, c, h, w = images.shape
     x = images.reshape(b, c, h // patch, patch, w // patch, patch)
@@ -73,16 +77,19 @@ def patchify(images: torch.Tensor, patch: int) -> torch.Tensor:
 def unpatchify(
     patches: torch.Tensor, patch: int, channels: int
 ) -> torch.Tensor:
-    """The inverse of :func:`patchify` for square images: ``(B, L, C·patch²)`` → ``(B, C, H, W)``.
+    """The inverse of :func:`patchify` for square images:
+    ``(B, L, C·patch²)`` → ``(B, C, H, W)``.
 
     Raises:
-        ValueError: if ``L`` is not a square or the last size is not ``channels·patch²``.
+        ValueError: if ``L`` is not a square or the last size is not
+            ``channels·patch²``.
     """
     b, length, size = patches.shape
     side = round(length**0.5)
     if side * side != length or size != channels * patch * patch:
         raise ValueError(
-            f"patches must be (B, L, {channels * patch * patch}) with L a square, got {tuple(patches.shape)}"
+            f"patches must be (B, L, {channels * patch * patch}) "
+            f"with L a square, got {tuple(patches.shape)}"
         )
     x = patches.reshape(b, side, side, channels, patch, patch)
     return x.permute(0, 3, 1, 4, 2, 5).reshape(
@@ -96,7 +103,8 @@ def random_masking(
     mask_ratio: float,
     generator: torch.Generator | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Choose, independently for each of ``batch`` images, which of ``length`` patches to hide.
+    """Choose, independently for each of ``batch`` images, which of
+    ``length`` patches to hide.
 
     Exactly ``round(mask_ratio · length)`` patches are hidden in every image,
     a uniformly random subset (MAE's per-sample shuffle).
@@ -135,7 +143,8 @@ def _transformer(dim: int, depth: int, heads: int) -> nn.TransformerEncoder:
 
 
 class MAEEncoder(nn.Module):
-    """The MAE encoder: patch embedding, learned position embedding, Transformer.
+    """The MAE encoder: patch embedding, learned position embedding,
+    Transformer.
 
     Called on images it embeds *all* patches and returns the mean of their
     tokens, ``(B, dim)``: the representation for probes and fine-tuning.
@@ -183,7 +192,9 @@ class MAEEncoder(nn.Module):
     def tokens(
         self, patches: torch.Tensor, visible: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """Encode ``patches`` ``(B, L, C·p²)``, keeping only the ``visible`` ``(B, n)`` indices if given."""
+        """Encode ``patches`` ``(B, L, C·p²)``, keeping only the ``visible``
+        ``(B, n)`` indices if given.
+        """
         x = self.embed(patches) + self.position
         if visible is not None:
             x = torch.gather(
@@ -194,7 +205,9 @@ class MAEEncoder(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         if tuple(images.shape[1:]) != self.input_shape:
             raise ValueError(
-                f"expected images of shape (B, {', '.join(map(str, self.input_shape))}), got {tuple(images.shape)}"
+                "expected images of shape "
+                f"(B, {', '.join(map(str, self.input_shape))}), "
+                f"got {tuple(images.shape)}"
             )
         return self.tokens(patchify(images, self.patch)).mean(dim=1)
 
@@ -240,7 +253,8 @@ class MAE(nn.Module):
         )  # checks the ratio now, not at the first step
         if decoder_dim % decoder_heads:
             raise ValueError(
-                f"decoder_dim={decoder_dim} must be a multiple of decoder_heads={decoder_heads}"
+                f"decoder_dim={decoder_dim} must be a multiple of "
+                f"decoder_heads={decoder_heads}"
             )
         self.mask_ratio = mask_ratio
         self.to_decoder = nn.Linear(dim, decoder_dim)
@@ -281,7 +295,9 @@ class MAE(nn.Module):
 
 
 def mae_loss_fn() -> Callable[[MAE, tuple], torch.Tensor]:
-    """The ``loss_fn(mae, batch)`` for :func:`sslbook.train.fit`: the masked-patch error; labels are ignored."""
+    """The ``loss_fn(mae, batch)`` for :func:`sslbook.train.fit`: the
+    masked-patch error; labels are ignored.
+    """
 
     def loss_fn(mae: MAE, batch: tuple) -> torch.Tensor:
         return mae(batch[0])[0]

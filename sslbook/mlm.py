@@ -1,4 +1,5 @@
-"""Masked language modelling (Devlin et al. 2019, BERT), small enough for a CPU.
+"""Masked language modelling (Devlin et al. 2019, BERT), small enough for a
+CPU.
 
 A sequence of word ids goes in; a share of its positions, ``rate`` (BERT uses
 15 %), is chosen at random, independently for every sequence. Of the chosen
@@ -21,8 +22,12 @@ Example
 >>> vocab.words, vocab.encode(["a", "c"])  # ids 0-2 are [PAD], [UNK], [MASK]
 (('[PAD]', '[UNK]', '[MASK]', 'a', 'b'), [3, 1])
 >>> ids = torch.full((2, 20), 3)
->>> inputs, targets = mask_tokens(ids, vocab_size=5, rate=0.15, generator=torch.Generator().manual_seed(0))
->>> (targets != -100).sum(dim=1).tolist()  # 3 positions of each sequence chosen
+>>> inputs, targets = mask_tokens(
+...     ids, vocab_size=5, rate=0.15,
+...     generator=torch.Generator().manual_seed(0),
+... )
+>>> # 3 positions of each sequence chosen
+>>> (targets != -100).sum(dim=1).tolist()
 [3, 3]
 """
 
@@ -58,13 +63,15 @@ __all__ = [
 #: The special tokens, in id order: padding, unknown word, mask.
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[MASK]")
 PAD_ID, UNK_ID, MASK_ID = 0, 1, 2
-#: The target of positions that are not predicted (``F.cross_entropy``'s default ``ignore_index``).
+#: The target of positions that are not predicted (``F.cross_entropy``'s
+#: default ``ignore_index``).
 IGNORE = -100
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Word ids: the special tokens first, then the ``max_size`` most frequent words.
+    """Word ids: the special tokens first, then the ``max_size`` most frequent
+    words.
 
     Attributes:
         words: the word of each id.
@@ -76,7 +83,9 @@ class Vocabulary:
     def build(
         cls, sentences: Iterable[Sequence[str]], max_size: int
     ) -> "Vocabulary":
-        """The ``max_size`` most frequent words of ``sentences``; ties go to the word seen first."""
+        """The ``max_size`` most frequent words of ``sentences``; ties go to
+        the word seen first.
+        """
         check_int("max_size", max_size)
         counts = Counter(word for sentence in sentences for word in sentence)
         kept = [
@@ -88,7 +97,9 @@ class Vocabulary:
         return len(self.words)
 
     def encode(self, sentence: Sequence[str]) -> list[int]:
-        """The ids of ``sentence``'s words; words outside the vocabulary get ``[UNK]``."""
+        """The ids of ``sentence``'s words; words outside the vocabulary get
+        ``[UNK]``.
+        """
         index = self._index()
         return [index.get(word, UNK_ID) for word in sentence]
 
@@ -101,7 +112,8 @@ class Vocabulary:
 
 
 def chunk(ids: Sequence[Sequence[int]], length: int) -> torch.Tensor:
-    """Cut each id list into consecutive windows of ``length`` ids: ``(n_windows, length)`` int64.
+    """Cut each id list into consecutive windows of ``length`` ids:
+    ``(n_windows, length)`` int64.
 
     A list's last, shorter piece is dropped, so no window mixes two lists and
     none needs padding.
@@ -153,7 +165,8 @@ def mask_tokens(
     check_real("rate", rate, "(0, 1)")
     if vocab_size <= len(SPECIAL_TOKENS):
         raise ValueError(
-            f"vocab_size must exceed the {len(SPECIAL_TOKENS)} special tokens, got {vocab_size}"
+            "vocab_size must exceed the "
+            f"{len(SPECIAL_TOKENS)} special tokens, got {vocab_size}"
         )
     batch, length = ids.shape
     chosen_count = max(1, round(rate * length))
@@ -220,8 +233,9 @@ class TinyBERT(nn.Module):
         if dim % heads:
             raise ValueError(f"dim={dim} must be a multiple of heads={heads}")
         self.embedding = nn.Embedding(vocab_size, dim)
-        # BERT's initialisation: small embeddings, so that the tied output layer starts
-        # near uniform predictions (PyTorch's N(0, 1) would make logits of size ~dim)
+        # BERT's initialisation: small embeddings, so that the tied output
+        # layer starts near uniform predictions (PyTorch's N(0, 1) would make
+        # logits of size ~dim)
         nn.init.normal_(self.embedding.weight, std=0.02)
         self.position = nn.Parameter(torch.randn(1, length, dim) * 0.02)
         layer = nn.TransformerEncoderLayer(
@@ -243,7 +257,8 @@ class TinyBERT(nn.Module):
         """The final hidden states ``(B, L, dim)`` of ``(B, L)`` ids."""
         if ids.dim() != 2 or ids.shape[1] > self.length:
             raise ValueError(
-                f"ids must be (batch, length) with length <= {self.length}, got {tuple(ids.shape)}"
+                "ids must be (batch, length) "
+                f"with length <= {self.length}, got {tuple(ids.shape)}"
             )
         x = self.embedding(ids) + self.position[:, : ids.shape[1]]
         return self.norm(self.blocks(x))
@@ -259,15 +274,20 @@ class TinyBERT(nn.Module):
 
     @property
     def word_vectors(self) -> torch.Tensor:
-        """The input embeddings ``(vocab_size, dim)``, one learned vector per word id."""
+        """The input embeddings ``(vocab_size, dim)``, one learned vector per
+        word id.
+        """
         return self.embedding.weight.detach()
 
 
 def mlm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of ``(B, L, V)`` logits at the positions whose target is not :data:`IGNORE`."""
+    """Cross-entropy of ``(B, L, V)`` logits at the positions whose target is
+    not :data:`IGNORE`.
+    """
     if logits.dim() != 3 or logits.shape[:2] != targets.shape:
         raise ValueError(
-            f"logits must be (B, L, V) and targets (B, L), got {tuple(logits.shape)} and {tuple(targets.shape)}"
+            "logits must be (B, L, V) and targets (B, L), "
+            f"got {tuple(logits.shape)} and {tuple(targets.shape)}"
         )
     return F.cross_entropy(
         logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE
@@ -300,9 +320,10 @@ def mlm_loss_fn(
 def _masked_test_set(
     ids: torch.Tensor, vocab_size: int, rate: float, seed: int
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The masks every score draws for ``ids``, one call seeded with ``seed``, so that all
-    scores of a seed see the same ones: ``(inputs, targets, scored)``, where ``scored``
-    marks the chosen positions that became ``[MASK]``."""
+    """The masks every score draws for ``ids``, one call seeded with ``seed``,
+    so that all scores of a seed see the same ones:
+    ``(inputs, targets, scored)``, where ``scored`` marks the chosen positions
+    that became ``[MASK]``."""
     inputs, targets = mask_tokens(
         ids,
         vocab_size=vocab_size,
@@ -320,8 +341,8 @@ def _scored_logits(
     seed: int,
     batch_size: int,
 ):
-    """``(logits, targets)`` at the scored positions, batch by batch, in eval mode; the
-    model's mode is restored afterwards."""
+    """``(logits, targets)`` at the scored positions, batch by batch, in eval
+    mode; the model's mode is restored afterwards."""
     inputs, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)
     with eval_mode(model), torch.no_grad():
         for batch, batch_targets, batch_scored in zip(
@@ -344,7 +365,8 @@ def masked_accuracy(
     seed: int = 0,
     batch_size: int = 512,
 ) -> float:
-    """The share of ``[MASK]`` positions whose original word is the model's top prediction, in eval mode.
+    """The share of ``[MASK]`` positions whose original word is the model's
+    top prediction, in eval mode.
 
     Only the chosen positions that became ``[MASK]`` are scored: at the
     unchanged ones a model could score by copying its input without reading
@@ -372,7 +394,8 @@ def masked_loss(
     seed: int = 0,
     batch_size: int = 512,
 ) -> float:
-    """The mean cross-entropy (nats) at the ``[MASK]`` positions that :func:`masked_accuracy` scores, in eval mode.
+    """The mean cross-entropy (nats) at the ``[MASK]`` positions that
+    :func:`masked_accuracy` scores, in eval mode.
 
     Unlike the accuracy it rewards a better probability for the right word
     even where the top guess stays the same, so it can tell apart models
@@ -388,7 +411,9 @@ def masked_loss(
 
 
 def unigram_guess(train_ids: torch.Tensor, vocab_size: int) -> int:
-    """The most frequent word id of ``train_ids``, special tokens aside: the best guess that ignores the context."""
+    """The most frequent word id of ``train_ids``, special tokens aside: the
+    best guess that ignores the context.
+    """
     counts = torch.bincount(train_ids.flatten(), minlength=vocab_size)
     counts[: len(SPECIAL_TOKENS)] = 0
     return int(counts.argmax())
@@ -402,7 +427,8 @@ def unigram_accuracy(
     rate: float = 0.15,
     seed: int = 0,
 ) -> float:
-    """:func:`masked_accuracy` of :func:`unigram_guess` at every ``[MASK]`` position of ``ids``.
+    """:func:`masked_accuracy` of :func:`unigram_guess` at every ``[MASK]``
+    position of ``ids``.
 
     The positions are those that :func:`masked_accuracy` scores with the
     same ``rate`` and ``seed``.
@@ -420,7 +446,8 @@ def unigram_loss(
     rate: float = 0.15,
     seed: int = 0,
 ) -> float:
-    """:func:`masked_loss` of the model that ignores the context: each word's frequency in ``train_ids``.
+    """:func:`masked_loss` of the model that ignores the context: each word's
+    frequency in ``train_ids``.
 
     Special tokens aside, with add-one smoothing so that a word absent from
     ``train_ids`` does not cost an infinite loss.

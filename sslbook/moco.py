@@ -28,7 +28,9 @@ Example
 >>> from sslbook.models import ConvEncoder
 >>> from sslbook.moco import MoCo
 >>> from sslbook.simclr import SimCLRModel
->>> moco = MoCo(SimCLRModel(ConvEncoder(1, 8, 16), projection_dim=8), queue_size=32)
+>>> moco = MoCo(
+...     SimCLRModel(ConvEncoder(1, 8, 16), projection_dim=8), queue_size=32
+... )
 >>> moco.queue.shape
 torch.Size([32, 8])
 """
@@ -57,7 +59,8 @@ __all__ = [
 
 
 class SplitBatchNorm(nn.Module):
-    """BatchNorm whose training statistics come from ``splits`` groups of the batch separately.
+    """BatchNorm whose training statistics come from ``splits`` groups of the
+    batch separately.
 
     In training mode example ``i`` of a batch of ``N`` is normalised with the
     mean and variance of the examples ``j`` with ``j % splits == i % splits``
@@ -71,7 +74,8 @@ class SplitBatchNorm(nn.Module):
         splits: the number of groups, ≥ 1; the batch size must be a multiple.
 
     Raises:
-        ValueError: in ``forward``, for a batch that ``splits`` does not divide.
+        ValueError: in ``forward``, for a batch that ``splits`` does not
+            divide.
     """
 
     def __init__(
@@ -80,7 +84,8 @@ class SplitBatchNorm(nn.Module):
         super().__init__()
         if not isinstance(batchnorm, nn.modules.batchnorm._BatchNorm):
             raise TypeError(
-                f"batchnorm must be a torch BatchNorm layer, got {type(batchnorm).__name__}"
+                "batchnorm must be a torch BatchNorm layer, "
+                f"got {type(batchnorm).__name__}"
             )
         self.bn = batchnorm
         self.splits = check_int("splits", splits)
@@ -92,9 +97,11 @@ class SplitBatchNorm(nn.Module):
         n, c = x.shape[:2]
         if n % s:
             raise ValueError(
-                f"SplitBatchNorm with {s} splits needs a batch that is a multiple of {s}, got {n}"
+                f"SplitBatchNorm with {s} splits needs a batch "
+                f"that is a multiple of {s}, got {n}"
             )
-        # (N, C, ...) -> (N/s, s*C, ...): example a*s + b lands in channel block b, so group b is {b, b+s, ...}
+        # (N, C, ...) -> (N/s, s*C, ...): example a*s + b lands in channel
+        # block b, so group b is {b, b+s, ...}
         grouped = x.reshape(n // s, s * c, *x.shape[2:])
         running_mean = (
             bn.running_mean.repeat(s) if bn.track_running_stats else None
@@ -154,7 +161,9 @@ def momentum_update_(
 
 
 def split_batchnorm(module: nn.Module, splits: int) -> nn.Module:
-    """Replace, in place, every BatchNorm layer of ``module`` by a :class:`SplitBatchNorm`; return ``module``."""
+    """Replace, in place, every BatchNorm layer of ``module`` by a
+    :class:`SplitBatchNorm`; return ``module``.
+    """
     check_int("splits", splits)
     for name, child in module.named_children():
         if isinstance(child, nn.modules.batchnorm._BatchNorm):
@@ -200,7 +209,8 @@ class MoCo(nn.Module):
         check_real("momentum", momentum, "[0, 1)")
         if not hasattr(getattr(model, "encoder", None), "input_shape"):
             raise TypeError(
-                "model.encoder must have an input_shape attribute, as sslbook.models.ConvEncoder does"
+                "model.encoder must have an input_shape attribute, "
+                "as sslbook.models.ConvEncoder does"
             )
         if shuffle_bn_splits is not None:
             split_batchnorm(model, shuffle_bn_splits)
@@ -208,7 +218,8 @@ class MoCo(nn.Module):
         self.query = model
         self.key = copy.deepcopy(model).requires_grad_(False)
         self.momentum = momentum
-        # eval mode, so that this probe forward leaves BatchNorm statistics untouched
+        # eval mode, so that this probe forward leaves BatchNorm statistics
+        # untouched
         with eval_mode(model), torch.no_grad():
             dim = model(torch.zeros(1, *model.encoder.input_shape)).shape[1]
         self.generator = torch.Generator().manual_seed(seed)
@@ -226,12 +237,15 @@ class MoCo(nn.Module):
         return self.query.encoder
 
     def momentum_update(self) -> None:
-        """θ_k ← m θ_k + (1 − m) θ_q for every parameter; buffers (BatchNorm statistics) are copied."""
+        """θ_k ← m θ_k + (1 − m) θ_q for every parameter; buffers (BatchNorm
+        statistics) are copied.
+        """
         momentum_update_(self.key, self.query, self.momentum)
 
     @torch.no_grad()
     def encode_keys(self, x: torch.Tensor) -> torch.Tensor:
-        """The key encoder's embeddings ``(batch, dim)`` of ``x``, row i for ``x[i]``.
+        """The key encoder's embeddings ``(batch, dim)`` of ``x``, row i for
+        ``x[i]``.
 
         With shuffle-BN the batch is permuted before the key encoder and the
         result permuted back, so that its BatchNorm groups differ from the
@@ -245,14 +259,16 @@ class MoCo(nn.Module):
 
     @torch.no_grad()
     def enqueue(self, keys: torch.Tensor) -> None:
-        """Push ``keys`` ``(batch, dim)`` (normalised) into the queue, oldest out first.
+        """Push ``keys`` ``(batch, dim)`` (normalised) into the queue, oldest
+        out first.
 
-        The result is what pushing the keys one at a time would give: with more
-        keys than the queue holds, only the newest ``queue_size`` remain.
+        The result is what pushing the keys one at a time would give: with
+        more keys than the queue holds, only the newest ``queue_size`` remain.
         """
         if keys.dim() != 2 or keys.shape[1] != self.queue.shape[1]:
             raise ValueError(
-                f"keys must be (batch, {self.queue.shape[1]}), got {tuple(keys.shape)}"
+                f"keys must be (batch, {self.queue.shape[1]}), "
+                f"got {tuple(keys.shape)}"
             )
         size, n = len(self.queue), len(keys)
         keys = F.normalize(keys, dim=1).to(self.queue.dtype)

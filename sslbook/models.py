@@ -15,7 +15,11 @@ Example
 -------
 >>> import torch
 >>> from sslbook.models import DeepMLP, MLPConfig
->>> net = DeepMLP(MLPConfig(in_features=64, hidden=32, depth=4, activation="relu", init="he"))
+>>> net = DeepMLP(
+...     MLPConfig(
+...         in_features=64, hidden=32, depth=4, activation="relu", init="he"
+...     )
+... )
 >>> net(torch.zeros(5, 1, 8, 8)).shape
 torch.Size([5, 10])
 """
@@ -69,7 +73,8 @@ class MLPConfig:
             He et al. (2015)'s, variance 2/fan_in. Biases start at zero except
             under ``"default"``.
         init_std: the standard deviation for ``init="normal"``.
-        batchnorm: add BatchNorm1d between each hidden Linear and its activation.
+        batchnorm: add BatchNorm1d between each hidden Linear and its
+            activation.
         residual: add the input of each hidden layer after the first to its
             output (h ← h + f(h)), as in ResNets.
     """
@@ -89,7 +94,8 @@ class MLPConfig:
             check_int(field, getattr(self, field))
         if self.activation not in ACTIVATIONS:
             raise ValueError(
-                f"unknown activation {self.activation!r}; known: {', '.join(ACTIVATIONS)}"
+                f"unknown activation {self.activation!r}; "
+                f"known: {', '.join(ACTIVATIONS)}"
             )
         if self.init not in INITS:
             raise ValueError(
@@ -99,10 +105,11 @@ class MLPConfig:
 
 
 class DeepMLP(nn.Module):
-    """A deep fully connected classifier: ``depth`` hidden layers and a linear head.
+    """A deep fully connected classifier: ``depth`` hidden layers and a linear
+    head.
 
-    Shapes: input ``(batch, ...)`` with ``prod(...) == in_features`` (images are
-    flattened), output ``(batch, out_features)`` logits.
+    Shapes: input ``(batch, ...)`` with ``prod(...) == in_features`` (images
+    are flattened), output ``(batch, out_features)`` logits.
     """
 
     def __init__(self, config: MLPConfig) -> None:
@@ -148,7 +155,8 @@ class DeepMLP(nn.Module):
 
 
 class ConvEncoder(nn.Module):
-    """A small convolutional encoder: two stride-2 convolutions and a linear layer.
+    """A small convolutional encoder: two stride-2 convolutions and a linear
+    layer.
 
     ``(batch, in_channels, size, size)`` → ``(batch, out_dim)``. Each
     convolution (3×3, stride 2, padding 1) halves the side, so 28×28 becomes
@@ -184,7 +192,8 @@ class ConvEncoder(nn.Module):
             check_int(name, value)
         if image_size % 4:
             raise ValueError(
-                f"image_size must be a multiple of 4 (two stride-2 convolutions), got {image_size}"
+                "image_size must be a multiple of 4 "
+                f"(two stride-2 convolutions), got {image_size}"
             )
         self.input_shape = (in_channels, image_size, image_size)
         layers: list[nn.Module] = []
@@ -209,12 +218,14 @@ class ConvEncoder(nn.Module):
 def _check_input(x: torch.Tensor, expected: tuple[int, int, int]) -> None:
     if x.dim() != 4 or tuple(x.shape[1:]) != expected:
         raise ValueError(
-            f"expected input of shape (batch, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
+            "expected input of shape "
+            f"(batch, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
         )
 
 
 class ConvDecoder(nn.Module):
-    """The mirror of :class:`ConvEncoder`: ``(batch, latent_dim)`` → ``(batch, C, size, size)`` in [0, 1].
+    """The mirror of :class:`ConvEncoder`: ``(batch, latent_dim)`` →
+    ``(batch, C, size, size)`` in [0, 1].
 
     A linear layer makes a ``(64, size/4, size/4)`` feature map, and two
     transposed convolutions (3×3, stride 2, padding 1, output padding 1)
@@ -284,7 +295,10 @@ class ConvAutoencoder(nn.Module):
     Example
     -------
     >>> ae = ConvAutoencoder(in_channels=3, image_size=32, latent_dim=16)
-    >>> ae(torch.rand(2, 3, 32, 32)).shape, ae.encode(torch.rand(2, 3, 32, 32)).shape
+    >>> (
+    ...     ae(torch.rand(2, 3, 32, 32)).shape,
+    ...     ae.encode(torch.rand(2, 3, 32, 32)).shape,
+    ... )
     (torch.Size([2, 3, 32, 32]), torch.Size([2, 16]))
     """
 
@@ -307,7 +321,8 @@ class ConvAutoencoder(nn.Module):
 def reconstruction_loss(
     model: nn.Module, batch: tuple[torch.Tensor, ...]
 ) -> torch.Tensor:
-    """Mean squared error between ``model(x)`` and ``x``: the ``loss_fn`` of an autoencoder for ``sslbook.train.fit``.
+    """Mean squared error between ``model(x)`` and ``x``: the ``loss_fn`` of an
+    autoencoder for ``sslbook.train.fit``.
 
     ``batch`` is ``(x,)`` or ``(x, y)``; labels, if any, are ignored.
     """
@@ -346,7 +361,8 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
 def encode(
     encoder: nn.Module, x: torch.Tensor, batch_size: int = 1000
 ) -> torch.Tensor:
-    """``encoder(x)`` in eval mode, in batches: ``(n, ...)`` → ``(n, dim)`` features, on the CPU.
+    """``encoder(x)`` in eval mode, in batches: ``(n, ...)`` → ``(n, dim)``
+    features, on the CPU.
 
     The encoder's train/eval mode is restored afterwards.
     """
@@ -385,7 +401,8 @@ def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
 
     if len(input_shape) == 0:
         raise ValueError(
-            f"input_shape must be a non-empty tuple of positive ints, got {input_shape!r}"
+            "input_shape must be a non-empty tuple of positive ints, "
+            f"got {input_shape!r}"
         )
     for size in input_shape:
         check_int("each size in input_shape", size)
@@ -417,7 +434,8 @@ def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
             model(torch.zeros(1, *input_shape))
     except Exception as error:
         error.add_note(
-            f"shape_trace: the layers before the failure gave {[(r['layer'], r['output shape']) for r in rows]}"
+            "shape_trace: the layers before the failure gave "
+            f"{[(r['layer'], r['output shape']) for r in rows]}"
         )
         raise
     finally:

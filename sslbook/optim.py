@@ -1,4 +1,5 @@
-"""Gradient descent from scratch, and the 2-D loss surfaces that show how it behaves.
+"""Gradient descent from scratch, and the 2-D loss surfaces that show how it
+behaves.
 
 :func:`gradient_descent` implements the update of the source article's §2.1,
 
@@ -12,7 +13,9 @@ Example
 -------
 >>> import torch
 >>> from sslbook.optim import gradient_descent, quadratic
->>> path = gradient_descent(quadratic, torch.tensor([1.0, 1.0]), lr=0.1, steps=3)
+>>> path = gradient_descent(
+...     quadratic, torch.tensor([1.0, 1.0]), lr=0.1, steps=3
+... )
 >>> path.shape
 torch.Size([4, 2])
 """
@@ -38,7 +41,8 @@ Loss = Callable[[torch.Tensor], torch.Tensor]
 
 
 def quadratic(theta: torch.Tensor, condition: float = 10.0) -> torch.Tensor:
-    """J(θ) = ½ (θ₁² + κ θ₂²): an ill-conditioned bowl with minimum 0 at the origin.
+    """J(θ) = ½ (θ₁² + κ θ₂²): an ill-conditioned bowl with minimum 0 at the
+    origin.
 
     The Hessian is diag(1, κ), so gradient descent is stable for α < 2/κ and
     converges along θ₁ at rate |1 − α| per step: the larger κ (``condition``),
@@ -54,7 +58,8 @@ def quadratic(theta: torch.Tensor, condition: float = 10.0) -> torch.Tensor:
 def rosenbrock(
     theta: torch.Tensor, a: float = 1.0, b: float = 100.0
 ) -> torch.Tensor:
-    """J(θ) = (a − θ₁)² + b (θ₂ − θ₁²)²: a curved valley with minimum 0 at (a, a²).
+    """J(θ) = (a − θ₁)² + b (θ₂ − θ₁²)²: a curved valley with minimum 0 at
+    (a, a²).
 
     Args:
         theta: ``(..., 2)`` points.
@@ -113,7 +118,8 @@ def optimizer_path(
     *,
     steps: int,
 ) -> torch.Tensor:
-    """Like :func:`gradient_descent`, but each update is a ``torch.optim`` optimiser's step.
+    """Like :func:`gradient_descent`, but each update is a ``torch.optim``
+    optimiser's step.
 
     Args:
         loss_fn: maps ``(d,)`` parameters to a scalar loss.
@@ -140,7 +146,9 @@ def optimizer_path(
 def steps_to_tolerance(
     loss_fn: Loss, path: torch.Tensor, tol: float
 ) -> int | None:
-    """The first step t at which J(θ_t) ≤ ``tol``, or ``None`` if the path never gets there."""
+    """The first step t at which J(θ_t) ≤ ``tol``, or ``None`` if the path
+    never gets there.
+    """
     with torch.no_grad():
         losses = loss_fn(path)
     below = torch.nonzero(losses <= tol)

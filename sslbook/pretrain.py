@@ -1,4 +1,5 @@
-"""Greedy layer-wise unsupervised pre-training of a deep MLP (Bengio et al. 2007).
+"""Greedy layer-wise unsupervised pre-training of a deep MLP (Bengio et al.
+2007).
 
 Before ReLU, careful initialisation, normalisation and residual connections,
 deep sigmoid networks were made trainable by pre-training them one layer at a
@@ -14,7 +15,9 @@ Example
 >>> from sslbook.models import DeepMLP, MLPConfig
 >>> from sslbook.pretrain import greedy_layerwise_pretrain
 >>> net = DeepMLP(MLPConfig(in_features=16, hidden=8, depth=3))
->>> losses = greedy_layerwise_pretrain(net, torch.rand(64, 16), epochs_per_layer=1, seed=0)
+>>> losses = greedy_layerwise_pretrain(
+...     net, torch.rand(64, 16), epochs_per_layer=1, seed=0
+... )
 >>> len(losses)
 3
 """
@@ -39,7 +42,8 @@ def greedy_layerwise_pretrain(
     batch_size: int = 128,
     seed: int = 0,
 ) -> list[float]:
-    """Pre-train each hidden block of ``model`` as a one-layer autoencoder, in place.
+    """Pre-train each hidden block of ``model`` as a one-layer autoencoder, in
+    place.
 
     Block ``l`` (Linear, then the activation) is the encoder; a new linear
     decoder followed by a sigmoid reconstructs the block's input, which for
@@ -58,7 +62,8 @@ def greedy_layerwise_pretrain(
         seed: seeds the decoders' initialisation and the batch order.
 
     Returns:
-        the mean reconstruction loss of the last epoch of each block, bottom first.
+        the mean reconstruction loss of the last epoch of each block, bottom
+        first.
 
     Raises:
         TypeError: if ``model`` is not a ``DeepMLP``.
@@ -67,16 +72,19 @@ def greedy_layerwise_pretrain(
     """
     if not isinstance(model, DeepMLP):
         raise TypeError(
-            f"model must be an sslbook.models.DeepMLP, got {type(model).__name__}"
+            "model must be an sslbook.models.DeepMLP, "
+            f"got {type(model).__name__}"
         )
     if model.config.batchnorm or model.config.residual:
         raise ValueError(
-            "greedy layer-wise pre-training is defined here for plain MLPs: batchnorm and residual must be False"
+            "greedy layer-wise pre-training is defined here for plain MLPs: "
+            "batchnorm and residual must be False"
         )
     h = x.flatten(1)
     if h.shape[1] != model.config.in_features:
         raise ValueError(
-            f"x has {h.shape[1]} features per example, the model expects {model.config.in_features}"
+            f"x has {h.shape[1]} features per example, "
+            f"the model expects {model.config.in_features}"
         )
     losses = []
     for index, block in enumerate(model.blocks):

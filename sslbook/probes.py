@@ -69,7 +69,8 @@ def accuracy(
     """
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(
-            f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}"
+            "x and y must be non-empty and of equal length, "
+            f"got {len(x)} and {len(y)}"
         )
     with eval_mode(model):
         correct = sum(
@@ -89,7 +90,8 @@ def _as_numpy(array: np.ndarray | torch.Tensor, name: str) -> np.ndarray:
         array = array.detach().cpu().numpy()
     if not isinstance(array, np.ndarray):
         raise TypeError(
-            f"{name} must be a numpy array or torch tensor, got {type(array).__name__}"
+            f"{name} must be a numpy array or torch tensor, "
+            f"got {type(array).__name__}"
         )
     return array
 
@@ -130,7 +132,8 @@ def _flat_features(x, name: str) -> np.ndarray:
 
 
 def _fit_probe(x: np.ndarray, y: np.ndarray, c: float, max_iter: int):
-    """Standardise with the labelled subset's own statistics, then an L2 logistic regression.
+    """Standardise with the labelled subset's own statistics, then an L2
+    logistic regression.
 
     The fit runs in float64: in float32, newton-cg's line search can stop on
     rounding errors (a strong penalty on ten examples is enough) and return an
@@ -158,21 +161,26 @@ def linear_probe(
     c: float = 1.0,
     max_iter: int = 2000,
 ) -> SeedScores:
-    """Fit a logistic regression on ``k`` labels per class; score it on ``x_eval``.
+    """Fit a logistic regression on ``k`` labels per class; score it on
+    ``x_eval``.
 
     The features are standardised with statistics of the labelled subset only
     (the probe sees nothing else of the training set), then scikit-learn's
     ``LogisticRegression`` (L2, inverse strength ``c``) is fitted.
 
     Args:
-        x_train: ``(n_train, ...)`` frozen features; trailing dims are flattened.
+        x_train: ``(n_train, ...)`` frozen features; trailing dims are
+            flattened.
         y_train: ``(n_train,)`` labels to draw the labelled subset from.
-        x_eval: ``(n_eval, ...)`` features of held-out examples (validation or test).
+        x_eval: ``(n_eval, ...)`` features of held-out examples (validation
+            or test).
         y_eval: ``(n_eval,)`` their labels.
         labels_per_class: ``k``.
         seeds: one draw of the labelled subset per seed; by default
-            ``experiment_seeds(3)``: 0, 1, 2 shifted by ``SSLBOOK_SEED_OFFSET``.
-        c: the inverse regularisation strength (choose it with :func:`select_probe`).
+            ``experiment_seeds(3)``: 0, 1, 2 shifted by
+            ``SSLBOOK_SEED_OFFSET``.
+        c: the inverse regularisation strength (choose it with
+            :func:`select_probe`).
         max_iter: the solver's iteration cap.
 
     Raises:
@@ -188,7 +196,8 @@ def linear_probe(
     )
     if len(x_train) != len(y_train) or len(x_eval) != len(y_eval):
         raise ValueError(
-            f"features and labels differ in length: x_train {len(x_train)} vs y_train {len(y_train)}, "
+            "features and labels differ in length: "
+            f"x_train {len(x_train)} vs y_train {len(y_train)}, "
             f"x_eval {len(x_eval)} vs y_eval {len(y_eval)}"
         )
     seeds = experiment_seeds(3) if seeds is None else seeds
@@ -207,7 +216,8 @@ def linear_probe(
     return SeedScores(tuple(scores), tuple(int(s) for s in seeds))
 
 
-#: Features of one seed: ``(train, validation, test)``, arrays or tensors of ``(n, ...)``.
+#: Features of one seed: ``(train, validation, test)``, arrays or tensors of
+#: ``(n, ...)``.
 Features = tuple
 
 
@@ -221,7 +231,8 @@ def select_probe(
     grid: Sequence[float] = PROBE_C_GRID,
     max_iter: int = 2000,
 ) -> Selection:
-    """A linear probe whose regularisation is chosen on validation, scored once on test.
+    """A linear probe whose regularisation is chosen on validation, scored once
+    on test.
 
     For every seed ``s`` of ``features`` the labelled subset is
     ``sample_per_class(y_train, k, s)``, and one probe per value of ``c`` is
@@ -259,7 +270,8 @@ def select_probe(
     for seed, split in features.items():
         if len(split) != 3:
             raise ValueError(
-                f"features[{seed}] must be (train, val, test), got {len(split)} arrays"
+                f"features[{seed}] must be (train, val, test), "
+                f"got {len(split)} arrays"
             )
         x_train, x_val, x_test = (
             _flat_features(x, name)
@@ -271,7 +283,8 @@ def select_probe(
             len(y_test),
         ):
             raise ValueError(
-                f"features[{seed}] hold {len(x_train)}/{len(x_val)}/{len(x_test)} rows for "
+                f"features[{seed}] hold "
+                f"{len(x_train)}/{len(x_val)}/{len(x_test)} rows for "
                 f"{len(y_train)}/{len(y_val)}/{len(y_test)} labels"
             )
         idx = sample_per_class(y_train, labels_per_class, seed)
@@ -334,16 +347,19 @@ def knn_predict(
         batch_size: test examples per similarity matrix, to bound memory.
 
     Returns:
-        ``(n_test,)`` predicted class indices, on the device of ``test_features``.
+        ``(n_test,)`` predicted class indices, on the device of
+        ``test_features``.
 
     Raises:
-        ValueError: for mismatched shapes or devices, ``k`` < 1 or τ not a finite number > 0.
+        ValueError: for mismatched shapes or devices, ``k`` < 1 or τ not a
+            finite number > 0.
     """
     train_features = torch.as_tensor(train_features)
     test_features = torch.as_tensor(test_features)
     if train_features.device != test_features.device:
         raise ValueError(
-            f"train and test features must be on one device, got {train_features.device} and {test_features.device}"
+            "train and test features must be on one device, "
+            f"got {train_features.device} and {test_features.device}"
         )
     device = test_features.device
     train_features, test_features = (
@@ -364,11 +380,14 @@ def knn_predict(
         or train_features.shape[1] != test_features.shape[1]
     ):
         raise ValueError(
-            f"features must be (n, dim) with the same dim, got {tuple(train_features.shape)} and {tuple(test_features.shape)}"
+            "features must be (n, dim) with the same dim, "
+            f"got {tuple(train_features.shape)} "
+            f"and {tuple(test_features.shape)}"
         )
     if len(train_labels) != len(train_features):
         raise ValueError(
-            f"train_labels has {len(train_labels)} entries for {len(train_features)} training examples"
+            f"train_labels has {len(train_labels)} entries "
+            f"for {len(train_features)} training examples"
         )
     check_int("k", k)
     check_real("temperature", temperature, "(0, inf)")

@@ -64,15 +64,20 @@ class Profile:
         return quick if self.is_quick else full
 
     def __str__(self) -> str:
-        return f"Profile: {self.name} ({self.description}; dataset={self.dataset}, device={self.device})"
+        return (
+            f"Profile: {self.name} ({self.description}; "
+            f"dataset={self.dataset}, device={self.device})"
+        )
 
 
 def get_profile(name: str | None = None) -> Profile:
-    """Return the profile called ``name``, or the one ``SSLBOOK_PROFILE`` names.
+    """Return the profile called ``name``, or the one ``SSLBOOK_PROFILE``
+    names.
 
     Args:
         name: ``"quick"`` or ``"full"`` (case and surrounding spaces ignored).
-            ``None`` reads ``SSLBOOK_PROFILE``; unset or empty means ``"quick"``.
+            ``None`` reads ``SSLBOOK_PROFILE``; unset or empty means
+            ``"quick"``.
 
     Raises:
         ValueError: for any other name; the message lists the known ones.
@@ -95,5 +100,6 @@ def get_profile(name: str | None = None) -> Profile:
             "CIFAR-10 through torchvision, paper-like epochs",
         )
     raise ValueError(
-        f"unknown profile {name!r} in {source}; known profiles: {', '.join(PROFILES)}"
+        f"unknown profile {name!r} in {source}; "
+        f"known profiles: {', '.join(PROFILES)}"
     )

@@ -47,7 +47,9 @@ DEFAULT_THREADS = int(os.environ.get("SSLBOOK_THREADS", "2"))
 
 
 def _seed_offset(text: str) -> int:
-    """``SSLBOOK_SEED_OFFSET`` as an integer in [0, 2**31); a clear error otherwise."""
+    """``SSLBOOK_SEED_OFFSET`` as an integer in [0, 2**31); a clear error
+    otherwise.
+    """
     try:
         offset = int(text)
     except ValueError:
@@ -91,18 +93,19 @@ def seed_everything(
             generator and PyTorch's generators (CPU and every CUDA device).
         threads: the number of intra-op CPU threads for PyTorch, or ``None`` to
             leave the current setting alone.
-        deterministic: if true, call ``torch.use_deterministic_algorithms(True)``,
-            so that an operation with no deterministic kernel raises instead of
-            silently varying, and turn off cuDNN's benchmark autotuner.
+        deterministic: if true, call
+            ``torch.use_deterministic_algorithms(True)``, so that an operation
+            with no deterministic kernel raises instead of silently varying,
+            and turn off cuDNN's benchmark autotuner.
 
     Raises:
         TypeError: if ``seed`` or ``threads`` is not an integer.
         ValueError: if ``seed`` is negative or ``threads`` is less than 1.
 
     Note:
-        ``PYTHONHASHSEED`` (the order of iteration over sets of strings) can only
-        be fixed before Python starts, so it is not set here; the book's code
-        never depends on that order.
+        ``PYTHONHASHSEED`` (the order of iteration over sets of strings) can
+        only be fixed before Python starts, so it is not set here; the book's
+        code never depends on that order.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(
@@ -113,7 +116,8 @@ def seed_everything(
     if threads is not None:
         if isinstance(threads, bool) or not isinstance(threads, int):
             raise TypeError(
-                f"threads must be an int or None, got {type(threads).__name__} {threads!r}"
+                "threads must be an int or None, "
+                f"got {type(threads).__name__} {threads!r}"
             )
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")

@@ -1,4 +1,5 @@
-"""SCARF (Bahri et al. 2022): contrastive learning on tables by random feature corruption.
+"""SCARF (Bahri et al. 2022): contrastive learning on tables by random feature
+corruption.
 
 Images have crops and colour jitter; a row of a table has no such natural
 augmentation. SCARF makes one from the data itself: for each row, pick a
@@ -42,7 +43,8 @@ __all__ = [
 
 
 class FeatureCorruption:
-    """SCARF's augmentation: replace a fraction of each row's features by draws from their marginals.
+    """SCARF's augmentation: replace a fraction of each row's features by
+    draws from their marginals.
 
     Args:
         x_train: ``(n, features)`` training rows; replacement values are drawn
@@ -64,7 +66,8 @@ class FeatureCorruption:
     ):
         if x_train.dim() != 2 or len(x_train) < 1:
             raise ValueError(
-                f"x_train must be (n, features) with n >= 1, got {tuple(x_train.shape)}"
+                "x_train must be (n, features) with n >= 1, "
+                f"got {tuple(x_train.shape)}"
             )
         check_real("rate", rate, "[0, 1]")
         self.x_train = x_train.detach().cpu()
@@ -103,7 +106,8 @@ class FeatureCorruption:
 
 
 class TabularEncoder(nn.Module):
-    """An MLP encoder for rows of ``in_features`` numbers: (Linear, ReLU) × ``depth``.
+    """An MLP encoder for rows of ``in_features`` numbers: (Linear, ReLU) ×
+    ``depth``.
 
     Args:
         in_features: the number of features of a row.
@@ -132,7 +136,8 @@ class TabularEncoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 2 or x.shape[1] != self.in_features:
             raise ValueError(
-                f"expected rows of shape (batch, {self.in_features}), got {tuple(x.shape)}"
+                f"expected rows of shape (batch, {self.in_features}), "
+                f"got {tuple(x.shape)}"
             )
         return self.net(x)
 
@@ -140,12 +145,14 @@ class TabularEncoder(nn.Module):
 def scarf_loss(
     z: torch.Tensor, z_corrupted: torch.Tensor, temperature: float = 1.0
 ) -> torch.Tensor:
-    """SCARF's InfoNCE: row ``i`` of ``z`` must pick row ``i`` of ``z_corrupted`` among all its rows.
+    """SCARF's InfoNCE: row ``i`` of ``z`` must pick row ``i`` of
+    ``z_corrupted`` among all its rows.
 
     Args:
         z: ``(batch, dim)`` embeddings of the original rows (the anchors).
         z_corrupted: ``(batch, dim)`` embeddings of their corrupted views
-            (row ``i`` is the positive of anchor ``i``, the others its negatives).
+            (row ``i`` is the positive of anchor ``i``, the others its
+            negatives).
         temperature: τ > 0; similarities are cosines divided by τ.
 
     Raises:
@@ -154,11 +161,13 @@ def scarf_loss(
     """
     if z.dim() != 2 or z.shape != z_corrupted.shape:
         raise ValueError(
-            f"z and z_corrupted must both be (batch, dim) with equal shapes, got {tuple(z.shape)} and {tuple(z_corrupted.shape)}"
+            "z and z_corrupted must both be (batch, dim) with equal shapes, "
+            f"got {tuple(z.shape)} and {tuple(z_corrupted.shape)}"
         )
     if len(z) < 2:
         raise ValueError(
-            f"the batch must hold at least 2 rows, so that each anchor has negatives; got {len(z)}"
+            "the batch must hold at least 2 rows, "
+            f"so that each anchor has negatives; got {len(z)}"
         )
     check_real("temperature", temperature, "(0, inf)")
     logits = (

@@ -1,4 +1,5 @@
-"""Synthetic 1-D signals and their augmentations: self-supervised learning beyond images.
+"""Synthetic 1-D signals and their augmentations: self-supervised learning
+beyond images.
 
 :func:`make_signals` draws labelled time series of four shapes (sine, square,
 sawtooth, and a burst: a sine under a bell-shaped envelope at a random
@@ -37,7 +38,9 @@ SIGNAL_CLASSES = ("sine", "square", "sawtooth", "burst")
 def make_signals(
     n: int, length: int = 128, seed: int = 0, noise: float = 0.3
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` signals ``(n, 1, length)`` and their labels ``(n,)``, balanced over the four classes."""
+    """``n`` signals ``(n, 1, length)`` and their labels ``(n,)``, balanced
+    over the four classes.
+    """
     if n < 1 or length < 8:
         raise ValueError(
             f"n must be >= 1 and length >= 8, got n={n}, length={length}"
@@ -74,11 +77,14 @@ def make_signals(
 
 
 class SignalAugment:
-    """Random views of ``(batch, 1, length)`` signals: shift, scale, noise and a masked stretch.
+    """Random views of ``(batch, 1, length)`` signals: shift, scale, noise and
+    a masked stretch.
 
     Args:
-        seed: seeds this augmenter's own generator (the global RNG is untouched).
-        max_mask: the longest masked stretch, as a fraction of the length, in [0, 1).
+        seed: seeds this augmenter's own generator (the global RNG is
+            untouched).
+        max_mask: the longest masked stretch, as a fraction of the length, in
+            [0, 1).
         noise: the standard deviation of the added Gaussian noise, ≥ 0.
 
     Raises:
@@ -108,7 +114,8 @@ class SignalAugment:
                 else type(x).__name__
             )
             raise ValueError(
-                f"signals must be a float tensor (batch, 1, length) with length >= 2, got {shape}"
+                "signals must be a float tensor (batch, 1, length) "
+                f"with length >= 2, got {shape}"
             )
         n, _, length = x.shape
         g = self.generator
@@ -128,7 +135,9 @@ class SignalAugment:
 
 
 class SignalEncoder(nn.Module):
-    """A 1-D CNN: ``(batch, 1, length)`` → ``(batch, out_dim)``, with global average pooling."""
+    """A 1-D CNN: ``(batch, 1, length)`` → ``(batch, out_dim)``, with global
+    average pooling.
+    """
 
     def __init__(self, out_dim: int = 64, width: int = 32):
         super().__init__()

@@ -13,8 +13,12 @@ Example
 >>> from sslbook.augment import SimCLRAugment, augment_config
 >>> from sslbook.models import ConvEncoder
 >>> from sslbook.simclr import SimCLRModel, simclr_loss_fn
->>> model = SimCLRModel(ConvEncoder(1, 28, 32, batchnorm=True), projection_dim=16)
->>> loss_fn = simclr_loss_fn(SimCLRAugment(augment_config("mnist5k"), seed=0), temperature=0.5)
+>>> model = SimCLRModel(
+...     ConvEncoder(1, 28, 32, batchnorm=True), projection_dim=16
+... )
+>>> loss_fn = simclr_loss_fn(
+...     SimCLRAugment(augment_config("mnist5k"), seed=0), temperature=0.5
+... )
 >>> loss_fn(model, (torch.rand(8, 1, 28, 28),)).shape
 torch.Size([])
 """
@@ -33,11 +37,13 @@ __all__ = ["SimCLRModel", "simclr_loss_fn"]
 
 
 class SimCLRModel(nn.Module):
-    """An encoder and a projection head: ``x`` → ``h = encoder(x)`` → ``z = head(h)``.
+    """An encoder and a projection head: ``x`` → ``h = encoder(x)`` →
+    ``z = head(h)``.
 
     Args:
         encoder: any module with an ``out_dim`` attribute, mapping
-            ``(batch, ...)`` to ``(batch, out_dim)``, e.g. :class:`sslbook.models.ConvEncoder`.
+            ``(batch, ...)`` to ``(batch, out_dim)``, e.g.
+            :class:`sslbook.models.ConvEncoder`.
         projection_dim: the size of ``z``, where the loss is computed.
 
     The head is SimCLR's: Linear, ReLU, Linear. ``forward`` returns ``z``.
@@ -47,7 +53,8 @@ class SimCLRModel(nn.Module):
         super().__init__()
         if not hasattr(encoder, "out_dim"):
             raise TypeError(
-                f"encoder must have an out_dim attribute (its output size), got {type(encoder).__name__}"
+                "encoder must have an out_dim attribute (its output size), "
+                f"got {type(encoder).__name__}"
             )
         if projection_dim < 1:
             raise ValueError(

@@ -1,4 +1,5 @@
-"""SimCLR from the command line, on one process or many: ``python -m sslbook.simclr_train``.
+"""SimCLR from the command line, on one process or many:
+``python -m sslbook.simclr_train``.
 
 The training of section 4.3 as a script, for longer runs than a notebook
 allows: CIFAR-10 on a GPU, or several GPUs (or CPU processes) with
@@ -11,11 +12,14 @@ is scored against the views of all processes (see :mod:`sslbook.distributed`).
 Usage::
 
     # one process (CPU, or the GPU if there is one)
-    python -m sslbook.simclr_train --dataset mnist5k --epochs 40 --out runs/mnist5k
+    python -m sslbook.simclr_train \
+        --dataset mnist5k --epochs 40 --out runs/mnist5k
     # two processes on this machine: gloo on CPU, nccl on GPUs
-    torchrun --standalone --nproc_per_node=2 -m sslbook.simclr_train --dataset mnist5k --epochs 40 --out runs/mnist5k-2p
+    torchrun --standalone --nproc_per_node=2 -m sslbook.simclr_train \
+        --dataset mnist5k --epochs 40 --out runs/mnist5k-2p
     # carry on after an interruption, or train longer
-    torchrun --standalone --nproc_per_node=2 -m sslbook.simclr_train --dataset mnist5k --epochs 60 --out runs/mnist5k-2p --resume
+    torchrun --standalone --nproc_per_node=2 -m sslbook.simclr_train \
+        --dataset mnist5k --epochs 60 --out runs/mnist5k-2p --resume
 
 ``--batch-size`` is the global batch, split evenly over the processes, so the
 same command with more processes trains on the same number of images per step.
@@ -40,8 +44,8 @@ With several processes, rank 0 finds (or downloads) the dataset first, and
 the other processes read it from disk once it is there, so that no two
 processes write the same archive.
 
-On CUDA, the forward pass runs in bfloat16 autocast (``--no-amp`` turns it off),
-BatchNorm is synchronised across processes, and cuDNN picks its fastest
+On CUDA, the forward pass runs in bfloat16 autocast (``--no-amp`` turns it
+off), BatchNorm is synchronised across processes, and cuDNN picks its fastest
 kernels, so GPU runs are fast rather than bit-reproducible. A progress bar
 (tqdm) is drawn by rank 0 only.
 """
@@ -111,11 +115,15 @@ RESUME_MUST_MATCH = (
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint is missing, unreadable, or from a different configuration."""
+    """A checkpoint is missing, unreadable, or from a different
+    configuration.
+    """
 
 
 def _int_at_least(minimum: int):
-    """An argparse ``type``: an integer >= ``minimum``, with a message that says so."""
+    """An argparse ``type``: an integer >= ``minimum``, with a message that
+    says so.
+    """
 
     def parse(text: str) -> int:
         try:
@@ -150,7 +158,8 @@ def _widths(text: str) -> tuple[int, int]:
         widths = ()
     if len(widths) != 2 or min(widths) < 1:
         raise argparse.ArgumentTypeError(
-            f"must be two positive integers separated by a comma, e.g. 16,32; got {text!r}"
+            "must be two positive integers separated by a comma, "
+            f"e.g. 16,32; got {text!r}"
         )
     return widths  # type: ignore[return-value]
 
@@ -158,19 +167,27 @@ def _widths(text: str) -> tuple[int, int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sslbook.simclr_train",
-        description="Train SimCLR on one process, or on several under torchrun (DistributedDataParallel).",
+        description=(
+            "Train SimCLR on one process, or on several under torchrun "
+            "(DistributedDataParallel)."
+        ),
     )
     parser.add_argument(
         "--dataset",
         choices=DATASETS,
         default="mnist5k",
-        help="mnist5k or digits (embedded, no network), or cifar10 (downloaded once into --data-root)",
+        help=(
+            "mnist5k or digits (embedded, no network), "
+            "or cifar10 (downloaded once into --data-root)"
+        ),
     )
     parser.add_argument(
         "--epochs",
         type=_int_at_least(1),
         default=40,
-        help="train until this epoch (with --resume: the total, not the extra)",
+        help=(
+            "train until this epoch (with --resume: the total, not the extra)"
+        ),
     )
     parser.add_argument(
         "--batch-size",
@@ -200,13 +217,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--knn-every",
         type=_int_at_least(0),
         default=5,
-        help="kNN accuracy on the validation split every N epochs and after the last (0: after the last only)",
+        help=(
+            "kNN accuracy on the validation split every N epochs "
+            "and after the last (0: after the last only)"
+        ),
     )
     parser.add_argument(
         "--log-every",
         type=_int_at_least(1),
         default=10,
-        help="read the loss back for the progress bar every N steps (each read synchronises a GPU)",
+        help=(
+            "read the loss back for the progress bar every N steps "
+            "(each read synchronises a GPU)"
+        ),
     )
     parser.add_argument(
         "--widths",
@@ -230,12 +253,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--subset",
         type=_int_at_least(1),
         default=None,
-        help="train on the first N training images only (quick trials and tests)",
+        help=(
+            "train on the first N training images only "
+            "(quick trials and tests)"
+        ),
     )
     parser.add_argument(
-        "--device", choices=("auto", "cpu", "cuda"), default="auto",
-        help="auto: CUDA when every process on this machine can have its own GPU, else the CPU",
-    )  # fmt: skip
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help=(
+            "auto: CUDA when every process on this machine "
+            "can have its own GPU, else the CPU"
+        ),
+    )
     parser.add_argument(
         "--no-amp",
         action="store_true",
@@ -245,13 +276,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-root",
         type=Path,
         default=None,
-        help="where CIFAR-10 is kept (default $SSLBOOK_DATA or ~/.cache/sslbook)",
+        help=(
+            "where CIFAR-10 is kept "
+            "(default $SSLBOOK_DATA or ~/.cache/sslbook)"
+        ),
     )
     return parser
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse and check the arguments; errors exit with a message, as argparse does.
+    """Parse and check the arguments; errors exit with a message, as argparse
+    does.
 
     The batch is checked against the number of processes that ``torchrun``
     announces in ``WORLD_SIZE``, before any process group starts.
@@ -261,13 +296,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     world = world_size_from_env()
     if args.batch_size % world:
         parser.error(
-            f"--batch-size {args.batch_size} does not split evenly over {world} processes"
+            f"--batch-size {args.batch_size} does not split evenly "
+            f"over {world} processes"
         )
     if args.batch_size // world < 2:
         processes = f"{world} process" + ("es" if world > 1 else "")
         parser.error(
-            f"--batch-size {args.batch_size} over {processes} leaves {args.batch_size // world} image per process; "
-            "NT-Xent needs at least 2 per process, so that each anchor has a negative"
+            f"--batch-size {args.batch_size} over {processes} "
+            f"leaves {args.batch_size // world} image per process; "
+            "NT-Xent needs at least 2 per process, "
+            "so that each anchor has a negative"
         )
     args.device = _resolve_device(args.device, parser)
     args.world_size = world
@@ -275,7 +313,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def _resolve_device(device: str, parser: argparse.ArgumentParser) -> str:
-    """``"cuda"`` or ``"cpu"``: one GPU per process on this machine, or the CPU.
+    """``"cuda"`` or ``"cpu"``: one GPU per process on this machine, or the
+    CPU.
 
     ``torchrun`` announces the processes of this machine in
     ``LOCAL_WORLD_SIZE``; process ``LOCAL_RANK`` uses GPU ``LOCAL_RANK``, so
@@ -289,22 +328,30 @@ def _resolve_device(device: str, parser: argparse.ArgumentParser) -> str:
         parser.error("--device cuda, but PyTorch sees no CUDA device")
     if device == "cuda" and local > gpus:
         parser.error(
-            f"--device cuda needs one GPU per process, but this machine runs {local} processes "
-            f"and PyTorch sees {gpus} GPU{'s' if gpus > 1 else ''}: start at most {gpus} "
+            "--device cuda needs one GPU per process, "
+            f"but this machine runs {local} processes "
+            f"and PyTorch sees {gpus} GPU{'s' if gpus > 1 else ''}: "
+            f"start at most {gpus} "
             "(torchrun --nproc_per_node), or use --device cpu"
         )
     if device != "auto":
         return device
     if gpus and local > gpus:
         if os.environ.get("LOCAL_RANK", "0") == "0":
-            print(f"--device auto: {local} processes on this machine but {gpus} GPU{'s' if gpus > 1 else ''}, "
-                  "so training on the CPU", flush=True)  # fmt: skip
+            print(
+                f"--device auto: {local} processes on this machine "
+                f"but {gpus} GPU{'s' if gpus > 1 else ''}, "
+                "so training on the CPU",
+                flush=True,
+            )
         return "cpu"
     return "cuda" if gpus else "cpu"
 
 
 def config_of(args: argparse.Namespace) -> dict:
-    """The run's settings as plain JSON values (stored in the checkpoint and metrics)."""
+    """The run's settings as plain JSON values (stored in the checkpoint and
+    metrics).
+    """
     config = {
         k: v for k, v in vars(args).items() if k not in ("out", "data_root")
     }
@@ -313,7 +360,9 @@ def config_of(args: argparse.Namespace) -> dict:
 
 
 def _seed_for(seed: int, epoch: int, rank: int) -> int:
-    """One seed per (run seed, epoch, rank): a resumed epoch draws what it would have drawn."""
+    """One seed per (run seed, epoch, rank): a resumed epoch draws what it
+    would have drawn.
+    """
     return int(
         np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0]
     )
@@ -328,21 +377,26 @@ def load_checkpoint(path: Path) -> dict:
     """
     if not path.is_file():
         raise CheckpointError(
-            f"no checkpoint at {path}; run without --resume to start a new run there"
+            f"no checkpoint at {path}; "
+            "run without --resume to start a new run there"
         )
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises RuntimeError, UnpicklingError, EOFError... by cause
+    except Exception as error:
+        # torch raises RuntimeError, UnpicklingError, EOFError... by cause
         raise CheckpointError(
-            f"cannot read checkpoint {path} ({type(error).__name__}: {error}). It may be truncated or not "
-            "written by sslbook.simclr_train; delete it to start over, or choose another --out"
+            f"cannot read checkpoint {path} "
+            f"({type(error).__name__}: {error}). It may be truncated or not "
+            "written by sslbook.simclr_train; delete it to start over, "
+            "or choose another --out"
         ) from None
     missing = {"model", "optimizer", "epoch", "config", "metrics"} - set(
         checkpoint if isinstance(checkpoint, dict) else ()
     )
     if missing:
         raise CheckpointError(
-            f"{path} is not an sslbook.simclr_train checkpoint: it lacks {sorted(missing)}"
+            f"{path} is not an sslbook.simclr_train checkpoint: "
+            f"it lacks {sorted(missing)}"
         )
     return checkpoint
 
@@ -359,16 +413,20 @@ def _check_resumable(checkpoint: dict, config: dict, path: Path) -> None:
             for k, (old, new) in differ.items()
         )
         raise CheckpointError(
-            f"{path} was written by a run with other settings ({detail}); use the same settings or another --out"
+            f"{path} was written by a run with other settings ({detail}); "
+            "use the same settings or another --out"
         )
     if checkpoint["epoch"] >= config["epochs"]:
         raise CheckpointError(
-            f"{path} has already trained {checkpoint['epoch']} epochs; ask for more with --epochs"
+            f"{path} has already trained {checkpoint['epoch']} epochs; "
+            "ask for more with --epochs"
         )
 
 
 def _save_atomically(obj: dict, path: Path) -> None:
-    """Write ``obj`` as JSON (``.json``) or with ``torch.save``, to a temporary file renamed at the end."""
+    """Write ``obj`` as JSON (``.json``) or with ``torch.save``, to a
+    temporary file renamed at the end.
+    """
     tmp = path.with_name(path.name + ".tmp")
     if path.suffix == ".json":
         tmp.write_text(json.dumps(obj, indent=1), encoding="utf-8")
@@ -392,7 +450,8 @@ def _build_model(
 
 
 def run_training(args: argparse.Namespace) -> dict:
-    """Run the training that ``args`` (from :func:`parse_args`) describes; return the metrics.
+    """Run the training that ``args`` (from :func:`parse_args`) describes;
+    return the metrics.
 
     Raises:
         CheckpointError: for ``--resume`` without a readable, matching
@@ -410,12 +469,13 @@ def run_training(args: argparse.Namespace) -> dict:
         _check_resumable(checkpoint, config, checkpoint_path)
     elif checkpoint_path.exists():
         raise CheckpointError(
-            f"{checkpoint_path} exists; pass --resume to continue that run, or choose another --out"
+            f"{checkpoint_path} exists; pass --resume to continue that run, "
+            "or choose another --out"
         )
 
-    # On the CPU: the book's two threads, shared by the processes (so the same command
-    # gives the same numbers on any machine), and deterministic kernels, so that
-    # --resume reproduces an uninterrupted run exactly.
+    # On the CPU: the book's two threads, shared by the processes (so the same
+    # command gives the same numbers on any machine), and deterministic
+    # kernels, so that --resume reproduces an uninterrupted run exactly.
     threads = None if use_cuda else max(1, DEFAULT_THREADS // args.world_size)
     proc = init_from_env(use_cuda)
     try:
@@ -433,7 +493,8 @@ def _train(
     checkpoint: dict | None,
     use_cuda: bool,
 ) -> dict:
-    # Rank 0 finds or downloads the data first; the others then read it from disk.
+    # Rank 0 finds or downloads the data first; the others then read it from
+    # disk.
     data = main_process_first(
         lambda download: load_images(
             args.dataset,
@@ -448,7 +509,8 @@ def _train(
     per_rank = args.batch_size // proc.world_size
     if len(x_train) < args.batch_size:
         raise ValueError(
-            f"--batch-size {args.batch_size} is larger than the {len(x_train)} training images"
+            f"--batch-size {args.batch_size} is larger than "
+            f"the {len(x_train)} training images"
         )
     x_train, x_val = x_train.to(proc.device), data.x_val.to(proc.device)
     if use_cuda:
@@ -483,7 +545,8 @@ def _train(
         drop_last=True,
     )
     batches = BatchSampler(sampler, per_rank, drop_last=True)
-    # load_images gives pixels in [0, 1]: skip the range check, which would synchronise a GPU twice a step
+    # load_images gives pixels in [0, 1]: skip the range check, which would
+    # synchronise a GPU twice a step
     augment = SimCLRAugment(
         augment_config(args.dataset), seed=args.seed, check_range=False
     )
@@ -548,7 +611,8 @@ def _train(
             mean_loss = float(total) / (steps_per_epoch * proc.world_size)
             if not math.isfinite(mean_loss):
                 raise ValueError(
-                    f"the loss became {mean_loss} in epoch {epoch + 1}; lower --lr"
+                    f"the loss became {mean_loss} in epoch {epoch + 1}; "
+                    "lower --lr"
                 )
             row = {
                 "epoch": epoch + 1,
@@ -594,14 +658,20 @@ def _train(
                 }
                 _save_atomically(metrics, args.out / METRICS)
             if proc.world_size > 1:
-                dist.barrier()  # no process starts the next epoch before the checkpoint is written
+                # no process starts the next epoch before the checkpoint is
+                # written
+                dist.barrier()
     finally:
         if bar is not None:
             bar.close()
     if proc.is_main:
         final = history[-1]
-        print(f"epoch {final['epoch']}: loss {final['loss']:.4f}, validation kNN accuracy {final['val_knn_acc']:.3f}, "
-              f"{final['images_per_s']:.0f} images/s on {proc.world_size} × {proc.device.type}; wrote {args.out}")  # fmt: skip
+        print(
+            f"epoch {final['epoch']}: loss {final['loss']:.4f}, "
+            f"validation kNN accuracy {final['val_knn_acc']:.3f}, "
+            f"{final['images_per_s']:.0f} images/s "
+            f"on {proc.world_size} × {proc.device.type}; wrote {args.out}"
+        )
     return {"config": config, "world_size": proc.world_size, "epochs": history}
 
 

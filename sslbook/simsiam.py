@@ -35,7 +35,8 @@ __all__ = ["Siamese", "siamese_loss_fn", "embedding_std"]
 
 
 class Siamese(nn.Module):
-    """An encoder and projector, with SimSiam's predictor when ``predictor=True``.
+    """An encoder and projector, with SimSiam's predictor when
+    ``predictor=True``.
 
     Args:
         encoder: maps images to ``(batch, encoder.out_dim)``.
@@ -65,7 +66,9 @@ class Siamese(nn.Module):
         super().__init__()
         if isinstance(dim, bool) or not isinstance(dim, int) or dim < 2:
             raise ValueError(
-                f"dim must be an int >= 2 (the predictor's hidden layer has dim // 2 units), got {dim!r}"
+                "dim must be an int >= 2 "
+                "(the predictor's hidden layer has dim // 2 units), "
+                f"got {dim!r}"
             )
         self.encoder = encoder
         layers = [
@@ -89,7 +92,9 @@ class Siamese(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(z, p)``: the projection and the prediction, each ``(batch, dim)``."""
+        """``(z, p)``: the projection and the prediction, each
+        ``(batch, dim)``.
+        """
         z = self.projector(self.encoder(x))
         return z, self.predictor(z)
 
@@ -97,7 +102,8 @@ class Siamese(nn.Module):
 def siamese_loss_fn(
     augment: SimCLRAugment, stop_gradient: bool = True
 ) -> Callable[[Siamese, tuple], torch.Tensor]:
-    """The symmetric negative-cosine loss of SimSiam, for :func:`sslbook.train.fit`.
+    """The symmetric negative-cosine loss of SimSiam, for
+    :func:`sslbook.train.fit`.
 
     With ``stop_gradient=False`` and a model without predictor, this is the
     naive Siamese network that collapses.
@@ -123,7 +129,9 @@ def siamese_loss_fn(
 
 @torch.no_grad()
 def embedding_std(z: torch.Tensor) -> float:
-    """Mean over dimensions of the per-dimension std of the L2-normalised ``z`` ``(n, dim)``."""
+    """Mean over dimensions of the per-dimension std of the L2-normalised
+    ``z`` ``(n, dim)``.
+    """
     if z.dim() != 2 or len(z) < 2:
         raise ValueError(
             f"z must be (n, dim) with n >= 2, got {tuple(z.shape)}"

@@ -56,10 +56,12 @@ LEVEL = 0.95
 #: would act on (the protocol page gives the reasons).
 MARGINS = {
     "accuracy": 0.02,  # 2 points, also for a train–test gap in accuracy
-    "spearman": 0.05,  # a rank correlation, with human judgements or between two models
+    # a rank correlation, with human judgements or between two models
+    "spearman": 0.05,
     "nats": 0.05,  # a cross-entropy
     "mse": 0.001,  # mean squared error per pixel, pixels in [0, 1]
-    "embedding std": 0.01,  # 1/√d when d dimensions are used evenly, 0 collapsed
+    # 1/√d when d dimensions are used evenly, 0 collapsed
+    "embedding std": 0.01,
     "alignment": 0.05,  # mean squared distance of two views, in [0, 4]
     "uniformity": 0.1,  # a log of a mean Gaussian potential
     "log10 ratio": 0.05,  # orders of magnitude: 0.05 is a factor of 1.12
@@ -81,7 +83,8 @@ class SeedScores:
     def __post_init__(self) -> None:
         if len(self.values) == 0 or len(self.values) != len(self.seeds):
             raise ValueError(
-                f"need one value per seed and at least one seed, got {len(self.values)} values for seeds {self.seeds}"
+                "need one value per seed and at least one seed, "
+                f"got {len(self.values)} values for seeds {self.seeds}"
             )
 
     @property
@@ -96,7 +99,9 @@ class SeedScores:
 
     @property
     def sd(self) -> float:
-        """The sample standard deviation over the seeds (0 for a single seed)."""
+        """The sample standard deviation over the seeds (0 for a single
+        seed).
+        """
         return float(np.std(self.values, ddof=1)) if self.n > 1 else 0.0
 
     def format(self, digits: int = 3) -> str:
@@ -114,14 +119,17 @@ def over_seeds(
     """Run ``experiment(seed)`` once per seed and collect the scores.
 
     Args:
-        experiment: returns a score, or a mapping of named scores, for one seed.
+        experiment: returns a score, or a mapping of named scores, for one
+            seed.
         seeds: the seeds, e.g. ``(0, 1, 2)``.
 
     Returns:
-        a :class:`SeedScores`, or a dict of them when ``experiment`` returns a mapping.
+        a :class:`SeedScores`, or a dict of them when ``experiment`` returns
+        a mapping.
 
     Raises:
-        ValueError: for no seed, repeated seeds, or runs that return different names.
+        ValueError: for no seed, repeated seeds, or runs that return different
+            names.
     """
     seeds = tuple(int(s) for s in seeds)
     if not seeds or len(set(seeds)) != len(seeds):
@@ -133,7 +141,8 @@ def over_seeds(
         names = list(results[0])
         if any(list(r) != names for r in results):
             raise ValueError(
-                f"every run must return the same names; got {[list(r) for r in results]}"
+                "every run must return the same names; "
+                f"got {[list(r) for r in results]}"
             )
         return {
             name: SeedScores(tuple(float(r[name]) for r in results), seeds)
@@ -177,7 +186,9 @@ class Comparison:
 
     @property
     def call(self) -> str:
-        """``"a"`` or ``"b"`` (that one is ahead), ``"within"`` or ``"inconclusive"``."""
+        """``"a"`` or ``"b"`` (that one is ahead), ``"within"`` or
+        ``"inconclusive"``.
+        """
         return _call(self.low, self.high, self.margin, self.higher_is_better)
 
     @property
@@ -194,7 +205,9 @@ class Comparison:
 
     @property
     def text_zh(self) -> str:
-        """The call in Chinese, as the Chinese edition pastes it (see :mod:`sslbook.zh`)."""
+        """The call in Chinese, as the Chinese edition pastes it (see
+        :mod:`sslbook.zh`).
+        """
         from sslbook.zh import call_text_zh
 
         if self.call in ("a", "b"):
@@ -233,7 +246,8 @@ class Comparison:
     def __str__(self) -> str:
         return (
             f"{self.text} (difference {self.difference:+.3f}, "
-            f"{self.level * 100:g} % interval {self.low:+.3f} to {self.high:+.3f}, {self.n} seeds)"
+            f"{self.level * 100:g} % interval "
+            f"{self.low:+.3f} to {self.high:+.3f}, {self.n} seeds)"
         )
 
 
@@ -265,7 +279,8 @@ def compare(
     higher_is_better: bool = True,
     level: float = LEVEL,
 ) -> Comparison:
-    """The book's rule for calling a difference: a paired interval and a margin.
+    """The book's rule for calling a difference: a paired interval and a
+    margin.
 
     Per seed, d = a − b: both arms ran on the same seeds, so on the same label
     draws and test images. The interval is the mean of d ± t·sd(d)/√n, with
@@ -277,7 +292,8 @@ def compare(
     Args:
         a, b: per-seed scores on the same seeds, at least 2.
         name_a, name_b: how the call names them.
-        metric: a key of :data:`MARGINS`: the kind of score, which sets the margin.
+        metric: a key of :data:`MARGINS`: the kind of score, which sets the
+            margin.
         higher_is_better: False for an error or a loss.
         level: the interval's confidence level, in (0, 1).
 
@@ -287,14 +303,16 @@ def compare(
     """
     if a.seeds != b.seeds:
         raise ValueError(
-            f"compare pairs the arms seed by seed (the same seeds, label draws and test images); "
+            "compare pairs the arms seed by seed "
+            "(the same seeds, label draws and test images); "
             f"got seeds {a.seeds} and {b.seeds}"
         )
     if a.n < 2:
         raise ValueError(f"compare needs at least 2 seeds, got {a.n}")
     if metric not in MARGINS:
         raise ValueError(
-            f"unknown metric {metric!r}; the margins are set for {sorted(MARGINS)}"
+            f"unknown metric {metric!r}; "
+            f"the margins are set for {sorted(MARGINS)}"
         )
     check_real("level", level, "(0, 1)")
     diffs = np.subtract(a.values, b.values)
@@ -318,7 +336,8 @@ def compare(
 def select(
     candidates: Mapping[Hashable, SeedScores], *, higher_is_better: bool = True
 ) -> Hashable:
-    """The candidate with the best mean validation score (the first one on a tie).
+    """The candidate with the best mean validation score (the first one on a
+    tie).
 
     Args:
         candidates: ``{settings: validation scores}``.
@@ -391,8 +410,10 @@ class Selection:
 
     Attributes:
         choice: the chosen settings.
-        validation: ``{settings: validation scores over the seeds}`` for every candidate.
-        test: the chosen settings' test scores, one per seed: the only test read.
+        validation: ``{settings: validation scores over the seeds}`` for
+            every candidate.
+        test: the chosen settings' test scores, one per seed: the only test
+            read.
         train: the chosen settings' scores on their own labelled training
             examples, one per seed, to compare with ``test``: their gap
             measures overfitting.
@@ -408,13 +429,23 @@ class Selection:
 
     @property
     def margin(self) -> Margin:
-        """The choice's validation margin over the runner-up (see :func:`choice_margin`)."""
+        """The choice's validation margin over the runner-up (see
+        :func:`choice_margin`).
+        """
         return choice_margin(self.validation)
 
     def validation_table(self, name: str = "settings"):
-        """The validation scores as a pandas DataFrame, the chosen row marked."""
+        """The validation scores as a pandas DataFrame, the chosen row
+        marked.
+        """
         import pandas as pd
 
-        rows = [{name: str(key), "validation": scores.format(), "chosen": "✓" if key == self.choice else ""}
-                for key, scores in self.validation.items()]  # fmt: skip
+        rows = [
+            {
+                name: str(key),
+                "validation": scores.format(),
+                "chosen": "✓" if key == self.choice else "",
+            }
+            for key, scores in self.validation.items()
+        ]
         return pd.DataFrame(rows).set_index(name)

@@ -84,7 +84,8 @@ def wiki_sample() -> list[list[str]]:
 def lee() -> list[list[str]]:
     """The Lee background corpus: 300 news articles, one token list each.
 
-    Tokenised with ``gensim.utils.simple_preprocess`` (lower case, letters only).
+    Tokenised with ``gensim.utils.simple_preprocess`` (lower case, letters
+    only).
     """
     lines = Path(datapath(LEE_FILE)).read_text(encoding="latin-1").splitlines()
     return [simple_preprocess(line) for line in lines if line.strip()]
@@ -192,7 +193,8 @@ PAIR_FILES = {"wordsim353": WORDSIM353_FILE, "simlex999": SIMLEX999_FILE}
 
 
 def word_pairs(benchmark: str) -> list[tuple[str, str, float]]:
-    """The ``(word, word, human score)`` rows of a benchmark that ships with gensim.
+    """The ``(word, word, human score)`` rows of a benchmark that ships with
+    gensim.
 
     Args:
         benchmark: ``"wordsim353"`` (353 pairs rated for relatedness) or
@@ -247,7 +249,8 @@ def split_pairs(
 def pair_correlation(
     keyed_vectors: KeyedVectors, pairs: Sequence[tuple[str, str, float]]
 ) -> tuple[float, float]:
-    """Spearman correlation of cosine similarities with human scores, and the OOV percentage.
+    """Spearman correlation of cosine similarities with human scores, and the
+    OOV percentage.
 
     Computed as gensim's ``evaluate_word_pairs`` does (case-insensitive,
     pairs with a word outside the vocabulary skipped), on any list of pairs.
@@ -299,7 +302,8 @@ def evaluate_embeddings(
     """
     if not isinstance(keyed_vectors, KeyedVectors):
         raise TypeError(
-            f"keyed_vectors must be gensim KeyedVectors (e.g. model.wv), got {type(keyed_vectors).__name__}"
+            "keyed_vectors must be gensim KeyedVectors (e.g. model.wv), "
+            f"got {type(keyed_vectors).__name__}"
         )
     ws_rho, ws_oov = pair_correlation(
         keyed_vectors, word_pairs("wordsim353") if ws353 is None else ws353

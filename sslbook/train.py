@@ -19,9 +19,13 @@ Example
 >>> from sslbook.train import fit, make_loader
 >>> x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
 >>> model = nn.Linear(3, 2)
->>> history = fit(model, lambda m, b: nn.functional.cross_entropy(m(b[0]), b[1]),
-...               make_loader(x, y, batch_size=16, seed=0),
-...               torch.optim.SGD(model.parameters(), lr=0.1), epochs=2, seed=0, progress=False)
+>>> history = fit(
+...     model,
+...     lambda m, b: nn.functional.cross_entropy(m(b[0]), b[1]),
+...     make_loader(x, y, batch_size=16, seed=0),
+...     torch.optim.SGD(model.parameters(), lr=0.1),
+...     epochs=2, seed=0, progress=False,
+... )
 >>> len(history.losses), history.stopped_by
 (8, 'epochs')
 """
@@ -70,7 +74,9 @@ def progress_enabled() -> bool:
 
 
 class DivergedError(ValueError):
-    """The training loss became nan or infinite; ``step`` is the first step where it did."""
+    """The training loss became nan or infinite; ``step`` is the first step
+    where it did.
+    """
 
     def __init__(self, message: str, step: int):
         super().__init__(message)
@@ -98,7 +104,8 @@ class History:
 def classification_loss(
     model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]
 ) -> torch.Tensor:
-    """Cross-entropy of ``model(x)`` against ``y`` for a ``(x, y)`` batch: the ``loss_fn`` of a classifier.
+    """Cross-entropy of ``model(x)`` against ``y`` for a ``(x, y)`` batch: the
+    ``loss_fn`` of a classifier.
 
     Shapes: ``x`` is ``(batch, ...)``, ``y`` is ``(batch,)`` class indices, and
     ``model(x)`` returns ``(batch, n_classes)`` logits.
@@ -114,7 +121,8 @@ def make_loader(
     shuffle: bool = True,
     drop_last: bool = False,
 ) -> DataLoader:
-    """A DataLoader over in-memory tensors whose shuffling has its own seeded generator.
+    """A DataLoader over in-memory tensors whose shuffling has its own seeded
+    generator.
 
     Each batch is one indexing operation on the tensors, not ``batch_size``
     single-example lookups followed by a stack: for small examples (word
@@ -123,7 +131,8 @@ def make_loader(
     Args:
         tensors: tensors sharing their first dimension, e.g. ``(x, y)``.
         batch_size: examples per batch, ≥ 1.
-        seed: seeds the order of the batches; the same seed gives the same order.
+        seed: seeds the order of the batches; the same seed gives the same
+            order.
         shuffle: reshuffle at every epoch.
         drop_last: drop the last, smaller batch.
     """
@@ -135,8 +144,9 @@ def make_loader(
         if shuffle
         else SequentialSampler(dataset)
     )
-    # batch_size=None turns off per-example collation: the sampler yields index lists.
-    # The loader draws its base seed from `generator` too, as DataLoader(shuffle=True) does.
+    # batch_size=None turns off per-example collation: the sampler yields index
+    # lists. The loader draws its base seed from `generator` too, as
+    # DataLoader(shuffle=True) does.
     return DataLoader(
         dataset,
         sampler=BatchSampler(order, batch_size, drop_last),
@@ -160,11 +170,13 @@ def fit(
     sync_every: int = 25,
     on_step: Callable[[int], None] | None = None,
 ) -> History:
-    """Train ``model`` in place; stop after ``epochs`` epochs or ``steps`` steps.
+    """Train ``model`` in place; stop after ``epochs`` epochs or ``steps``
+    steps.
 
     Args:
         model: switched to train mode (and left in it).
-        loss_fn: ``loss_fn(model, batch)`` returns the scalar loss of one batch.
+        loss_fn: ``loss_fn(model, batch)`` returns the scalar loss of one
+            batch.
         loader: an iterable of batches that can be iterated once per epoch.
         optimizer: steps the model's parameters.
         epochs: stop after this many passes over ``loader``.
@@ -189,13 +201,15 @@ def fit(
             mode).
 
     Raises:
-        ValueError: if neither ``epochs`` nor ``steps`` is given, or either is < 1.
+        ValueError: if neither ``epochs`` nor ``steps`` is given, or either
+            is < 1.
         DivergedError: (a ``ValueError``) if the loss becomes nan or
             infinite; the message and ``error.step`` name the step.
     """
     if epochs is None and steps is None:
         raise ValueError(
-            "give epochs or steps (or both): a notebook always trains for a fixed budget"
+            "give epochs or steps (or both): "
+            "a notebook always trains for a fixed budget"
         )
     for name, value in (("epochs", epochs), ("steps", steps)):
         if value is not None:
@@ -274,7 +288,9 @@ def _fit(
     ] = []  # detached losses not yet read back from the device
 
     def read_back() -> None:
-        """Move the pending losses into ``history``; fail on the first non-finite one."""
+        """Move the pending losses into ``history``; fail on the first
+        non-finite one.
+        """
         if not pending:
             return
         values = torch.stack(pending).float().tolist()
@@ -283,7 +299,8 @@ def _fit(
         for offset, value in enumerate(values):
             if not math.isfinite(value):
                 raise DivergedError(
-                    f"the loss became {value} at step {first + offset}; lower the learning rate",
+                    f"the loss became {value} at step {first + offset}; "
+                    "lower the learning rate",
                     first + offset,
                 )
         history.losses.extend(values)

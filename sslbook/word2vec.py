@@ -17,7 +17,9 @@ Example
 -------
 >>> import torch
 >>> from sslbook.word2vec import SkipGramNS, skipgram_pairs
->>> vocab, centres, contexts, counts = skipgram_pairs([["a", "b", "a", "c"]], window=1)
+>>> vocab, centres, contexts, counts = skipgram_pairs(
+...     [["a", "b", "a", "c"]], window=1
+... )
 >>> model = SkipGramNS(len(vocab), dim=8)
 >>> negatives = torch.zeros(len(centres), 2, dtype=torch.long)
 >>> model(centres, contexts, negatives).shape
@@ -47,7 +49,8 @@ __all__ = [
 def skipgram_pairs(
     sentences: Sequence[Sequence[str]], window: int, min_count: int = 1
 ):
-    """Every (centre, context) pair within ``window`` words, as vocabulary indices.
+    """Every (centre, context) pair within ``window`` words, as vocabulary
+    indices.
 
     Returns:
         ``(vocab, centres, contexts, counts)``: ``vocab`` lists the words kept
@@ -82,8 +85,10 @@ def skipgram_pairs(
                     contexts.append(ids[j])
     if not centres:
         raise ValueError(
-            "no (centre, context) pair: every sentence holds fewer than two words that occur at least "
-            f"min_count={min_count} times. A raw string split into characters, or one word per sentence, "
+            "no (centre, context) pair: every sentence holds "
+            "fewer than two words that occur at least "
+            f"min_count={min_count} times. "
+            "A raw string split into characters, or one word per sentence, "
             "gives this; pass sentences of several tokens"
         )
     counts = torch.tensor(
@@ -100,7 +105,9 @@ def skipgram_pairs(
 def noise_distribution(
     counts: torch.Tensor, power: float = 0.75
 ) -> torch.Tensor:
-    """Word2Vec's noise distribution: unigram counts ``(vocab,)`` to the power 3/4, normalised."""
+    """Word2Vec's noise distribution: unigram counts ``(vocab,)`` to the power
+    3/4, normalised.
+    """
     weights = counts.double() ** power
     return weights / weights.sum()
 
@@ -130,8 +137,10 @@ def sgns_loss(
         or (u_negatives.shape[0], u_negatives.shape[2]) != tuple(v.shape)
     ):
         raise ValueError(
-            f"expected v and u_context of shape (batch, dim) and u_negatives of shape (batch, K, dim), "
-            f"got {tuple(v.shape)}, {tuple(u_context.shape)} and {tuple(u_negatives.shape)}"
+            "expected v and u_context of shape (batch, dim) "
+            "and u_negatives of shape (batch, K, dim), "
+            f"got {tuple(v.shape)}, {tuple(u_context.shape)} "
+            f"and {tuple(u_negatives.shape)}"
         )
     positive = F.logsigmoid((u_context * v).sum(-1))  # (batch,)
     negative = F.logsigmoid(-torch.einsum("bkd,bd->bk", u_negatives, v)).sum(
@@ -184,7 +193,8 @@ class SkipGramNS(nn.Module):
 
 
 def sgns_loss_fn(noise: torch.Tensor, negatives: int = 5):
-    """A ``loss_fn(model, batch)`` for :func:`sslbook.train.fit` on ``(centres, contexts)`` batches.
+    """A ``loss_fn(model, batch)`` for :func:`sslbook.train.fit` on
+    ``(centres, contexts)`` batches.
 
     Each pair gets ``negatives`` noise words drawn from ``noise`` with torch's
     global generator, which ``fit(seed=...)`` seeds.

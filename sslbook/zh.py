@@ -1,4 +1,5 @@
-"""The Chinese words of the book's calls: one home for the methods' Chinese names.
+"""The Chinese words of the book's calls: one home for the methods' Chinese
+names.
 
 The Chinese edition pastes the same measurements as the English one. A call of
 the book's rule is glued in English as ``key`` and in Chinese as ``key_zh``
@@ -29,17 +30,22 @@ __all__ = [
     "settings_text_zh",
 ]
 
-#: The Chinese of every arm that a chapter compares (its English as the chapter names it).
+#: The Chinese of every arm that a chapter compares (its English as the
+#: chapter names it).
 NAMES = {
     "the float64 probe": "float64 下的线性探针",
     "the float32 probe": "float32 下的线性探针",
-    "the probe on the sigmoid network's layer": "sigmoid 网络这一层上的线性探针",
+    "the probe on the sigmoid network's layer": (
+        "sigmoid 网络这一层上的线性探针"
+    ),
     "the probe on the ReLU network's layer": "ReLU 网络这一层上的线性探针",
     "the probe on raw pixels": "原始像素上的线性探针",
     "the raw-pixel probe": "原始像素上的线性探针",
     "the plain sigmoid network": "普通的 sigmoid 网络",
     "the sigmoid network with BatchNorm": "加 BatchNorm 的 sigmoid 网络",
-    "the sigmoid network with residual connections": "加残差连接的 sigmoid 网络",
+    "the sigmoid network with residual connections": (
+        "加残差连接的 sigmoid 网络"
+    ),
     "our model's agreement with gensim": "我们的模型与 gensim 的一致度",
     "the agreement between gensim runs": "gensim 各次运行之间的一致度",
     "the chosen model": "选定设置的模型",
@@ -84,20 +90,25 @@ NAMES = {
 }
 # Names that stay as they are: methods, and settings written in symbols.
 _KEPT = re.compile(
-    r"(SimCLR|MoCo|BYOL|SimSiam|SCARF|Word2Vec|NT-Xent|PCA|BatchNorm|τ = [0-9.]+)"
+    r"(SimCLR|MoCo|BYOL|SimSiam|SCARF|Word2Vec|NT-Xent|PCA|BatchNorm"
+    r"|τ = [0-9.]+)"
 )
 _EPOCHS = re.compile(r"(CBOW|skip-gram) with (\d+) epochs")
 
 
 def has_name_zh(name: str) -> bool:
-    """Whether :func:`name_zh` knows ``name`` (the book's test requires it of every arm it compares)."""
+    """Whether :func:`name_zh` knows ``name`` (the book's test requires it of
+    every arm it compares).
+    """
     return name in NAMES or bool(
         _KEPT.fullmatch(name) or _EPOCHS.fullmatch(name)
     )
 
 
 def name_zh(name: str) -> str:
-    """The Chinese of one arm's name; a name the table lacks (a reader's own) stays as it is."""
+    """The Chinese of one arm's name; a name the table lacks (a reader's own)
+    stays as it is.
+    """
     if name in NAMES:
         return NAMES[name]
     match = _EPOCHS.fullmatch(name)
@@ -108,7 +119,9 @@ def name_zh(name: str) -> str:
 
 
 def _join(a: str, b: str) -> str:
-    """Two words joined as Chinese typesetting does: a space only between Latin and Chinese."""
+    """Two words joined as Chinese typesetting does: a space only between
+    Latin and Chinese.
+    """
     if not a or not b:
         return a + b
     latin = re.compile(r"[A-Za-z0-9τ=.'±)]")
@@ -127,7 +140,9 @@ def call_text_zh(
     margin: float | None = None,
     n: int | None = None,
 ) -> str:
-    """A call in Chinese: ``call`` is ``"ahead"`` (A ahead of B), ``"within"`` or ``"inconclusive"``."""
+    """A call in Chinese: ``call`` is ``"ahead"`` (A ahead of B), ``"within"``
+    or ``"inconclusive"``.
+    """
     a, b = name_zh(name_a), name_zh(name_b)
     if call == "ahead":
         return _join(_join(a, "领先于"), b)
@@ -146,6 +161,9 @@ def call_text_zh(
 
 
 def settings_text_zh(lr: float, weight_decay: float | None, steps: int) -> str:
-    """A supervised run's chosen settings in Chinese, as the English pages word them (:func:`sslbook.glue.settings_record`); a weight decay of None is left out."""
+    """A supervised run's chosen settings in Chinese, as the English pages
+    word them (:func:`sslbook.glue.settings_record`); a weight decay of None is
+    left out.
+    """
     decay = "" if weight_decay is None else f"，权重衰减 {weight_decay:g}"
     return f"学习率 {lr:g}{decay}，{steps} 步"

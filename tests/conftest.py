@@ -1,4 +1,6 @@
-"""Shared fixtures: the repository root, its config and table of contents, and one site build."""
+"""Shared fixtures: the repository root, its config and table of contents, and
+one site build.
+"""
 
 from __future__ import annotations
 
@@ -57,12 +59,13 @@ class SiteBuild:
 def site(
     book_config: dict, tmp_path_factory: pytest.TempPathFactory
 ) -> SiteBuild:
-    """The website, built with warnings as errors from the notebooks' stored outputs.
+    """The website, built with warnings as errors from the notebooks' stored
+    outputs.
 
     The notebook check (run in the same session) compares the stored outputs
     with a fresh execution, so the build does not execute the notebooks again:
-    it uses a copy of _config.yml with ``execute_notebooks: off`` (and the local
-    extensions' folder made absolute, since the copy lives elsewhere).
+    it uses a copy of _config.yml with ``execute_notebooks: off`` (and the
+    local extensions' folder made absolute, since the copy lives elsewhere).
     """
     out = tmp_path_factory.mktemp("site")
     config = dict(book_config)
@@ -70,7 +73,8 @@ def site(
         **config.get("execute", {}),
         "execute_notebooks": "off",
     }
-    # jupyter-book resolves local extensions relative to the config file's folder.
+    # jupyter-book resolves local extensions relative to the config file's
+    # folder.
     sphinx = config["sphinx"] = dict(config.get("sphinx", {}))
     sphinx["local_extensions"] = {
         name: str(ROOT / path)
@@ -90,12 +94,14 @@ def site(
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     html = out / "_build" / "html"
-    # The Chinese edition, zh/ (tools/i18n.py writes it; tests/test_i18n.py checks that it
-    # is up to date): its own _config.yml never executes, and it lands in html/zh, where
-    # make book puts it, so that the language switch's relative links work.
+    # The Chinese edition, zh/ (tools/i18n.py writes it; tests/test_i18n.py
+    # checks that it is up to date): its own _config.yml never executes, and it
+    # lands in html/zh, where make book puts it, so that the language switch's
+    # relative links work.
     zh_out = tmp_path_factory.mktemp("site_zh")
     zh_cmd = [
-        str(jupyter_book), "build", str(ROOT / "zh"), "--path-output", str(zh_out),
+        str(jupyter_book), "build", str(ROOT / "zh"),
+        "--path-output", str(zh_out),
         "--warningiserror", "--nitpick", "--keep-going", "--all",
     ]  # fmt: skip
     zh_proc = subprocess.run(zh_cmd, capture_output=True, text=True, cwd=ROOT)

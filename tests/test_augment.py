@@ -32,7 +32,9 @@ def only(**changes) -> AugmentConfig:
     [("mnist5k", (6, 1, 28, 28)), ("cifar10", (6, 3, 32, 32))],
 )
 def test_views_are_crops_of_their_own_image(dataset, shape):
-    """With colour off, each view is its own image's crop box resized: checked against torchvision's crop."""
+    """With colour off, each view is its own image's crop box resized: checked
+    against torchvision's crop.
+    """
     torch.manual_seed(0)
     coarse = torch.rand(shape[0], shape[1], 4, 4)
     x = torch.nn.functional.interpolate(
@@ -51,7 +53,8 @@ def test_views_are_crops_of_their_own_image(dataset, shape):
         reference = TF.resized_crop(
             x[i], top, left, height, width, list(shape[2:]), antialias=False
         )
-        # roi_align samples at sub-pixel box edges and torchvision at whole pixels: close, not equal
+        # roi_align samples at sub-pixel box edges and torchvision at whole
+        # pixels: close, not equal
         assert (views[i] - reference).abs().mean() < 0.05, i
         others = [j for j in range(len(x)) if j != i]
         assert all(
@@ -115,7 +118,9 @@ def test_blur_sigma_differs_per_image_and_matches_torchvision():
 
 
 def test_jitter_applies_each_images_factors_in_its_own_order():
-    """Against torchvision's adjust_* functions, one image at a time, in that image's order."""
+    """Against torchvision's adjust_* functions, one image at a time, in that
+    image's order.
+    """
     x = torch.rand(12, 3, 8, 8)
     augment = SimCLRAugment(
         only(
@@ -125,8 +130,12 @@ def test_jitter_applies_each_images_factors_in_its_own_order():
     )
     params = augment.sample(12, 8, 8)
     views = augment.apply(x, params)
-    functions = {"brightness": TF.adjust_brightness, "contrast": TF.adjust_contrast,
-                 "saturation": TF.adjust_saturation, "hue": TF.adjust_hue}  # fmt: skip
+    functions = {
+        "brightness": TF.adjust_brightness,
+        "contrast": TF.adjust_contrast,
+        "saturation": TF.adjust_saturation,
+        "hue": TF.adjust_hue,
+    }
     for i in range(12):
         expected = x[i]
         for op in params.order[i].tolist():
@@ -174,7 +183,9 @@ def test_identity_settings_give_back_the_image():
 
 
 def test_the_crop_is_roi_aligns_bilinear_resize():
-    """The affine grid_sample samples where torchvision's roi_align (aligned, one sample per bin) does."""
+    """The affine grid_sample samples where torchvision's roi_align (aligned,
+    one sample per bin) does.
+    """
     from torchvision.ops import roi_align
 
     from sslbook.augment import _resized_crop
@@ -194,7 +205,9 @@ def test_the_crop_is_roi_aligns_bilinear_resize():
 
 
 def test_low_precision_images_get_the_float32_views():
-    """Everything is computed in float32: a bfloat16 batch gets the float32 views, rounded once at the end."""
+    """Everything is computed in float32: a bfloat16 batch gets the float32
+    views, rounded once at the end.
+    """
     x = torch.rand(300, 3, 32, 32)
     augment = SimCLRAugment(augment_config("cifar10"), seed=0)
     params = augment.sample(300, 32, 32)
@@ -231,7 +244,7 @@ def test_bad_settings_and_input_are_rejected():
     ).shape == (1, 1, 4, 4)
 
 
-# --- added by mutation testing ---------------------------------------------------
+# --- added by mutation testing -----------------------------------------------
 
 
 def test_crop_boxes_fit_non_square_images_and_follow_roi_align():
@@ -252,8 +265,14 @@ def test_crop_boxes_fit_non_square_images_and_follow_roi_align():
         x1 - x0
     ).max() > 14  # some boxes are much wider than the image is high
     x = torch.rand(6, 3, 12, 20)
-    reference = roi_align(x, torch.cat([torch.arange(6.0)[:, None], boxes[:6]], dim=1), output_size=(12, 20),
-                          spatial_scale=1.0, sampling_ratio=1, aligned=True)  # fmt: skip
+    reference = roi_align(
+        x,
+        torch.cat([torch.arange(6.0)[:, None], boxes[:6]], dim=1),
+        output_size=(12, 20),
+        spatial_scale=1.0,
+        sampling_ratio=1,
+        aligned=True,
+    )
     assert torch.allclose(_resized_crop(x, boxes[:6]), reference, atol=1e-5)
 
 
@@ -287,8 +306,12 @@ def test_jitter_and_blur_act_on_the_chosen_images_with_their_own_parameters():
         params.blur.nonzero().squeeze(1), torch.arange(int(params.blur.sum()))
     )  # not a prefix
     views = augment.apply(x, params)
-    functions = {"brightness": TF.adjust_brightness, "contrast": TF.adjust_contrast,
-                 "saturation": TF.adjust_saturation, "hue": TF.adjust_hue}  # fmt: skip
+    functions = {
+        "brightness": TF.adjust_brightness,
+        "contrast": TF.adjust_contrast,
+        "saturation": TF.adjust_saturation,
+        "hue": TF.adjust_hue,
+    }
     for i in range(16):
         expected = x[i]
         if params.jitter[i]:

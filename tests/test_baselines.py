@@ -1,4 +1,6 @@
-"""sslbook.baselines: supervised baselines and fine-tuning, tuned on validation."""
+"""sslbook.baselines: supervised baselines and fine-tuning, tuned on
+validation.
+"""
 
 import pytest
 import torch
@@ -25,7 +27,9 @@ def linear_model(seed: int) -> torch.nn.Module:
 
 
 def retrain(choice: tuple, seed: int, x_tr, y_tr) -> torch.nn.Module:
-    """select_supervised's run for ``seed``, redone by hand with the chosen (lr, weight decay, steps)."""
+    """select_supervised's run for ``seed``, redone by hand with the chosen
+    (lr, weight decay, steps).
+    """
     lr, weight_decay, steps = choice
     torch.manual_seed(seed)
     model = linear_model(seed)
@@ -53,7 +57,7 @@ def test_train_classifier_uses_weight_decay_and_learns():
     assert decayed[1].weight.norm() < plain[1].weight.norm()
 
 
-def test_select_supervised_tunes_on_validation_and_leaves_the_global_rng_alone():
+def test_select_supervised_tunes_on_validation_and_leaves_the_global_rng_alone():  # noqa: E501
     x_tr, y_tr = image_problem(40, 0)
     x_val, y_val = image_problem(20, 1)
     x_te, y_te = image_problem(20, 2)
@@ -87,7 +91,8 @@ def test_select_supervised_tunes_on_validation_and_leaves_the_global_rng_alone()
         <= result.validation[result.choice].mean
     )  # a tiny lr for one step cannot fit it
     assert result.test.seeds == (0, 1) and result.test.mean == 1.0
-    # The chosen models are the ones scored: retraining seed 0 with the choice gives its test score.
+    # The chosen models are the ones scored: retraining seed 0 with the choice
+    # gives its test score.
     model = retrain(result.choice, 0, x_tr, y_tr)
     assert accuracy(model, x_te, y_te) == result.test.values[0]
     assert (
@@ -106,9 +111,9 @@ def test_supervised_grid_checks_its_values():
 def test_a_diverging_learning_rate_scores_zero_and_is_not_chosen():
     x_tr, y_tr = image_problem(40, 0)
     y_tr = y_tr.clone()
-    y_tr[::5] = (
-        1 - y_tr[::5]
-    )  # noisy labels: no step can fit them all, so a huge learning rate overflows
+    # noisy labels: no step can fit them all, so a huge learning rate
+    # overflows
+    y_tr[::5] = 1 - y_tr[::5]
     x_val, y_val = image_problem(20, 1)
     x_te, y_te = image_problem(20, 2)
     grid = SupervisedGrid(
@@ -279,8 +284,16 @@ def test_train_classifier_seed_orders_the_batches():
 
     def batches(seed):
         seen = []
-        train_classifier(linear_model(0), x, y, steps=4, lr=0.1, batch_size=10, seed=seed,
-                         augment=lambda b: seen.append(b.clone()) or b)  # fmt: skip
+        train_classifier(
+            linear_model(0),
+            x,
+            y,
+            steps=4,
+            lr=0.1,
+            batch_size=10,
+            seed=seed,
+            augment=lambda b: seen.append(b.clone()) or b,
+        )
         return seen
 
     first = batches(0)
@@ -305,8 +318,11 @@ def test_each_seed_trains_on_its_own_labelled_draw_through_its_augmentation():
         return augment
 
     grid = SupervisedGrid(lrs=(0.1,), weight_decays=(0.0,), checkpoints=(3,))
-    select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_val, y_val, labels_per_class=3, seeds=(0, 1, 2),
-                      grid=grid, make_augment=make_augment)  # fmt: skip
+    select_supervised(
+        linear_model, x_tr, y_tr, x_val, y_val, x_val, y_val,
+        labels_per_class=3, seeds=(0, 1, 2), grid=grid,
+        make_augment=make_augment,
+    )  # fmt: skip
     for seed in (0, 1, 2):
         idx = sample_per_class(y_tr, 3, seed)
         assert seen[seed] == {
@@ -327,8 +343,10 @@ def test_select_supervised_initialises_each_model_under_its_seed():
 
     torch.manual_seed(123)
     grid = SupervisedGrid(lrs=(0.1,), weight_decays=(0.0,), checkpoints=(2,))
-    select_supervised(recording_model, x_tr, y_tr, x_val, y_val, x_val, y_val, labels_per_class=3, seeds=(0, 1),
-                      grid=grid)  # fmt: skip
+    select_supervised(
+        recording_model, x_tr, y_tr, x_val, y_val, x_val, y_val,
+        labels_per_class=3, seeds=(0, 1), grid=grid,
+    )  # fmt: skip
     assert len(draws) == 4  # a training run and a scoring copy per seed
     for seed, value in draws:
         assert (
@@ -363,13 +381,14 @@ def test_select_supervised_never_reads_the_test_labels_to_choose():
 def test_train_scores_are_the_chosen_models_on_their_own_labelled_examples():
     x_tr, y_tr = image_problem(40, 0)
     y_tr = y_tr.clone()
-    y_tr[::3] = (
-        1 - y_tr[::3]
-    )  # noisy labels: the labelled draws differ in how well a model fits them
+    # noisy labels: the labelled draws differ in how well a model fits them
+    y_tr[::3] = 1 - y_tr[::3]
     x_val, y_val = image_problem(20, 1)
     grid = SupervisedGrid(lrs=(0.1,), weight_decays=(0.0,), checkpoints=(2,))
-    result = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_val, y_val, labels_per_class=3,
-                               seeds=(0, 1, 2), grid=grid)  # fmt: skip
+    result = select_supervised(
+        linear_model, x_tr, y_tr, x_val, y_val, x_val, y_val,
+        labels_per_class=3, seeds=(0, 1, 2), grid=grid,
+    )  # fmt: skip
     expected = []
     for seed in (0, 1, 2):
         torch.manual_seed(seed)
@@ -384,7 +403,9 @@ def test_train_scores_are_the_chosen_models_on_their_own_labelled_examples():
 
 
 def test_a_diverged_run_scores_zero_from_the_step_whose_loss_was_not_finite():
-    """fit calls on_step before it reads the losses back: a checkpoint at or after the nan step must still score 0."""
+    """fit calls on_step before it reads the losses back: a checkpoint at or
+    after the nan step must still score 0.
+    """
     from sslbook.train import DivergedError
 
     x_tr, y_tr = image_problem(40, 0)
@@ -393,10 +414,9 @@ def test_a_diverged_run_scores_zero_from_the_step_whose_loss_was_not_finite():
     x_val, y_val = image_problem(20, 1)
     lr, checkpoints = 3e38, (1, 2, 3, 4, 5, 6)
     diverged_at = {}
-    for seed in (
-        0,
-        1,
-    ):  # the same run as select_supervised's, to learn where its loss stops being finite
+    # the same run as select_supervised's, to learn where its loss stops
+    # being finite
+    for seed in (0, 1):
         torch.manual_seed(seed)
         model = linear_model(seed)
         idx = torch.from_numpy(sample_per_class(y_tr, 3, seed))
@@ -413,9 +433,14 @@ def test_a_diverged_run_scores_zero_from_the_step_whose_loss_was_not_finite():
             )
         diverged_at[seed] = info.value.step
         assert diverged_at[seed] in checkpoints
-    result = select_supervised(linear_model, x_tr, y_tr, x_val, y_val, x_val, y_val, labels_per_class=3, seeds=(0, 1),
-                               grid=SupervisedGrid(lrs=(lr, 0.1), weight_decays=(0.0,), checkpoints=checkpoints),
-                               optimizer="sgd", batch_size=2)  # fmt: skip
+    result = select_supervised(
+        linear_model, x_tr, y_tr, x_val, y_val, x_val, y_val,
+        labels_per_class=3, seeds=(0, 1),
+        grid=SupervisedGrid(
+            lrs=(lr, 0.1), weight_decays=(0.0,), checkpoints=checkpoints
+        ),
+        optimizer="sgd", batch_size=2,
+    )  # fmt: skip
     for i, seed in enumerate((0, 1)):
         for step in checkpoints:
             if step >= diverged_at[seed]:
@@ -429,9 +454,8 @@ def test_a_chosen_setting_that_diverges_on_a_later_seed_is_refused():
     x_tr, y_tr = image_problem(40, 0)
     x_val, y_val = image_problem(20, 1)
 
-    def fragile_model(
-        seed,
-    ):  # seed 1's network starts with infinite weights: its loss is nan at once
+    # seed 1's network starts with infinite weights: its loss is nan at once
+    def fragile_model(seed):
         model = linear_model(seed)
         if seed == 1:
             with torch.no_grad():
@@ -440,12 +464,16 @@ def test_a_chosen_setting_that_diverges_on_a_later_seed_is_refused():
 
     grid = SupervisedGrid(lrs=(0.1,), weight_decays=(0.0,), checkpoints=(5,))
     with pytest.raises(ValueError, match="diverged for at least one seed"):
-        select_supervised(fragile_model, x_tr, y_tr, x_val, y_val, x_val, y_val, labels_per_class=3, seeds=(0, 1),
-                          selection_seeds=(0,), grid=grid)  # fmt: skip
+        select_supervised(
+            fragile_model, x_tr, y_tr, x_val, y_val, x_val, y_val,
+            labels_per_class=3, seeds=(0, 1), selection_seeds=(0,), grid=grid,
+        )  # fmt: skip
 
 
 def test_the_default_seeds_follow_the_seed_offset(monkeypatch):
-    """A notebook that leaves seeds out still re-runs on fresh seeds under SSLBOOK_SEED_OFFSET."""
+    """A notebook that leaves seeds out still re-runs on fresh seeds under
+    SSLBOOK_SEED_OFFSET.
+    """
     import sslbook.repro
 
     monkeypatch.setattr(sslbook.repro, "SEED_OFFSET", 1000)

@@ -1,4 +1,6 @@
-"""The book as a whole: table of contents, notebooks, Colab set-up, references and the built site."""
+"""The book as a whole: table of contents, notebooks, Colab set-up, references
+and the built site.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ def source_of(stem: str) -> Path:
         if (ROOT / f"{stem}{suffix}").exists()
     ]
     assert len(matches) == 1, (
-        f"_toc.yml entry {stem!r} must match exactly one .ipynb or .md file, found {matches}"
+        f"_toc.yml entry {stem!r} must match exactly one .ipynb or .md file, "
+        f"found {matches}"
     )
     return matches[0]
 
@@ -89,7 +92,8 @@ def test_notebook_is_stored_executed_in_order_without_stderr(path):
                 output.output_type == "stream" and output.name == "stderr"
             )
             assert not is_stderr, (
-                f"stderr stored for {cell.source[:60]!r}: {output.text[:200]!r}"
+                f"stderr stored for {cell.source[:60]!r}: "
+                f"{output.text[:200]!r}"
             )
         # cell timings (nbtools.execute_notebook(record_timing=True)) belong
         # in copies, not in the stored notebook: they change at every run
@@ -101,7 +105,9 @@ def test_notebook_is_stored_executed_in_order_without_stderr(path):
 def run_setup_cell(
     monkeypatch, tmp_path, in_colab: bool, pip_fails: bool = False
 ) -> list[list[str]]:
-    """Execute the Colab cell as a kernel would, with pip replaced; return the commands it ran."""
+    """Execute the Colab cell as a kernel would, with pip replaced; return the
+    commands it ran.
+    """
     calls = []
 
     def fake_run(cmd, **kwargs):
@@ -157,7 +163,10 @@ def test_colab_cell_shows_pips_error_when_the_install_fails(
 ):
     with pytest.raises(
         RuntimeError,
-        match=r"(?s)pip could not install sslbook\[notebooks\] @ .*Repository not found.*Check that",
+        match=(
+            r"(?s)pip could not install sslbook\[notebooks\] @ "
+            r".*Repository not found.*Check that"
+        ),
     ):
         run_setup_cell(monkeypatch, tmp_path, in_colab=True, pip_fails=True)
 
@@ -259,7 +268,9 @@ def test_repository_url_lives_in_config_only(book_config):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_code_lines_fit_the_page(path):
-    """The website shows about 80 characters of code; PEP 8's 79 keeps every line whole."""
+    """The website shows about 80 characters of code; PEP 8's 79 keeps every
+    line whole.
+    """
     cells = nbformat.read(path, as_version=4).cells
     wide = [
         line
@@ -274,7 +285,9 @@ def test_code_lines_fit_the_page(path):
 
 
 def result_figures(cells) -> list[tuple[dict, int]]:
-    """(figure options, number of display outputs) of every code cell whose output includes an image."""
+    """(figure options, number of display outputs) of every code cell whose
+    output includes an image.
+    """
     found = []
     for cell in cells:
         if cell.cell_type != "code":
@@ -297,7 +310,9 @@ def result_figures(cells) -> list[tuple[dict, int]]:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_result_figure_is_numbered_captioned_and_referenced(path):
-    """A plot is a numbered figure with a caption (myst-nb's cell-level figure options), and the text refers to it."""
+    """A plot is a numbered figure with a caption (myst-nb's cell-level figure
+    options), and the text refers to it.
+    """
     cells = nbformat.read(path, as_version=4).cells
     prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
     for options, outputs in result_figures(cells):
@@ -305,7 +320,8 @@ def test_every_result_figure_is_numbered_captioned_and_referenced(path):
             "caption"
         ), f"a figure in {path.name} lacks a name or caption"
         assert outputs == 1, (
-            f"{options['name']}: the cell must show one output, or every output becomes the same figure"
+            f"{options['name']}: the cell must show one output, "
+            "or every output becomes the same figure"
         )
         assert f"{{numref}}`{options['name']}`" in prose, (
             f"{options['name']} is never referred to in {path.name}"
@@ -313,7 +329,9 @@ def test_every_result_figure_is_numbered_captioned_and_referenced(path):
 
 
 def site_only_macros(config: dict) -> set[str]:
-    """TeX macros that _config.yml defines for MathJax on the website, which Jupyter and Colab do not know."""
+    """TeX macros that _config.yml defines for MathJax on the website, which
+    Jupyter and Colab do not know.
+    """
     mathjax = (
         config.get("sphinx", {}).get("config", {}).get("mathjax3_config", {})
         or {}
@@ -342,7 +360,9 @@ def test_the_macro_check_finds_a_site_only_macro():
 def test_no_page_uses_a_macro_defined_only_for_the_site(
     book_config, toc_files
 ):
-    """Maths must render in Jupyter and Colab too, which never read _config.yml."""
+    """Maths must render in Jupyter and Colab too, which never read
+    _config.yml.
+    """
     macros = site_only_macros(book_config) | {
         "R"
     }  # \R was such a macro until the notation issue
@@ -358,7 +378,8 @@ def test_no_page_uses_a_macro_defined_only_for_the_site(
             text = path.read_text(encoding="utf-8")
         used = {name for name in macros if uses_macro(text, name)}
         assert not used, (
-            f"{stem} uses {sorted(used)}, defined only in _config.yml; write them out"
+            f"{stem} uses {sorted(used)}, defined only in _config.yml; "
+            "write them out"
         )
 
 
@@ -436,7 +457,8 @@ def test_glued_numbers_are_pasted_into_the_prose(site):
         value
         for value in pasted
         if re.fullmatch(
-            r".+ (is ahead of .+|and .+ are within ±[0-9.]+|against .+ is inconclusive with \d+ seeds)",
+            r".+ (is ahead of .+|and .+ are within ±[0-9.]+"
+            r"|against .+ is inconclusive with \d+ seeds)",
             html.unescape(value),
         )
     ]
@@ -465,7 +487,8 @@ def glued_keys(notebook: Path) -> set[str]:
     }
 
 
-# Glue keys that the issues name, by notebook: other checks and readers rely on them.
+# Glue keys that the issues name, by notebook: other checks and readers rely on
+# them.
 NAMED_GLUE_KEYS = {
     "chapters/03_algorithms/03_3_contrastive.ipynb": {
         "contrastive_tau_selected"
@@ -546,7 +569,9 @@ def glued_values(notebook: Path) -> dict[str, str]:
 
 
 def test_simclr_uses_the_temperature_chosen_on_validation_in_3_3():
-    """4.3 trains with the τ that 3.3 chose on validation (a constant in its code, which must follow 3.3)."""
+    """4.3 trains with the τ that 3.3 chose on validation (a constant in its
+    code, which must follow 3.3).
+    """
     chosen = float(
         glued_values(ROOT / "chapters/03_algorithms/03_3_contrastive.ipynb")[
             "contrastive_tau_selected"
@@ -570,7 +595,9 @@ def test_simclr_uses_the_temperature_chosen_on_validation_in_3_3():
 
 
 def test_masked_language_uses_the_word2vec_settings_chosen_in_4_1():
-    """5.3's Word2Vec baseline keeps the architecture and window that 4.1 chose on the development pairs (constants in its code)."""
+    """5.3's Word2Vec baseline keeps the architecture and window that 4.1 chose
+    on the development pairs (constants in its code).
+    """
     chosen = glued_values(ROOT / "chapters/04_code/04_1_word2vec.ipynb")[
         "w2v_chosen_settings"
     ].strip("'\"")
@@ -593,12 +620,17 @@ def test_masked_language_uses_the_word2vec_settings_chosen_in_4_1():
         assert sg and window, (
             f"5.3 leaves a Word2Vec setting to gensim's default: {call}"
         )
-        used = f"{'skip-gram' if sg.group(1) == '1' else 'CBOW'}, window {window.group(1)}"
+        used = (
+            f"{'skip-gram' if sg.group(1) == '1' else 'CBOW'}, "
+            f"window {window.group(1)}"
+        )
         assert used == chosen, f"5.3 trains {used}, but 4.1 chose {chosen}"
 
 
 def test_glued_verdicts_come_from_the_books_rule():
-    """Every glued verdict is one of the rule's four calls (sslbook.evaluate.Comparison.text), glued with its interval and seeds."""
+    """Every glued verdict is one of the rule's four calls
+    (sslbook.evaluate.Comparison.text), glued with its interval and seeds.
+    """
     verdicts = {}
     for notebook in NOTEBOOKS:
         for key, value in glued_values(notebook).items():
@@ -609,7 +641,8 @@ def test_glued_verdicts_come_from_the_books_rule():
         k: v
         for k, v in verdicts.items()
         if not re.fullmatch(
-            r"['\"].+ (is ahead of .+|and .+ are within ±[0-9.]+|against .+ is inconclusive with \d+ seeds)['\"]",
+            r"['\"].+ (is ahead of .+|and .+ are within ±[0-9.]+"
+            r"|against .+ is inconclusive with \d+ seeds)['\"]",
             v,
         )
     }
@@ -627,7 +660,9 @@ def test_glued_verdicts_come_from_the_books_rule():
 
 
 def test_every_compared_arm_has_a_chinese_name():
-    """The Chinese twin of a call (key_zh) names both arms in Chinese: sslbook.zh knows every arm the book compares."""
+    """The Chinese twin of a call (key_zh) names both arms in Chinese:
+    sslbook.zh knows every arm the book compares.
+    """
     from sslbook.zh import has_name_zh
 
     from nbcheck import literal, parse_call
@@ -660,28 +695,39 @@ def test_execution_report_has_the_execution_table(site):
 # glue roles, code and maths. The protocol page defines the words, so it is
 # not scanned; every other page must paste its calls.
 HAND_CALL = re.compile(
-    r"\b(?:beats?|beaten|tie[sd]?|is ahead of|are ahead of|ahead of [A-Z]|within ±|inconclusive"
-    r"|outperform(?:s|ed)?|does (?:worse|better) than|do (?:worse|better) than)\b"
+    r"\b(?:beats?|beaten|tie[sd]?|is ahead of|are ahead of|ahead of [A-Z]"
+    r"|within ±|inconclusive"
+    r"|outperform(?:s|ed)?|does (?:worse|better) than"
+    r"|do (?:worse|better) than)\b"
 )
-# Sentences that use the words without calling a measurement of this book, each with its reason.
+# Sentences that use the words without calling a measurement of this book, each
+# with its reason.
 HAND_CALL_ALLOWED = {
     "a tied output layer": "weight tying in 5.3, not a call",
     "the output layer is tied": "weight tying in 5.3, not a call",
-    '"inconclusive" means "not shown", not "equal"': "explains the rule's word in an exercise",
+    '"inconclusive" means "not shown", not "equal"': (
+        "explains the rule's word in an exercise"
+    ),
     "calls two methods within ±m": "states the rule (5.7's pitfalls)",
     'when can it say "within ±m"': "asks about the rule (FAQ exercise)",
     "can stay inconclusive": "explains the rule (4.3's exercise)",
-    "says that the comparison is inconclusive": "states the rule (5.7's pitfalls)",
+    "says that the comparison is inconclusive": (
+        "states the rule (5.7's pitfalls)"
+    ),
     "Where a call is inconclusive": "explains the rule's word",
     "only called within ±0.02": "explains the margin (FAQ exercise)",
     "the baseline to beat": "names a baseline, calls nothing",
     "a masked language model must beat": "names a baseline, calls nothing",
-    "no linear autoencoder does better than": "a theorem (Eckart–Young), not a measurement",
+    "no linear autoencoder does better than": (
+        "a theorem (Eckart–Young), not a measurement"
+    ),
 }
 
 
 def prose_without_pasted_values(text: str) -> str:
-    """Markdown prose with glue roles, citations, links, inline code and maths removed."""
+    """Markdown prose with glue roles, citations, links, inline code and maths
+    removed.
+    """
     text = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
     text = re.sub(
         r"\{[a-z:]+\}`[^`]*`", " ", text
@@ -727,7 +773,9 @@ def test_the_hand_written_call_check_finds_one():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_call_is_written_by_hand(path):
-    """Every call in the prose is pasted from the notebook's measurement (sslbook.glue.glue_call)."""
+    """Every call in the prose is pasted from the notebook's measurement
+    (sslbook.glue.glue_call).
+    """
     nb = nbformat.read(path, as_version=4)
     found = [
         s
@@ -774,8 +822,8 @@ def test_cell_times_reads_each_executed_cells_duration(tmp_path):
 
 ASSIGNED_EPOCHS = r"^epochs = (\d+)$"
 TRAINING_BUDGETS = [
-    # (notebook, where its code sets the epochs, its prose, the protocol page's row, the Chinese page's words,
-    #  the Chinese protocol row)
+    # (notebook, where its code sets the epochs, its prose, the protocol page's
+    # row, the Chinese page's words, the Chinese protocol row)
     (
         "chapters/02_core_concepts.ipynb",
         ASSIGNED_EPOCHS,
@@ -792,7 +840,8 @@ TRAINING_BUDGETS = [
         "{n} 轮带动量 0.9 的 SGD",
         "以及 {n} 轮微调",
     ),
-    # 5.2's and 5.7's SimCLR arms: the epochs of the fit(...) inside the function that pre-trains them
+    # 5.2's and 5.7's SimCLR arms: the epochs of the fit(...) inside the
+    # function that pre-trains them
     (
         "chapters/05_future/05_2_masked_modelling.ipynb",
         r"^def simclr_encoder\(.*?^\s+epochs=(\d+),",
@@ -820,8 +869,10 @@ TRAINING_BUDGETS = [
 def test_the_prose_states_the_epochs_that_the_code_trains(
     notebook, code_pattern, prose, protocol, chinese, chinese_protocol
 ):
-    """Training budgets written in words must be the epochs of the code (in 02 and the FAQ `epochs = N`; in 5.2 and 5.7 the
-    SimCLR arm's `epochs=N`), on every page that says them."""
+    """Training budgets written in words must be the epochs of the code (in
+    02 and the FAQ `epochs = N`; in 5.2 and 5.7 the SimCLR arm's `epochs=N`),
+    on every page that says them.
+    """
     nb = nbformat.read(ROOT / notebook, as_version=4)
     code = "\n".join(
         cell.source for cell in nb.cells if cell.cell_type == "code"
@@ -844,7 +895,8 @@ def test_the_prose_states_the_epochs_that_the_code_trains(
         cell.source for cell in nb.cells if cell.cell_type == "markdown"
     )
     assert says(text, prose), (
-        f"{notebook} trains {n} epochs but its text does not say {prose.format(n=n)!r}"
+        f"{notebook} trains {n} epochs but its text does not say "
+        f"{prose.format(n=n)!r}"
     )
     stem = Path(notebook).stem
     row = next(
@@ -853,7 +905,8 @@ def test_the_prose_states_the_epochs_that_the_code_trains(
         if stem in line and line.startswith("|")
     )
     assert says(row, protocol), (
-        f"the protocol page's row for {notebook} does not say {protocol.format(n=n)!r}"
+        f"the protocol page's row for {notebook} does not say "
+        f"{protocol.format(n=n)!r}"
     )
     store = (
         (ROOT / "i18n/zh" / notebook)
@@ -876,5 +929,6 @@ def test_the_prose_states_the_epochs_that_the_code_trains(
         and re.search("[\u4e00-\u9fff]", line)
     )  # Chinese, not the English row (× is not ASCII)
     assert says(zh_row, chinese_protocol), (
-        f"the Chinese protocol row for {notebook} does not say {chinese_protocol.format(n=n)!r}"
+        f"the Chinese protocol row for {notebook} does not say "
+        f"{chinese_protocol.format(n=n)!r}"
     )

@@ -1,16 +1,18 @@
-"""The website as a reader sees it: every page of _toc.yml opened in headless Chromium.
+"""The website as a reader sees it: every page of _toc.yml opened in headless
+Chromium.
 
-The site is the one ``tests/conftest.py::site`` builds (with warnings as errors), served
-on localhost. Chromium is Debian's (``make test`` installs it with apt-get when it is
-missing and it can), driven by Playwright with no download of its own. The machine has
-no network, so a page that needed one (a CDN for MathJax, say) fails here as it would
-for an offline reader.
+The site is the one ``tests/conftest.py::site`` builds (with warnings as
+errors), served on localhost. Chromium is Debian's (``make test`` installs it
+with apt-get when it is missing and it can), driven by Playwright with no
+download of its own. The machine has no network, so a page that needed one (a
+CDN for MathJax, say) fails here as it would for an offline reader.
 
-Each chapter's full-page screenshot goes to ``test-artifacts/screenshots/`` (ignored by
-git) for a person to look at.
+Each chapter's full-page screenshot goes to ``test-artifacts/screenshots/``
+(ignored by git) for a person to look at.
 
-Set ``SSLBOOK_CHROMIUM`` to a Chromium or Chrome binary elsewhere than on the PATH, or
-``SSLBOOK_BROWSER_TESTS=0`` to skip these tests where no Chromium can be installed.
+Set ``SSLBOOK_CHROMIUM`` to a Chromium or Chrome binary elsewhere than on
+the PATH, or ``SSLBOOK_BROWSER_TESTS=0`` to skip these tests where no Chromium
+can be installed.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ NOTEBOOK_PAGES = ENGLISH_NOTEBOOKS + [
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
-# The flags the machine needs: no sandbox (root), no GPU, and none of Chromium's own
-# background connections, which this closed network refuses.
+# The flags the machine needs: no sandbox (root), no GPU, and none of
+# Chromium's own background connections, which this closed network refuses.
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -57,7 +59,8 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 
-# Raw TeX that MathJax should have typeset; code blocks are removed before the search.
+# Raw TeX that MathJax should have typeset; code blocks are removed before the
+# search.
 RAW_TEX = re.compile(
     r"\$\$|\\frac|\\\(|\\\[|\\(?:mathbb|sum|nabla|theta|log|exp|sigma)\b"
 )
@@ -66,9 +69,11 @@ RAW_TEX = re.compile(
 PAGE_REPORT_JS = """
 async () => {
   if (window.MathJax && MathJax.startup) { await MathJax.startup.promise; }
-  const article = document.querySelector("article.bd-article") || document.body;
+  const article = document.querySelector("article.bd-article") || \
+document.body;
   const prose = article.cloneNode(true);
-  prose.querySelectorAll("pre, code, script, style, mjx-container").forEach(e => e.remove());
+  prose.querySelectorAll("pre, code, script, style, mjx-container")\
+.forEach(e => e.remove());
   const maths = [...article.querySelectorAll(".math")];
   return {
     text: prose.innerText,
@@ -77,20 +82,27 @@ async () => {
     tex_errors: article.querySelectorAll("mjx-merror").length,
     images: [...article.querySelectorAll("img")].map(i => ({
       src: i.getAttribute("src"), loaded: i.complete && i.naturalWidth > 0})),
-    colab: [...document.querySelectorAll('a[href*="colab.research.google.com"]')]
+    colab: [...document.querySelectorAll(\
+'a[href*="colab.research.google.com"]')]
       .map(a => a.href),
     citations: document.querySelectorAll("div.citation").length,
-    glossary_terms: [...document.querySelectorAll("dl.glossary > dt")].map(e => e.id),
+    glossary_terms: [...document.querySelectorAll("dl.glossary > dt")]\
+.map(e => e.id),
     language: document.documentElement.lang,
-    switch: [...document.querySelectorAll(".sslbook-language-switch a")].map(a => a.href),
+    switch: [...document.querySelectorAll(".sslbook-language-switch a")]\
+.map(a => a.href),
   };
 }
 """
 
 
 def find_chromium() -> str | None:
-    candidates = [os.environ.get("SSLBOOK_CHROMIUM"), shutil.which("chromium"),
-                  shutil.which("chromium-browser"), shutil.which("google-chrome")]  # fmt: skip
+    candidates = [
+        os.environ.get("SSLBOOK_CHROMIUM"),
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+        shutil.which("google-chrome"),
+    ]
     return next((c for c in candidates if c and Path(c).is_file()), None)
 
 
@@ -127,9 +139,10 @@ def browser(tmp_path_factory):
     executable = find_chromium()
     if executable is None:
         pytest.fail(
-            "the browser test needs Chromium: `make test` installs Debian's `chromium` "
-            "with apt-get when it runs as root; otherwise install it yourself, set "
-            "SSLBOOK_CHROMIUM=/path/to/chromium, or set SSLBOOK_BROWSER_TESTS=0 to skip"
+            "the browser test needs Chromium: `make test` installs Debian's "
+            "`chromium` with apt-get when it runs as root; otherwise install "
+            "it yourself, set SSLBOOK_CHROMIUM=/path/to/chromium, or set "
+            "SSLBOOK_BROWSER_TESTS=0 to skip"
         )
     from playwright.sync_api import sync_playwright
 
@@ -147,7 +160,9 @@ def browser(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def visit(server, browser):
-    """visit(stem) opens a page once, records its errors, and screenshots chapters."""
+    """visit(stem) opens a page once, records its errors, and screenshots
+    chapters.
+    """
     visits: dict[str, PageVisit] = {}
 
     def _visit(stem: str) -> PageVisit:
@@ -155,15 +170,23 @@ def visit(server, browser):
             return visits[stem]
         result = visits[stem] = PageVisit()
         page = browser.new_page()
-        page.on("console", lambda m: m.type == "error" and result.errors.append(
-            f"console: {m.text} ({m.location.get('url')})"))  # fmt: skip
+        page.on(
+            "console",
+            lambda m: m.type == "error" and result.errors.append(
+                f"console: {m.text} ({m.location.get('url')})"
+            ),
+        )  # fmt: skip
         page.on("pageerror", lambda e: result.errors.append(f"uncaught: {e}"))
         page.on(
             "requestfailed",
             lambda r: result.errors.append(f"request failed: {r.url}"),
         )
-        page.on("response", lambda r: r.status >= 400 and result.errors.append(
-            f"HTTP {r.status}: {r.url}"))  # fmt: skip
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and result.errors.append(
+                f"HTTP {r.status}: {r.url}"
+            ),
+        )  # fmt: skip
         response = page.goto(f"{server}/{stem}.html", wait_until="load")
         if response is None or not response.ok:
             result.errors.append(
@@ -215,8 +238,9 @@ def test_chapters_with_figures_show_them(visit, stem):
 
 @pytest.mark.parametrize("stem", NOTEBOOK_PAGES)
 def test_notebook_page_launches_its_own_notebook_in_colab(visit, stem):
-    # The button opens the page's notebook edition (tools/editions.py), plain Markdown with
-    # its numbers pasted: editions/en/<stem>.ipynb, or editions/zh/... for a zh/ page.
+    # The button opens the page's notebook edition (tools/editions.py), plain
+    # Markdown with its numbers pasted: editions/en/<stem>.ipynb, or
+    # editions/zh/... for a zh/ page.
     url, branch = repository()
     repo = url.removeprefix("https://github.com/")
     edition = (
@@ -260,20 +284,24 @@ def test_a_cjk_font_is_installed_for_the_chinese_pages():
         [fc_list, ":lang=zh"], capture_output=True, text=True
     ).stdout
     assert fonts.strip(), (
-        "install a CJK font (Debian: fonts-wqy-microhei) to read the Chinese pages"
+        "install a CJK font (Debian: fonts-wqy-microhei) "
+        "to read the Chinese pages"
     )
 
 
 def test_menu_button_hides_the_navigation(server, browser):
-    # sphinx-book-theme 1.3 with a navbar search field binds this button's handler to
-    # a hidden twin, and the click did nothing (executablebooks/sphinx-book-theme#917).
+    # sphinx-book-theme 1.3 with a navbar search field binds this button's
+    # handler to a hidden twin, and the click did nothing
+    # (executablebooks/sphinx-book-theme#917).
     page = browser.new_page()
     page.goto(f"{server}/chapters/05_future/05_1_efficiency.html")
     sidebar = page.locator(".bd-sidebar-primary")
     assert sidebar.is_visible()
     page.locator(".bd-header-article .primary-toggle").click()
     page.wait_for_function(
-        "() => getComputedStyle(document.querySelector('.bd-sidebar-primary')).visibility === 'hidden'"
+        "() => getComputedStyle("
+        "document.querySelector('.bd-sidebar-primary')"
+        ").visibility === 'hidden'"
     )
     page.close()
 
@@ -301,7 +329,9 @@ def test_glossary_lists_every_term(visit):
 
 @pytest.mark.parametrize("stem", NOTEBOOK_PAGES)
 def test_exercises_render_and_their_solutions_unfold(server, browser, stem):
-    """Every notebook page ends with exercises; each solution is folded until its button is clicked."""
+    """Every notebook page ends with exercises; each solution is folded until
+    its button is clicked.
+    """
     page = browser.new_page()
     page.goto(f"{server}/{stem}.html", wait_until="load")
     exercises = page.locator("div.exercise.admonition")

@@ -77,7 +77,7 @@ def test_momentum_zero_copies_the_online_network_and_one_freezes_the_target(
         assert torch.equal(value, reference[name]), name
 
 
-def test_the_loss_is_two_minus_the_two_cosines_and_sends_no_gradient_to_the_targets():
+def test_the_loss_is_two_minus_the_two_cosines_and_sends_no_gradient_to_the_targets():  # noqa: E501
     torch.manual_seed(0)
     p1, p2 = (
         torch.randn(4, 6, requires_grad=True),
@@ -115,7 +115,7 @@ def test_bad_arguments():
         small_byol(momentum=1.5)
 
 
-def test_a_training_step_moves_the_online_network_and_the_target_only_by_its_average():
+def test_a_training_step_moves_the_online_network_and_the_target_only_by_its_average():  # noqa: E501
     byol = small_byol(momentum=0.5)
     x = torch.rand(8, 1, 8, 8)
     loss_fn = byol_loss_fn(SimCLRAugment(augment_config("digits"), seed=0))
@@ -128,7 +128,8 @@ def test_a_training_step_moves_the_online_network_and_the_target_only_by_its_ave
         assert all(p.grad is None for p in byol.target_encoder.parameters())
         optimizer.step()
     online_mid = [p.clone() for p in byol.online.encoder.parameters()]
-    # the second step's update averaged the target with the weights after the first step: not yet the latest ones
+    # the second step's update averaged the target with the weights after the
+    # first step: not yet the latest ones
     assert not all(
         torch.equal(a, b) for a, b in zip(online_before, online_mid)
     )

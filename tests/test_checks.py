@@ -73,7 +73,10 @@ def test_check_real_words_its_message_by_the_interval_and_the_reason():
         check_real("tau", 0, "(0, inf)")
     with pytest.raises(
         ValueError,
-        match=r"^noise must be a finite number >= 0 \(a standard deviation\), got -1\.0$",
+        match=(
+            r"^noise must be a finite number >= 0 "
+            r"\(a standard deviation\), got -1\.0$"
+        ),
     ):
         check_real("noise", -1.0, "[0, inf)", why="a standard deviation")
     with pytest.raises(ValueError, match=r"^m must be in \[0, 1\), got 1$"):

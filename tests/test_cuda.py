@@ -1,4 +1,5 @@
-"""What only a GPU can show: the package on CUDA tensors. Skipped where PyTorch sees no CUDA device.
+"""What only a GPU can show: the package on CUDA tensors. Skipped where
+PyTorch sees no CUDA device.
 
 Run them on a machine with a GPU (``pytest tests/test_cuda.py``): kNN on CUDA
 features under deterministic algorithms, the augmentation in bfloat16 on the
@@ -46,7 +47,9 @@ def test_knn_on_cuda_is_deterministic_and_matches_the_cpu(deterministic):
 
 
 def test_bfloat16_views_on_cuda_match_the_cpu_in_float32():
-    """The same parameters give the same views on the GPU in bfloat16 as on the CPU in float32, up to one rounding."""
+    """The same parameters give the same views on the GPU in bfloat16 as on the
+    CPU in float32, up to one rounding.
+    """
     torch.manual_seed(0)
     x = torch.rand(300, 3, 32, 32)
     augment = SimCLRAugment(augment_config("cifar10"), seed=0)
@@ -65,8 +68,11 @@ def test_bfloat16_views_on_cuda_match_the_cpu_in_float32():
 
 
 def test_one_trainer_epoch_on_cuda(tmp_path):
-    main(["--dataset", "mnist5k", "--subset", "512", "--batch-size", "128", "--epochs", "1", "--knn-every", "1",
-          "--device", "cuda", "--out", str(tmp_path)])  # fmt: skip
+    main([
+        "--dataset", "mnist5k", "--subset", "512", "--batch-size", "128",
+        "--epochs", "1", "--knn-every", "1",
+        "--device", "cuda", "--out", str(tmp_path),
+    ])  # fmt: skip
     metrics = json.loads((tmp_path / METRICS).read_text())
     assert metrics["device"].startswith("cuda")
     row = metrics["epochs"][0]

@@ -31,7 +31,8 @@ def test_mnist5k_shapes_range_and_split(mnist5k):
         and mnist5k.y_val.dtype == torch.int64
     )
     assert mnist5k.x_train.min() >= 0 and mnist5k.x_train.max() == 1.0
-    # Stratified: 500 images per class become 360 train + 40 validation + 100 test.
+    # Stratified: 500 images per class become 360 train + 40 validation + 100
+    # test.
     assert torch.bincount(mnist5k.y_train).tolist() == [360] * 10
     assert torch.bincount(mnist5k.y_val).tolist() == [40] * 10
     assert torch.bincount(mnist5k.y_test).tolist() == [100] * 10
@@ -49,10 +50,12 @@ def test_split_is_disjoint_and_covers_the_data(mnist5k):
     assert not train & test and not train & val and not val & test
 
 
-def test_validation_comes_from_the_training_images_and_leaves_the_test_split_alone(
+def test_validation_comes_from_the_training_images_and_leaves_the_test_split_alone(  # noqa: E501
     mnist5k,
 ):
-    """The validation split is carved from the training images: the test split is what it was without one."""
+    """The validation split is carved from the training images: the test split
+    is what it was without one.
+    """
     without = load_images("mnist5k", seed=0, val_fraction=0.5)
     assert torch.equal(without.x_test, mnist5k.x_test)
     pooled = torch.cat([mnist5k.x_train, mnist5k.x_val]).flatten(1)
@@ -87,7 +90,9 @@ def test_digits():
 def test_unknown_name_lists_known_ones():
     with pytest.raises(
         ValueError,
-        match="unknown dataset 'mnist'; known datasets: mnist5k, digits, cifar10",
+        match=(
+            "unknown dataset 'mnist'; known datasets: mnist5k, digits, cifar10"
+        ),
     ):
         load_images("mnist")
     assert DATASETS == ("mnist5k", "digits", "cifar10")
@@ -101,7 +106,9 @@ def test_bad_fractions(argument, fraction):
 
 
 def write_fake_cifar10(root, per_batch=20, n_test=3):
-    """A tiny CIFAR-10 in the real on-disk format: pickled dicts of uint8 rows (R, G, B planes)."""
+    """A tiny CIFAR-10 in the real on-disk format: pickled dicts of uint8 rows
+    (R, G, B planes).
+    """
     folder = root / "cifar-10-batches-py"
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
@@ -124,7 +131,8 @@ def write_fake_cifar10(root, per_batch=20, n_test=3):
 
 def test_cifar10_reads_the_real_on_disk_format(tmp_path, monkeypatch):
     batches = write_fake_cifar10(tmp_path)
-    # The fake files cannot match the real archive's MD5 sums; everything else is torchvision's own code.
+    # The fake files cannot match the real archive's MD5 sums; everything else
+    # is torchvision's own code.
     monkeypatch.setattr(
         torchvision.datasets.cifar,
         "check_integrity",
@@ -147,7 +155,8 @@ def test_cifar10_reads_the_real_on_disk_format(tmp_path, monkeypatch):
     assert sorted(data.y_train.tolist() + data.y_val.tolist()) == sorted(
         labels
     )
-    # Each image keeps its label: the rows of the files, in order, are the training images.
+    # Each image keeps its label: the rows of the files, in order, are the
+    # training images.
     rows = (
         np.concatenate(
             [batches[f"data_batch_{i}"]["data"] for i in range(1, 6)]
@@ -199,10 +208,10 @@ def test_cifar10_missing_without_download(tmp_path):
         load_images("cifar10", root=tmp_path, download=False)
 
 
-# --- added by mutation testing ---------------------------------------------------
+# --- added by mutation testing -----------------------------------------------
 
 
-def test_cifar10_validation_split_follows_seed_and_val_fraction_and_keeps_the_file_order(
+def test_cifar10_validation_split_follows_seed_and_val_fraction_and_keeps_the_file_order(  # noqa: E501
     tmp_path, monkeypatch
 ):
     batches = write_fake_cifar10(tmp_path)
@@ -236,7 +245,7 @@ def test_cifar10_validation_split_follows_seed_and_val_fraction_and_keeps_the_fi
         assert order == sorted(order)  # the images keep the order of the files
 
 
-def test_breast_cancer_splits_are_stratified_disjoint_and_standardised_on_train():
+def test_breast_cancer_splits_are_stratified_disjoint_and_standardised_on_train():  # noqa: E501
     from sslbook.data import load_tabular
 
     data = load_tabular(seed=0)
@@ -278,7 +287,8 @@ def test_breast_cancer_split_follows_the_seed_and_checks_arguments():
     assert not torch.equal(
         load_tabular(seed=0).y_test, load_tabular(seed=1).y_test
     )
-    # the validation split follows the seed too, also within the same test split
+    # the validation split follows the seed too, also within the same test
+    # split
     assert not torch.equal(
         load_tabular(seed=0).y_val, load_tabular(seed=1).y_val
     )
@@ -294,7 +304,9 @@ def test_breast_cancer_split_follows_the_seed_and_checks_arguments():
 
 @pytest.mark.parametrize("seed", [0, 3])
 def test_breast_cancer_splits_are_sklearns_seeded_stratified_splits(seed):
-    """Test rows first, then validation rows from the rest, both with the given seed."""
+    """Test rows first, then validation rows from the rest, both with the given
+    seed.
+    """
     from sklearn.datasets import load_breast_cancer
     from sklearn.model_selection import train_test_split
 

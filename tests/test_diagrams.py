@@ -9,7 +9,10 @@ import diagrams  # noqa: E402
 
 needs_chinese_font = pytest.mark.skipif(
     not diagrams.has_chinese_font(),
-    reason=f"the Chinese diagrams need {diagrams.CJK_FONT} (Debian's fonts-wqy-microhei, which make test installs)",
+    reason=(
+        f"the Chinese diagrams need {diagrams.CJK_FONT} "
+        "(Debian's fonts-wqy-microhei, which make test installs)"
+    ),
 )
 
 
@@ -18,7 +21,8 @@ needs_chinese_font = pytest.mark.skipif(
 )
 def test_the_committed_diagrams_match_a_fresh_rendering(lang):
     assert diagrams.stale(lang) == [], (
-        "run python tools/diagrams.py and commit chapters/figures/ and i18n/zh/figures/"
+        "run python tools/diagrams.py "
+        "and commit chapters/figures/ and i18n/zh/figures/"
     )
 
 

@@ -1,4 +1,5 @@
-"""Several processes: the gathered NT-Xent against one process, the gather's edge cases, main_process_first.
+"""Several processes: the gathered NT-Xent against one process, the gather's
+edge cases, main_process_first.
 
 Each multi-process test starts ``gloo`` processes on the CPU with
 ``torch.multiprocessing.spawn``; their worker functions live at the top of this
@@ -32,7 +33,9 @@ BATCH = 8
 
 
 def start(worker, folder: Path, *args) -> None:
-    """Run ``worker(rank, folder, *args)`` in WORLD gloo processes and wait for them."""
+    """Run ``worker(rank, folder, *args)`` in WORLD gloo processes and wait for
+    them.
+    """
     mp.spawn(
         _bootstrap, args=(worker, str(folder), args), nprocs=WORLD, join=True
     )
@@ -52,7 +55,7 @@ def _bootstrap(rank: int, worker, folder: str, args: tuple) -> None:
         dist.destroy_process_group()
 
 
-# --- the gathered loss and its gradients ---------------------------------------
+# --- the gathered loss and its gradients -------------------------------------
 
 
 def small_model(seed: int) -> nn.Module:
@@ -69,7 +72,9 @@ def views(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def gather_without_sum(t: torch.Tensor) -> torch.Tensor:
-    """Every rank's ``t``, with gradient only into this rank's own copy: Lightly's bug."""
+    """Every rank's ``t``, with gradient only into this rank's own copy:
+    Lightly's bug.
+    """
     parts = [torch.empty_like(t) for _ in range(dist.get_world_size())]
     dist.all_gather(parts, t.detach().contiguous())
     parts[dist.get_rank()] = t
@@ -88,7 +93,8 @@ def gradient_worker(rank: int, folder: Path, seed: int) -> None:
             loss = nt_xent_loss_gathered(
                 z1, z2, 0.5, world=WORLD, rank=rank, gather=gather
             )
-        loss.backward()  # DistributedDataParallel averages the gradients over the processes
+        # DistributedDataParallel averages the gradients over the processes
+        loss.backward()
         mean_loss = loss.detach().clone()
         dist.all_reduce(mean_loss)
         result[name] = {
@@ -125,7 +131,9 @@ def max_diff(grads: dict, reference: dict) -> float:
 def test_gathered_nt_xent_equals_one_process_on_the_concatenated_batch(
     two_process_step,
 ):
-    """Two gloo processes under DistributedDataParallel against one process: loss and every gradient."""
+    """Two gloo processes under DistributedDataParallel against one process:
+    loss and every gradient.
+    """
     result, single_loss, reference = two_process_step
     assert float(result["gathered"]["loss"]) == pytest.approx(
         single_loss, abs=1e-5
@@ -146,7 +154,9 @@ def test_the_comparison_catches_a_gather_without_the_summed_backward(
 
 
 def test_one_process_simulation_matches_the_full_batch():
-    """Chapter 5's single-process simulation: summed per-rank losses equal the full-batch loss, gradients too."""
+    """Chapter 5's single-process simulation: summed per-rank losses equal the
+    full-batch loss, gradients too.
+    """
     torch.manual_seed(0)
     z1, z2 = (
         torch.randn(2 * 4, 6, requires_grad=True),
@@ -183,7 +193,7 @@ def test_one_process_simulation_matches_the_full_batch():
     )
 
 
-# --- the gather: the incoming gradient, unequal shapes ----------------------------
+# --- the gather: the incoming gradient, unequal shapes -----------------------
 
 
 def backward_worker(rank: int, folder: Path) -> None:
@@ -193,12 +203,14 @@ def backward_worker(rank: int, folder: Path) -> None:
     kept = incoming.clone()
     (grad,) = torch.autograd.grad(gathered, x, grad_outputs=incoming)
     (folder / f"rank{rank}.json").write_text(json.dumps({
-        "gathered": gathered.tolist(), "grad": grad.tolist(), "incoming_unchanged": bool(torch.equal(incoming, kept)),
+        "gathered": gathered.tolist(),
+        "grad": grad.tolist(),
+        "incoming_unchanged": bool(torch.equal(incoming, kept)),
     }))  # fmt: skip
 
 
 @pytest.mark.slow  # make unit skips it; make test runs it
-def test_gather_backward_sums_over_ranks_and_leaves_the_incoming_gradient_alone(
+def test_gather_backward_sums_over_ranks_and_leaves_the_incoming_gradient_alone(  # noqa: E501
     tmp_path,
 ):
     start(backward_worker, tmp_path)
@@ -239,7 +251,7 @@ def test_unequal_shapes_raise_on_every_rank_instead_of_hanging(tmp_path):
         )
 
 
-# --- rank 0 first -----------------------------------------------------------------
+# --- rank 0 first ------------------------------------------------------------
 
 
 def first_worker(rank: int, folder: Path, fail: bool) -> None:
@@ -279,9 +291,9 @@ def test_when_rank_zero_fails_every_rank_stops(tmp_path):
     start(first_worker, tmp_path, True)
     assert (tmp_path / "outcome0.txt").read_text() == "OSError: no network"
     assert (
-        "rank 0 could not load the data, so rank 1 stops too: OSError: no network"
-        in (tmp_path / "outcome1.txt").read_text()
-    )
+        "rank 0 could not load the data, so rank 1 stops too: "
+        "OSError: no network"
+    ) in (tmp_path / "outcome1.txt").read_text()
     assert not (tmp_path / "call1.json").exists()
 
 
@@ -295,7 +307,7 @@ def test_a_single_process_loads_with_download():
     )
 
 
-# --- torchrun's environment ---------------------------------------------------------
+# --- torchrun's environment --------------------------------------------------
 
 
 def test_without_torchrun_there_is_one_process_and_no_process_group(
@@ -342,7 +354,7 @@ def test_the_distributed_module_imports_nothing_from_sslbook():
     assert not [name for name in imported if name.split(".")[0] == "sslbook"]
 
 
-# --- added by mutation testing (no process group needed) ----------------------------
+# --- added by mutation testing (no process group needed) ---------------------
 
 
 def test_the_gather_refuses_more_dimensions_than_it_can_compare():

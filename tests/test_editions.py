@@ -1,5 +1,7 @@
-"""The notebook editions for Colab and Jupyter (tools/editions.py): current, free of MyST,
-their code the book's, and every number, figure, citation and link the website's."""
+"""The notebook editions for Colab and Jupyter (tools/editions.py): current,
+free of MyST, their code the book's, and every number, figure, citation and
+link the website's.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +42,9 @@ def test_every_notebook_of_both_books_has_an_edition(books):
 
 
 def myst_left(source: str) -> list[str]:
-    """MyST constructs in a Markdown source, found by the parser and by their line syntax."""
+    """MyST constructs in a Markdown source, found by the parser and by their
+    line syntax.
+    """
     found = []
     for token in MD.parse(source):
         if token.type in (
@@ -141,10 +145,19 @@ def convert(
 
 def test_unknown_constructs_fail_loudly(books):
     book = books["en"]
-    for source in ("{unknownrole}`x`", "```{mystery}\nx\n```", "{doc}`no/such/page`", "{numref}`no-such-figure`",
-                   "{cite:p}`nosuchkey2020`", "{term}`no such term`", "{glue:text}`no_such_key`",
-                   "- item\n\n  ```{note}\n  nested\n  ```", "{numref}`sgns-gradient`", "Term\n: a definition",
-                   "Hello {{ name }}."):  # fmt: skip
+    for source in (
+        "{unknownrole}`x`",
+        "```{mystery}\nx\n```",
+        "{doc}`no/such/page`",
+        "{numref}`no-such-figure`",
+        "{cite:p}`nosuchkey2020`",
+        "{term}`no such term`",
+        "{glue:text}`no_such_key`",
+        "- item\n\n  ```{note}\n  nested\n  ```",
+        "{numref}`sgns-gradient`",
+        "Term\n: a definition",
+        "Hello {{ name }}.",
+    ):
         with pytest.raises(EditionError):
             convert(book, source)
 
@@ -186,17 +199,18 @@ def test_each_construct_becomes_plain_markdown(books):
     book = books["en"]
     out = convert(
         book,
-        "See {numref}`fig-simclr-loss` and {doc}`04_2_autoencoder`, after {cite:t}`chen2020simple`.",
+        "See {numref}`fig-simclr-loss` and {doc}`04_2_autoencoder`, "
+        "after {cite:t}`chen2020simple`.",
     )
     site = book.site
     assert (
-        f"[Fig. {book.numbers['fig-simclr-loss']}]({site}chapters/04_code/04_3_simclr.html#fig-simclr-loss)"
-        in out
-    )
+        f"[Fig. {book.numbers['fig-simclr-loss']}]"
+        f"({site}chapters/04_code/04_3_simclr.html#fig-simclr-loss)"
+    ) in out
     assert (
-        f"[A convolutional autoencoder]({site}chapters/04_code/04_2_autoencoder.html)"
-        in out
-    )
+        "[A convolutional autoencoder]"
+        f"({site}chapters/04_code/04_2_autoencoder.html)"
+    ) in out
     assert f"Chen *et al.* [[2020]({site}appendix/bibliography.html)]" in out
     warning = convert(book, "```{warning}\nBe careful with $x$.\n```")
     assert warning == "> **Warning**\n>\n> Be careful with $x$."
@@ -240,7 +254,7 @@ def test_a_pasted_text_with_markdown_characters_stays_literal(
     assert page.pasted == ["p < 0.05 *or* [a](b)"]
 
 
-# --- against the built website -------------------------------------------------------
+# --- against the built website -----------------------------------------------
 
 
 def site_page(site, lang: str, docname: str) -> str:
@@ -266,8 +280,8 @@ def test_pasted_numbers_and_citations_are_the_websites(site, books, lang):
                 r'<span class="pasted-text">([^<]*)</span>', text
             )
         ]
-        # Sphinx curls every straight quote of a page, prose and pasted text alike; an
-        # edition leaves them all as written.
+        # Sphinx curls every straight quote of a page, prose and pasted text
+        # alike; an edition leaves them all as written.
         assert page.pasted == [v.replace("\u2019", "'") for v in pasted], (
             docname
         )
@@ -291,7 +305,8 @@ def test_figure_and_exercise_numbers_are_the_websites(site, books, lang):
         text = site_page(site, lang, docname)
         for name in doc.figures:
             match = re.search(
-                rf'id="{re.escape(name)}"[\s\S]*?<span class="caption-number">([^<]*)</span>',
+                rf'id="{re.escape(name)}"[\s\S]*?'
+                r'<span class="caption-number">([^<]*)</span>',
                 text,
             )
             assert (
@@ -301,7 +316,8 @@ def test_figure_and_exercise_numbers_are_the_websites(site, books, lang):
             ), (docname, name)
         for label in doc.exercises:
             match = re.search(
-                rf'id="{re.escape(label)}"[\s\S]*?<span class="caption-number">([^<]*)</span>',
+                rf'id="{re.escape(label)}"[\s\S]*?'
+                r'<span class="caption-number">([^<]*)</span>',
                 text,
             )
             assert (

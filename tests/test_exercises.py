@@ -31,7 +31,7 @@ def todo(*args):
     raise NotImplementedError("write it here")
 
 
-# --- right answers pass, templates are reported, not raised ---------------------
+# --- right answers pass, templates are reported, not raised ------------------
 
 
 def nt_xent_by_hand(z1, z2, temperature):
@@ -169,9 +169,9 @@ def test_a_right_answer_passes_and_says_so(checker, solution, capsys):
 )
 def test_the_template_is_reported_not_raised(checker, capsys):
     assert checker(todo) is None
-    assert (
-        capsys.readouterr().out
-        == "Not implemented yet: todo raised NotImplementedError('write it here').\n"
+    assert capsys.readouterr().out == (
+        "Not implemented yet: todo raised "
+        "NotImplementedError('write it here').\n"
     )
 
 
@@ -192,7 +192,7 @@ def test_the_ratio_checker_leaves_the_global_rng_alone():
     assert torch.equal(torch.random.get_rng_state(), before)
 
 
-# --- wrong answers fail, and the message says how ---------------------------------
+# --- wrong answers fail, and the message says how ----------------------------
 
 
 def nt_xent_detached_denominator(z1, z2, temperature):
@@ -409,7 +409,7 @@ def test_an_unexpected_error_in_the_readers_code_is_not_hidden():
         check_nt_xent(broken)
 
 
-# --- the exercises in the book: every solution passes its checker --------------------
+# --- the exercises in the book: every solution passes its checker ------------
 
 # Every notebook ends with 3 to 5 exercises.
 WITH_EXERCISES = sorted(
@@ -510,7 +510,9 @@ def test_every_coded_solution_passes_its_checker(notebook, label, code):
 
 @pytest.mark.parametrize("notebook", WITH_EXERCISES)
 def test_the_templates_run_and_say_they_are_not_implemented(notebook):
-    """The reader's templates are stored as run: the checker's 'Not implemented yet' line, no error."""
+    """The reader's templates are stored as run: the checker's 'Not implemented
+    yet' line, no error.
+    """
     cells = nbformat.read(ROOT / notebook, as_version=4).cells
     templates = [
         cell

@@ -1,4 +1,6 @@
-"""sslbook.glue: the spread and the margin glued beside a value, for the notebook check."""
+"""sslbook.glue: the spread and the margin glued beside a value, for the
+notebook check.
+"""
 
 import math
 
@@ -54,7 +56,7 @@ def test_glue_spread_and_glue_margin_glue_each_value_hidden(monkeypatch):
     ]
 
 
-def test_the_call_record_holds_both_languages_the_interval_the_seeds_and_the_repeat_chance():
+def test_the_call_record_holds_both_languages_the_interval_the_seeds_and_the_repeat_chance():  # noqa: E501
     from sslbook.evaluate import compare
 
     seeds = (0, 1, 2, 3)

@@ -1,10 +1,12 @@
-"""The Chinese edition: the translation store, the generated book in zh/, and its site.
+"""The Chinese edition: the translation store, the generated book in zh/, and
+its site.
 
-``tools/i18n.py`` cuts every English page into units (a notebook's markdown cells, a
-Markdown page's blocks), keeps their Chinese in ``i18n/zh/``, and writes the Chinese
-book to ``zh/``. These tests fail when the English changes and its Chinese does not
-follow, when ``zh/`` is not what the store gives, when a Chinese notebook's code or
-outputs differ from the English one's, and when a page leaves the glossary's terms.
+``tools/i18n.py`` cuts every English page into units (a notebook's markdown
+cells, a Markdown page's blocks), keeps their Chinese in ``i18n/zh/``, and
+writes the Chinese book to ``zh/``. These tests fail when the English changes
+and its Chinese does not follow, when ``zh/`` is not what the store gives, when
+a Chinese notebook's code or outputs differ from the English one's, and when a
+page leaves the glossary's terms.
 """
 
 from __future__ import annotations
@@ -25,10 +27,17 @@ NOTEBOOKS = [page for page in PAGES if page.suffix == ".ipynb"]
 
 
 def test_markdown_blocks_cut_at_blank_lines_and_keep_fenced_blocks_whole():
-    text = "# Title\n\nOne\nparagraph.\n\n```{exercise} A\n:label: a\n\nBody.\n```\n\n\n| a |\n|---|\n"
+    text = (
+        "# Title\n\nOne\nparagraph.\n\n"
+        "```{exercise} A\n:label: a\n\nBody.\n```\n\n\n"
+        "| a |\n|---|\n"
+    )
     assert i18n.markdown_blocks(text) == [
-        "# Title", "One\nparagraph.", "```{exercise} A\n:label: a\n\nBody.\n```", "| a |\n|---|",
-    ]  # fmt: skip
+        "# Title",
+        "One\nparagraph.",
+        "```{exercise} A\n:label: a\n\nBody.\n```",
+        "| a |\n|---|",
+    ]
     nested = "````{solution} a\n```python\nx = 1\n\ny = 2\n```\n````\n\nAfter."
     assert i18n.markdown_blocks(nested) == [
         "````{solution} a\n```python\nx = 1\n\ny = 2\n```\n````",
@@ -83,9 +92,9 @@ def test_every_english_unit_is_translated_and_no_translation_is_stale():
         ]
         problems += [f"stale {page}: {unit[:60]!r}" for unit in status.stale]
     assert problems == [], (
-        f"{len(problems)} units: run `python tools/i18n.py extract`, translate the empty "
-        "`zh` entries in i18n/zh/, delete the stale ones, then `python tools/i18n.py build`\n"
-        + "\n".join(problems[:20])
+        f"{len(problems)} units: run `python tools/i18n.py extract`, "
+        "translate the empty `zh` entries in i18n/zh/, delete the stale "
+        "ones, then `python tools/i18n.py build`\n" + "\n".join(problems[:20])
     )
 
 
@@ -187,9 +196,11 @@ def test_the_terminology_table_is_the_glossarys():
 
 
 def test_chinese_units_use_the_terminology_table():
-    """Where an English unit uses a term, its Chinese uses the table's Chinese (or an accepted form).
+    """Where an English unit uses a term, its Chinese uses the table's Chinese
+    (or an accepted form).
 
-    Text in double quotes, such as a quoted paper title, is not prose, and is left out.
+    Text in double quotes, such as a quoted paper title, is not prose, and
+    is left out.
     """
     misses = []
     for page in PAGES:
@@ -213,14 +224,17 @@ def test_chinese_units_use_the_terminology_table():
     assert misses == [], "\n".join(misses[:30])
 
 
-# A glued call pasted into Chinese prose: its English text (key) instead of its Chinese twin (key_zh).
+# A glued call pasted into Chinese prose: its English text (key) instead of its
+# Chinese twin (key_zh).
 GLUED_CALL = re.compile(
     r"\{glue:text\}`(?:[^`:]*::)?([a-z0-9_]*verdict[a-z0-9_]*?)(?::[^`]*)?`"
 )
 
 
 def english_calls(zh: str) -> list[str]:
-    """The verdict keys that a Chinese unit pastes in English (without the ``_zh`` twin)."""
+    """The verdict keys that a Chinese unit pastes in English (without the
+    ``_zh`` twin).
+    """
     return [
         k for k in GLUED_CALL.findall(zh) if not k.endswith(CALL_COMPANIONS)
     ]
@@ -235,14 +249,17 @@ def test_the_english_call_check_finds_one():
     ) == ["simclr_verdict_supervised_10"]
     assert (
         english_calls(
-            "结论是 {glue:text}`simclr_verdict_raw_10_zh`，区间 {glue:text}`simclr_verdict_raw_10_lo:.3f`。"
+            "结论是 {glue:text}`simclr_verdict_raw_10_zh`，"
+            "区间 {glue:text}`simclr_verdict_raw_10_lo:.3f`。"
         )
         == []
     )
 
 
 def test_chinese_pages_paste_the_chinese_calls():
-    """A call in Chinese prose is the _zh twin that the same run glued (sslbook.glue.glue_call), not English."""
+    """A call in Chinese prose is the _zh twin that the same run glued
+    (sslbook.glue.glue_call), not English.
+    """
     found = [
         f"{page}: {key}"
         for page in PAGES
@@ -256,7 +273,9 @@ GLUED = re.compile(r"\{glue:text\}`(?:([^`:]*)::)?([a-z0-9_]+)(?::[^`]*)?`")
 
 
 def english_twins(page, zh: str) -> list[str]:
-    """The keys that a Chinese unit of ``page`` pastes in English although the same run glued a ``_zh`` twin."""
+    """The keys that a Chinese unit of ``page`` pastes in English although the
+    same run glued a ``_zh`` twin.
+    """
     import nbformat
 
     from nbcheck import glued
@@ -272,7 +291,9 @@ def english_twins(page, zh: str) -> list[str]:
 
 
 def test_chinese_pages_paste_every_chinese_twin():
-    """Settings chosen on validation, like calls, are pasted in Chinese where the run glued a _zh twin."""
+    """Settings chosen on validation, like calls, are pasted in Chinese where
+    the run glued a _zh twin.
+    """
     assert english_twins(NOTEBOOKS[0], "") == []
     assert english_twins(
         "chapters/05_future/05_3_masked_language.ipynb",
@@ -293,29 +314,48 @@ ENGLISH_RUN = re.compile(
 # English kept in Chinese prose on purpose, each with its reason.
 ENGLISH_ALLOWED = {
     "bag of words": "the English term, glossed after its Chinese name",
-    "term frequency, inverse document frequency": "the English of TF-IDF, glossed",
+    "term frequency, inverse document frequency": (
+        "the English of TF-IDF, glossed"
+    ),
     "skip-gram with negative sampling": "the English of SGNS, glossed",
-    "normalised temperature-scaled cross-entropy": "the English of NT-Xent, glossed",
+    "normalised temperature-scaled cross-entropy": (
+        "the English of NT-Xent, glossed"
+    ),
     "principal component analysis": "the English of PCA, glossed",
     "out of vocabulary": "the English of OOV, glossed",
-    "the capital of France is": "an English example sentence for a masked language model",
+    "the capital of France is": (
+        "an English example sentence for a masked language model"
+    ),
     "a photo of a dog": "CLIP's English prompt, quoted",
     "a handwritten seven": "an English prompt, quoted",
-    "Change runtime type": "the name of Colab's menu item, which Colab shows in English",
-    "Imagenet Classification with Deep Convolutional Neural Networks": "a paper's title in the bibliography",
+    "Change runtime type": (
+        "the name of Colab's menu item, which Colab shows in English"
+    ),
+    "Imagenet Classification with Deep Convolutional Neural Networks": (
+        "a paper's title in the bibliography"
+    ),
     "dog bites man": "an English example sentence about word order",
     "man bites dog": "an English example sentence about word order",
     "Bag of words": "an English glossary headword beside its Chinese",
-    "Masked language modelling": "an English glossary headword beside its Chinese",
-    "Online and target networks": "an English glossary headword beside its Chinese",
-    "Principal component analysis": "an English glossary headword beside its Chinese",
+    "Masked language modelling": (
+        "an English glossary headword beside its Chinese"
+    ),
+    "Online and target networks": (
+        "an English glossary headword beside its Chinese"
+    ),
+    "Principal component analysis": (
+        "an English glossary headword beside its Chinese"
+    ),
 }
-# The corrections page quotes the titles that the source article cites, as it cites them.
+# The corrections page quotes the titles that the source article cites, as it
+# cites them.
 for title in (
-    "Simple and Scalable Pretraining with Contrastive Learning for Image Recognition",
+    "Simple and Scalable Pretraining with Contrastive Learning "
+    "for Image Recognition",
     "Language Models are Unsupervised Multitask Learners",
     "No-Rehearsal Siamese Neural Networks for Few-Shot Learning",
-    "Simple, Scalable, and Robust Contrastive Learning for Large-Scale Deep Metric Learning",
+    "Simple, Scalable, and Robust Contrastive Learning "
+    "for Large-Scale Deep Metric Learning",
     "A Decade of Progress",
     "A Fast Learning Algorithm for Deep Convolutional Networks",
     "Beyond Empirical Risk Minimization",
@@ -327,7 +367,9 @@ for title in (
 
 
 def prose_of(unit: str) -> str:
-    """A unit's prose: without code blocks (directives such as exercises stay), inline code, maths, roles and links."""
+    """A unit's prose: without code blocks (directives such as exercises stay),
+    inline code, maths, roles and links.
+    """
     kept, code, directives = [], None, []
     for line in unit.splitlines():
         fence = re.match(r"^\s*(`{3,}|~{3,})\s*(.*)$", line)
@@ -362,7 +404,9 @@ def prose_of(unit: str) -> str:
 
 
 def english_runs(page, zh: str) -> list[str]:
-    """The runs of three or more English words in a Chinese unit of ``page``, glued values pasted, allowed ones left out."""
+    """The runs of three or more English words in a Chinese unit of ``page``,
+    glued values pasted, allowed ones left out.
+    """
     import nbformat
 
     from nbcheck import glued, literal
@@ -399,18 +443,22 @@ def test_the_english_run_check_finds_one():
     assert (
         english_runs(
             page,
-            "```python\nfrom torch import nn\n```\n用 `from torch import nn` 导入，$a and b$。",
+            "```python\nfrom torch import nn\n```\n"
+            "用 `from torch import nn` 导入，$a and b$。",
         )
         == []
     )
     assert english_runs(
         page,
-        "```{exercise} 标题\n:label: ex-one-two-three\n这是 the English words here。\n```",
+        "```{exercise} 标题\n:label: ex-one-two-three\n"
+        "这是 the English words here。\n```",
     ) == ["the English words here"]
 
 
 def test_chinese_prose_has_no_english_sentences():
-    """No Chinese unit, with every glued value pasted, holds three English words in a row outside code, maths and the allowed list."""
+    """No Chinese unit, with every glued value pasted, holds three English
+    words in a row outside code, maths and the allowed list.
+    """
     found = [
         f"{page}: {run!r}"
         for page in PAGES

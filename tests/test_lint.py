@@ -1,4 +1,6 @@
-"""ruff's linter and formatter over sslbook/, tests/ and tools/, with the settings of pyproject.toml."""
+"""ruff's linter and formatter over sslbook/, tests/ and tools/, with the
+settings of pyproject.toml.
+"""
 
 import shutil
 import subprocess
@@ -21,12 +23,16 @@ def ruff(*arguments: str) -> subprocess.CompletedProcess:
 
 
 def test_ruff_finds_nothing():
-    """Unused imports, undefined names, bugbear's traps and unsorted imports fail here; `make format` fixes most."""
+    """Unused imports, undefined names, bugbear's traps, unsorted imports and
+    lines over 79 columns fail here; `make format` fixes most.
+    """
     result = ruff("check")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_code_is_formatted():
-    """`ruff format` at the book's 79 columns would change nothing; `make format` applies it."""
+    """`ruff format` at the book's 79 columns would change nothing;
+    `make format` applies it.
+    """
     result = ruff("format", "--check")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,7 +8,9 @@ from sslbook.losses import info_nce_loss, nt_xent_loss
 
 
 def nt_xent_by_loop(z1, z2, temperature):
-    """Chen et al. (2020), eq. 1, written anchor by anchor: an independent reference."""
+    """Chen et al. (2020), eq. 1, written anchor by anchor: an independent
+    reference.
+    """
     z = torch.cat([z1, z2])
     n2 = len(z)
     total = 0.0
@@ -46,7 +48,7 @@ def test_nt_xent_is_invariant_to_scale_and_symmetric_in_its_views():
     assert nt_xent_loss(z2, z1).item() == pytest.approx(loss.item(), abs=1e-6)
 
 
-def test_nt_xent_is_low_for_matching_views_and_log_of_negatives_for_identical_embeddings():
+def test_nt_xent_is_low_for_matching_views_and_log_of_negatives_for_identical_embeddings():  # noqa: E501
     z = torch.eye(4)
     assert (
         nt_xent_loss(z, z, temperature=0.05).item() < 1e-6
@@ -171,7 +173,7 @@ def test_nt_xent_gather_flag_without_a_process_group_is_the_plain_loss():
     )
 
 
-# --- added by mutation testing ---------------------------------------------------
+# --- added by mutation testing -----------------------------------------------
 
 
 def test_gathered_nt_xent_checks_rank_gather_and_temperature():

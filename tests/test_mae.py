@@ -44,7 +44,7 @@ def test_patchify_and_unpatchify_check_shapes():
         unpatchify(torch.rand(1, 3, 4), 2, channels=1)
 
 
-def test_each_image_hides_exactly_its_share_of_patches_and_the_visible_indices_are_the_rest():
+def test_each_image_hides_exactly_its_share_of_patches_and_the_visible_indices_are_the_rest():  # noqa: E501
     visible, mask = random_masking(
         50, 16, 0.75, torch.Generator().manual_seed(0)
     )
@@ -100,8 +100,10 @@ def test_the_loss_is_the_error_on_hidden_patches_only():
 
 
 def test_the_encoder_never_sees_the_hidden_patches():
-    """Changing the pixels of hidden patches leaves the loss's visible-side computation, and so the
-    predictions, unchanged: only the targets of hidden patches change."""
+    """Changing the pixels of hidden patches leaves the loss's visible-side
+    computation, and so the predictions, unchanged: only the targets of hidden
+    patches change.
+    """
     images = torch.rand(2, 1, 8, 8)
     mae = small_mae()
     state = mae.generator.get_state()

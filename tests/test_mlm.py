@@ -69,7 +69,7 @@ def test_each_sequence_gets_exactly_its_share_of_chosen_positions():
     )  # positions not chosen are left alone
 
 
-def test_special_tokens_are_never_chosen_and_a_short_sequence_gives_all_its_words():
+def test_special_tokens_are_never_chosen_and_a_short_sequence_gives_all_its_words():  # noqa: E501
     ids = torch.randint(3, 50, (300, 20))
     ids[:, ::4] = UNK_ID  # 5 unknown words in every row
     ids[0] = UNK_ID
@@ -87,7 +87,8 @@ def test_special_tokens_are_never_chosen_and_a_short_sequence_gives_all_its_word
     assert not chosen[ids < len(SPECIAL_TOKENS)].any()
     assert chosen.sum(dim=1).tolist() == [0, 2] + [5] * 298
     assert torch.equal(inputs[0], ids[0])
-    # the words of a row are chosen uniformly, whatever sits at the special positions
+    # the words of a row are chosen uniformly, whatever sits at the special
+    # positions
     share = chosen[3:, 1::4].float().mean().item()
     assert share == pytest.approx(5 / 15, abs=0.03)
 
@@ -172,7 +173,7 @@ def test_tinybert_shapes_weight_tying_and_checks():
         TinyBERT(40, 16, dim=8, heads=3)
 
 
-def test_encode_then_predict_is_forward_and_the_fast_loss_equals_the_full_one():
+def test_encode_then_predict_is_forward_and_the_fast_loss_equals_the_full_one():  # noqa: E501
     torch.manual_seed(0)
     model = TinyBERT(vocab_size=60, length=12, dim=16, depth=1, heads=2)
     ids = torch.randint(3, 60, (8, 12))
@@ -189,7 +190,7 @@ def test_encode_then_predict_is_forward_and_the_fast_loss_equals_the_full_one():
     )
 
 
-def test_masked_accuracy_scores_the_masked_positions_and_the_unigram_guess_sees_the_same_ones():
+def test_masked_accuracy_scores_the_masked_positions_and_the_unigram_guess_sees_the_same_ones():  # noqa: E501
     torch.manual_seed(0)
     model = TinyBERT(vocab_size=30, length=10, dim=8, depth=1, heads=2)
     ids = torch.randint(3, 30, (700, 10))
@@ -239,7 +240,9 @@ def test_masked_accuracy_scores_the_masked_positions_and_the_unigram_guess_sees_
 
 
 def test_an_untrained_model_predicts_nearly_uniformly():
-    """With the tied output layer, the initial loss is close to log(vocabulary size)."""
+    """With the tied output layer, the initial loss is close to
+    log(vocabulary size).
+    """
     torch.manual_seed(0)
     model = TinyBERT(vocab_size=500, length=16, dim=32, depth=1, heads=2)
     ids = torch.randint(3, 500, (8, 16))
@@ -271,8 +274,10 @@ def test_the_loss_counts_the_chosen_positions_only():
 
 
 @pytest.mark.slow  # make unit skips it; make test runs it
-def test_training_learns_a_predictable_language_better_than_the_unigram_guess():
-    """Sequences count up by one modulo 10: every masked word follows from its neighbours."""
+def test_training_learns_a_predictable_language_better_than_the_unigram_guess():  # noqa: E501
+    """Sequences count up by one modulo 10: every masked word follows from its
+    neighbours.
+    """
     torch.manual_seed(0)
     starts = torch.randint(0, 10, (512, 1))
     ids = (
@@ -299,7 +304,7 @@ class _Copier(torch.nn.Module):
         return hidden
 
 
-def test_a_model_that_copies_its_input_scores_nothing_at_the_masked_positions():
+def test_a_model_that_copies_its_input_scores_nothing_at_the_masked_positions():  # noqa: E501
     ids = torch.randint(3, 30, (500, 10))
     inputs, targets = mask_tokens(
         ids,
@@ -316,7 +321,7 @@ def test_a_model_that_copies_its_input_scores_nothing_at_the_masked_positions():
     )  # ...which are not scored
 
 
-def test_masked_loss_is_the_cross_entropy_at_the_masked_positions_and_the_unigram_model_sets_its_bar():
+def test_masked_loss_is_the_cross_entropy_at_the_masked_positions_and_the_unigram_model_sets_its_bar():  # noqa: E501
     torch.manual_seed(0)
     model = TinyBERT(vocab_size=30, length=10, dim=8, depth=1, heads=2)
     ids = torch.randint(3, 30, (400, 10))
@@ -342,7 +347,9 @@ def test_masked_loss_is_the_cross_entropy_at_the_masked_positions_and_the_unigra
     assert unigram_loss(
         ids, ids, vocab_size=30, rate=0.3, seed=8
     ) == pytest.approx(-p[targets[scored]].log().mean().item())
-    with torch.no_grad():  # a model whose output is the unigram distribution scores the unigram loss
+    # a model whose output is the unigram distribution scores the unigram
+    # loss
+    with torch.no_grad():
         model.embedding.weight.zero_()
         model.output_bias.copy_(p.clamp(min=1e-30).log().float())
     assert masked_loss(

@@ -55,7 +55,8 @@ def test_a_batch_larger_than_the_queue_keeps_the_newest_keys_in_fifo_order():
     moco.enqueue(torch.randn(1, 4))  # pointer at 1
     keys = torch.randn(6, 4)
     moco.enqueue(keys)
-    # one at a time, keys 2..5 would land in rows 3, 0, 1, 2 and the pointer end at (1 + 6) % 4 = 3
+    # one at a time, keys 2..5 would land in rows 3, 0, 1, 2 and the pointer
+    # end at (1 + 6) % 4 = 3
     assert torch.allclose(
         moco.queue[[3, 0, 1, 2]], F.normalize(keys[2:], dim=1)
     )
@@ -127,9 +128,12 @@ def test_shuffle_bn_replaces_every_batchnorm_and_keeps_keys_aligned():
         len(norms) == len(wrappers) == 4
     )  # two in each encoder, each inside a wrapper
     x = torch.rand(8, 1, 8, 8)
-    moco.key.eval()  # eval mode: no batch statistics, so shuffling must not change any key
+    # eval mode: no batch statistics, so shuffling must not change any key
+    moco.key.eval()
     assert torch.allclose(moco.encode_keys(x), moco.key(x), atol=1e-6)
-    moco.key.train()  # train mode: each key is normalised with another group than without the shuffle
+    # train mode: each key is normalised with another group than without the
+    # shuffle
+    moco.key.train()
     assert not torch.allclose(moco.encode_keys(x), moco.key(x), atol=1e-4)
     assert split_batchnorm(torch.nn.Linear(2, 2), 2).weight.shape == (2, 2)
 
@@ -173,10 +177,10 @@ def test_bad_arguments():
         small_moco(momentum=1.0)
 
 
-# --- added by mutation testing ---------------------------------------------------
+# --- added by mutation testing -----------------------------------------------
 
 
-def test_split_batchnorm_running_statistics_follow_the_wrapped_layers_momentum():
+def test_split_batchnorm_running_statistics_follow_the_wrapped_layers_momentum():  # noqa: E501
     torch.manual_seed(0)
     bn = torch.nn.BatchNorm2d(3, momentum=0.5)
     x = torch.randn(8, 3, 4, 4) * 3 + torch.arange(8.0)[:, None, None, None]
@@ -219,8 +223,10 @@ def test_momentum_update_copies_the_buffers():
     )
 
 
-def test_split_batchnorm_with_a_cumulative_average_moves_its_running_statistics():
-    """BatchNorm(momentum=None) keeps a cumulative average; with one split SplitBatchNorm is that BatchNorm."""
+def test_split_batchnorm_with_a_cumulative_average_moves_its_running_statistics():  # noqa: E501
+    """BatchNorm(momentum=None) keeps a cumulative average; with one split
+    SplitBatchNorm is that BatchNorm.
+    """
     torch.manual_seed(0)
     x = torch.randn(8, 3, 4, 4) + 5
     wrapped, plain = (

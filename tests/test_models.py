@@ -111,7 +111,10 @@ def test_autoencoder_rejects_bad_input():
     ae = ConvAutoencoder(in_channels=1, image_size=28, latent_dim=4)
     with pytest.raises(
         ValueError,
-        match=r"expected input of shape \(batch, 1, 28, 28\), got \(2, 3, 28, 28\)",
+        match=(
+            r"expected input of shape \(batch, 1, 28, 28\), "
+            r"got \(2, 3, 28, 28\)"
+        ),
     ):
         ae(torch.rand(2, 3, 28, 28))
     with pytest.raises(

@@ -1,4 +1,5 @@
-"""The notebook check (tools/nbcheck.py): a re-run passes within its uncertainty, drift fails.
+"""The notebook check (tools/nbcheck.py): a re-run passes within its
+uncertainty, drift fails.
 
 The drift tests take a stored notebook of the book as the "fresh run", change
 one glued value or one output, and check that the comparison fails exactly
@@ -77,7 +78,8 @@ def test_every_glued_value_has_a_rule_whose_keys_exist(path):
             named += [rule.options["margin"], rule.options["noise"]]
         for template in named:
             assert nbcheck._key(template, key) in values, (
-                f"{key}: its rule names {nbcheck._key(template, key)}, which {path.name} does not glue"
+                f"{key}: its rule names {nbcheck._key(template, key)}, "
+                f"which {path.name} does not glue"
             )
 
 
@@ -95,14 +97,16 @@ def test_every_rule_matches_a_glued_value():
                 and RULES.rule_for(k) is rule
                 for k in keys
             ), (
-                f"the pattern {pattern!r} of a {rule.kind} rule decides no glued value"
+                f"the pattern {pattern!r} of a {rule.kind} rule "
+                "decides no glued value"
             )
 
 
 def test_a_rule_needs_a_known_kind_and_a_reason(tmp_path):
     path = tmp_path / "rules.yml"
     path.write_text(
-        "alpha: 0.001\nchoice_z: 2\nrules:\n  - keys: ['*']\n    kind: roughly\n    reason: because\n"
+        "alpha: 0.001\nchoice_z: 2\nrules:\n"
+        "  - keys: ['*']\n    kind: roughly\n    reason: because\n"
     )
     with pytest.raises(ValueError, match="unknown kind 'roughly'"):
         nbcheck.load_rules(path)
@@ -190,14 +194,17 @@ def test_the_mean_tolerance_is_a_t_test_on_the_pooled_sd():
 
 
 def test_a_broken_run_cannot_excuse_its_mean_with_its_own_spread():
-    """A run whose seeds disagree wildly widens its mean's tolerance, but fails the F-test on its sd."""
+    """A run whose seeds disagree wildly widens its mean's tolerance, but fails
+    the F-test on its sd.
+    """
     nb = read(SIMCLR)
     values = nbcheck.glued(nb)
     mean, sd = (
         float(values["simclr_probe_acc_10"]),
         float(values["simclr_probe_acc_10_sd"]),
     )
-    # 100 times the stored spread: beyond what the F-test allows with three seeds (about 46 times)
+    # 100 times the stored spread: beyond what the F-test allows with three
+    # seeds (about 46 times)
     broken = set_glued(
         set_glued(nb, "simclr_probe_acc_10", "0.45"),
         "simclr_probe_acc_10_sd",
@@ -235,7 +242,8 @@ def test_a_nan_where_a_number_was_fails():
 
 def test_a_spread_may_move_by_the_f_tests_factor_only():
     nb = read(SIMCLR)
-    key = "simclr_probe_acc_10_sd"  # 3 seeds: the F-test allows a factor of about 45
+    # 3 seeds: the F-test allows a factor of about 45
+    key = "simclr_probe_acc_10_sd"
     stored = float(nbcheck.glued(nb)[key])
     assert glue_diff(nb, set_glued(nb, key, f"{stored * 3:.3f}"))[key].ok
     assert not glue_diff(nb, set_glued(nb, key, f"{stored * 100:.3f}"))[key].ok
@@ -449,7 +457,8 @@ def test_printed_numbers_may_differ_but_not_the_words():
             old,
             [
                 stream(
-                    "lr 0.01 (validation 0.877 ± 0.015), test accuracy 0.902 ± 0.017\n"
+                    "lr 0.01 (validation 0.877 ± 0.015), "
+                    "test accuracy 0.902 ± 0.017\n"
                 )
             ],
         )
@@ -460,7 +469,8 @@ def test_printed_numbers_may_differ_but_not_the_words():
         old,
         [
             stream(
-                "lr 0.01 (training 0.877 ± 0.015), test accuracy 0.902 ± 0.017\n"
+                "lr 0.01 (training 0.877 ± 0.015), "
+                "test accuracy 0.902 ± 0.017\n"
             )
         ],
     )
@@ -470,22 +480,26 @@ def test_printed_numbers_may_differ_but_not_the_words():
 def test_a_printed_call_may_become_inconclusive_but_not_be_contradicted():
     old = [
         stream(
-            "MoCo is ahead of SimCLR (difference +0.056, 95 % interval +0.030 to +0.082, 3 seeds)\n"
+            "MoCo is ahead of SimCLR "
+            "(difference +0.056, 95 % interval +0.030 to +0.082, 3 seeds)\n"
         )
     ]
     unclear = [
         stream(
-            "MoCo against SimCLR is inconclusive with 3 seeds (difference +0.020, 95 % interval -0.010 to +0.050, 3 seeds)\n"
+            "MoCo against SimCLR is inconclusive with 3 seeds "
+            "(difference +0.020, 95 % interval -0.010 to +0.050, 3 seeds)\n"
         )
     ]
     reversed_ = [
         stream(
-            "SimCLR is ahead of MoCo (difference -0.046, 95 % interval -0.082 to -0.010, 3 seeds)\n"
+            "SimCLR is ahead of MoCo "
+            "(difference -0.046, 95 % interval -0.082 to -0.010, 3 seeds)\n"
         )
     ]
     within = [
         stream(
-            "MoCo and SimCLR are within ±0.02 (difference +0.002, 95 % interval -0.010 to +0.014, 3 seeds)\n"
+            "MoCo and SimCLR are within ±0.02 "
+            "(difference +0.002, 95 % interval -0.010 to +0.014, 3 seeds)\n"
         )
     ]
     assert nbcheck.compare_printed("", old, unclear) == []
@@ -572,7 +586,9 @@ def test_printed_numbers_are_compared_by_the_same_rules():
 
 
 def test_a_spread_printed_as_zero_stands_for_less_than_half_a_unit():
-    """Three seeds that tied exactly print "± 0.000"; the F-test's factor applies to 0.0005, not to 0."""
+    """Three seeds that tied exactly print "± 0.000"; the F-test's factor
+    applies to 0.0005, not to 0.
+    """
     old = [stream("(0.5, 0.3, 300) 0.923 ± 0.000\n")]
     assert (
         nbcheck.compare_printed(
@@ -662,7 +678,10 @@ def test_the_table_lists_each_difference():
 
 TINY = [
     "from myst_nb import glue\nimport sys",
-    'print("mean accuracy 0.75")\nglue("acc", 0.75, display=False)\nglue("acc_sd", 0.01, display=False)\nglue("acc_n", 3, display=False)',
+    'print("mean accuracy 0.75")\n'
+    'glue("acc", 0.75, display=False)\n'
+    'glue("acc_sd", 0.01, display=False)\n'
+    'glue("acc_n", 3, display=False)',
 ]
 TINY_RULES = textwrap.dedent(
     """\
@@ -686,7 +705,9 @@ TINY_RULES = textwrap.dedent(
 def run_tiny(
     pytester, monkeypatch, sources: list[str], stored_acc: str = "0.75"
 ):
-    """Store the tiny notebook with ``stored_acc`` glued, then run nbval and the plugin on ``sources``."""
+    """Store the tiny notebook with ``stored_acc`` glued, then run nbval and
+    the plugin on ``sources``.
+    """
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook()
@@ -709,8 +730,10 @@ def run_tiny(
         ),
     )
     return pytester.runpytest_subprocess(
-        "-p", "nbcheck_plugin", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
-        "--nbcheck-tolerances", str(pytester.path / "rules.yml"), "tiny.ipynb",
+        "-p", "nbcheck_plugin", "--nbval-lax", "--nbval-current-env",
+        "-p", "no:cacheprovider",
+        "--nbcheck-tolerances", str(pytester.path / "rules.yml"),
+        "tiny.ipynb",
     )  # fmt: skip
 
 
@@ -785,7 +808,9 @@ def test_a_stream_split_into_several_outputs_compares_as_one():
 
 
 def test_the_rounding_allowance_is_the_finer_of_the_two_printed_values():
-    """Python prints 0.900 as 0.9: that is no licence for a tolerance of 0.1."""
+    """Python prints 0.900 as 0.9: that is no licence for a tolerance of
+    0.1.
+    """
     rule = nbcheck.Rule(("m",), "mean", "r", {"sd": "{key}_sd", "n": 3})
     stored, fresh = {"m": "0.9", "m_sd": "0.01"}, {"m": "0.75", "m_sd": "0.01"}
     ok, tolerance = nbcheck.compare_value(rule, "m", stored, fresh, RULES)
@@ -795,7 +820,9 @@ def test_the_rounding_allowance_is_the_finer_of_the_two_printed_values():
 
 
 def test_a_call_between_other_arms_is_no_contradiction():
-    """A choice changed, so the call compares another τ: that is not a reversal."""
+    """A choice changed, so the call compares another τ: that is not a
+    reversal.
+    """
     assert not nbcheck.contradicts(
         "τ = 0.5 is ahead of τ = 1", "τ = 0.2 is ahead of τ = 1"
     )
@@ -825,6 +852,7 @@ def test_glue_records_are_not_printed_outputs():
 
 def test_a_relative_tolerance_scales_with_the_value():
     nb = read("02_core_concepts.ipynb")
-    key = "ch2_sigmoid_grad_ratio"  # about 1e-17: an absolute 0.02 would allow anything
+    # about 1e-17: an absolute 0.02 would allow anything
+    key = "ch2_sigmoid_grad_ratio"
     stored = float(nbcheck.glued(nb)[key])
     assert not glue_diff(nb, set_glued(nb, key, f"{stored * 1.5:.2g}"))[key].ok

@@ -1,4 +1,6 @@
-"""The package as a whole: every module says what it exports, and it depends on what it imports."""
+"""The package as a whole: every module says what it exports, and it depends on
+what it imports.
+"""
 
 import ast
 import importlib
@@ -16,7 +18,8 @@ MODULES = sorted(
     for p in (Path(__file__).resolve().parents[1] / "sslbook").glob("*.py")
     if p.stem != "__init__"
 )
-#: Modules that define nothing and re-export other modules' names, for one import.
+#: Modules that define nothing and re-export other modules' names, for one
+#: import.
 FACADES = {"evaluate": ("stats", "probes", "baselines", "geometry")}
 
 
@@ -85,7 +88,9 @@ DISTRIBUTION_OF = {"sklearn": "scikit-learn", "myst_nb": "myst-nb"}
 
 
 def third_party_imports() -> set[str]:
-    """The distributions that sslbook's modules import, at the top or inside a function."""
+    """The distributions that sslbook's modules import, at the top or inside a
+    function.
+    """
     found = set()
     for path in (ROOT / "sslbook").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -103,7 +108,9 @@ def third_party_imports() -> set[str]:
 
 
 def declared(requirements: list[str]) -> set[str]:
-    """The distributions that requirement strings name (PEP 508), without versions, extras or markers."""
+    """The distributions that requirement strings name (PEP 508), without
+    versions, extras or markers.
+    """
     return {Requirement(r).name for r in requirements}
 
 
@@ -122,7 +129,8 @@ def test_the_dependencies_are_what_the_package_imports():
     assert core <= imported, (
         f"declared but never imported by sslbook: {sorted(core - imported)}"
     )
-    # the one import from the notebooks extra: myst_nb, inside sslbook.glue, which only notebooks call
+    # the one import from the notebooks extra: myst_nb, inside sslbook.glue,
+    # which only notebooks call
     assert imported - core == {"myst-nb"} <= notebooks, (
         f"imported but not a dependency: {sorted(imported - core)}"
     )
@@ -143,8 +151,13 @@ def test_the_colab_cell_and_requirements_install_the_notebooks_extra():
 
 
 def test_word2vec_and_the_checks_do_not_import_gensim():
-    """gensim is imported where it is used (sslbook.text), not by the models that take a corpus."""
-    code = "import sys, sslbook.word2vec, sslbook.checks; print('gensim' in sys.modules)"
+    """gensim is imported where it is used (sslbook.text), not by the models
+    that take a corpus.
+    """
+    code = (
+        "import sys, sslbook.word2vec, sslbook.checks; "
+        "print('gensim' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -155,7 +168,9 @@ def test_word2vec_and_the_checks_do_not_import_gensim():
 
 
 def printed_objects() -> dict[str, object]:
-    """The package's functions and methods that the notebooks print with inspect.getsource."""
+    """The package's functions and methods that the notebooks print with
+    inspect.getsource.
+    """
     import nbformat
 
     found = {}
@@ -179,7 +194,9 @@ def printed_objects() -> dict[str, object]:
 
 
 def test_the_printed_source_fits_the_page():
-    """The notebooks print these functions; like the notebooks' own code, they keep to 79 columns."""
+    """The notebooks print these functions; like the notebooks' own code, they
+    keep to 79 columns.
+    """
     import inspect
 
     printed = printed_objects()

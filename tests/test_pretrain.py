@@ -5,7 +5,7 @@ from sslbook.models import DeepMLP, MLPConfig
 from sslbook.pretrain import greedy_layerwise_pretrain
 
 
-def test_each_layer_learns_to_reconstruct_its_input_and_the_head_is_untouched():
+def test_each_layer_learns_to_reconstruct_its_input_and_the_head_is_untouched():  # noqa: E501
     torch.manual_seed(0)
     x = torch.rand(8, 16).repeat(32, 1)  # 8 patterns, easy to reconstruct
     model = DeepMLP(MLPConfig(in_features=16, hidden=12, depth=3))

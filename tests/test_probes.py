@@ -55,7 +55,9 @@ def test_probe_separates_separable_classes_and_not_noise():
 
 
 def test_probe_standardises_with_the_labelled_subset_only():
-    """A huge offset on the unlabelled rows must not change the probe: its scaler never sees them."""
+    """A huge offset on the unlabelled rows must not change the probe: its
+    scaler never sees them.
+    """
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(2), 50)
     x = rng.normal(size=(100, 3)) + 2.0 * y[:, None]
@@ -121,7 +123,9 @@ def test_probe_rejects_mismatched_lengths_and_empty_seeds():
 
 
 def probe_problem(seed=0, signal=1.5):
-    """Two classes in 40 dimensions, signal in one of them: regularisation matters."""
+    """Two classes in 40 dimensions, signal in one of them: regularisation
+    matters.
+    """
     rng = np.random.default_rng(seed)
 
     def split(n):
@@ -133,7 +137,7 @@ def probe_problem(seed=0, signal=1.5):
     return split(200), split(200), split(200)
 
 
-def test_select_probe_chooses_on_validation_and_reads_test_for_the_choice_only():
+def test_select_probe_chooses_on_validation_and_reads_test_for_the_choice_only():  # noqa: E501
     (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = probe_problem()
     features = {s: (x_tr, x_val, x_te) for s in (0, 1, 2)}
     result = select_probe(
@@ -194,7 +198,7 @@ def test_select_probe_chooses_on_validation_and_reads_test_for_the_choice_only()
     )
 
 
-def test_select_probe_reports_the_chosen_probes_accuracy_on_their_own_labelled_examples():
+def test_select_probe_reports_the_chosen_probes_accuracy_on_their_own_labelled_examples():  # noqa: E501
     (x_tr, y_tr), (x_val, y_val), (x_te, y_te) = probe_problem()
     features = {s: (x_tr, x_val, x_te) for s in (0, 1)}
     result = select_probe(
@@ -209,7 +213,8 @@ def test_select_probe_reports_the_chosen_probes_accuracy_on_their_own_labelled_e
         0,
         1,
     )
-    # with 40 dimensions and 10 examples a weakly regularised probe fits its labels exactly
+    # with 40 dimensions and 10 examples a weakly regularised probe fits its
+    # labels exactly
     loose = select_probe(
         features, y_tr, y_val, y_te, labels_per_class=5, grid=(100.0,)
     )
@@ -249,7 +254,8 @@ def test_knn_is_right_on_a_planted_problem():
 
 
 def test_knn_weights_close_neighbours_more():
-    # two votes for class 0 far away, one for class 1 very close: with a small τ, class 1 wins
+    # two votes for class 0 far away, one for class 1 very close: with a small
+    # τ, class 1 wins
     train = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
     labels = torch.tensor([1, 0, 0])
     query = torch.tensor([[1.0, 0.2]])

@@ -58,6 +58,9 @@ def test_unknown_profile_lists_known_ones(monkeypatch):
     monkeypatch.setenv(ENV_VAR, "fast")
     with pytest.raises(
         ValueError,
-        match=r"unknown profile 'fast' in environment variable SSLBOOK_PROFILE; known profiles: quick, full",
+        match=(
+            r"unknown profile 'fast' in environment variable "
+            r"SSLBOOK_PROFILE; known profiles: quick, full"
+        ),
     ):
         get_profile()

@@ -104,7 +104,10 @@ def test_the_offset_reaches_a_fresh_interpreter():
     import subprocess
     import sys
 
-    code = "from sslbook.repro import experiment_seeds; print(experiment_seeds(2))"
+    code = (
+        "from sslbook.repro import experiment_seeds; "
+        "print(experiment_seeds(2))"
+    )
     env = {**__import__("os").environ, "SSLBOOK_SEED_OFFSET": "1000"}
     out = subprocess.run(
         [sys.executable, "-c", code],

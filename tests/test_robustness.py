@@ -1,4 +1,6 @@
-"""tools/robustness.py and its report, the appendix page "Do the calls hold?"."""
+"""tools/robustness.py and its report, the appendix page
+"Do the calls hold?".
+"""
 
 import re
 
@@ -142,7 +144,9 @@ def test_the_report_pairs_each_english_block_with_its_chinese(
 
 
 def test_the_stored_notebooks_against_themselves_give_every_call_unchanged():
-    """rows() takes the two repository roots (the stored one and the copy), and finds every call in both."""
+    """rows() takes the two repository roots (the stored one and the copy), and
+    finds every call in both.
+    """
     table = robustness.rows(ROOT, ROOT)
     assert len(table) >= 60
     assert len({(r.notebook, r.key) for r in table}) == len(table)
@@ -164,7 +168,9 @@ def page_rows() -> list[tuple[str, str, str]]:
 
 
 def test_the_reports_stored_column_is_the_notebooks_glue():
-    """The report was made from the stored notebooks as they are: every call, with its current words."""
+    """The report was made from the stored notebooks as they are: every call,
+    with its current words.
+    """
     import nbformat
 
     from nbcheck import glued, literal
@@ -185,14 +191,17 @@ def test_the_report_shows_no_contradiction():
 
 
 def headline_rows() -> list[tuple[str, ...]]:
-    """(comparison, stored call, chance to repeat, re-run call, settled) of the committed page's headline table."""
+    """(comparison, stored call, chance to repeat, re-run call, settled) of the
+    committed page's headline table.
+    """
     text = (
         PAGE.read_text(encoding="utf-8")
         .split("## The headline comparisons", 1)[1]
         .split("## Every call")[0]
     )
     found = re.findall(
-        r"^\| ([^|]+) \| ([^|]+) \| [^|]+ \| ([0-9.]+) \| ([^|]+) \| ([^|]+) \|$",
+        r"^\| ([^|]+) \| ([^|]+) \| [^|]+ \| "
+        r"([0-9.]+) \| ([^|]+) \| ([^|]+) \|$",
         text,
         re.MULTILINE,
     )
@@ -208,7 +217,7 @@ def test_every_headline_comparison_is_a_call_of_the_book():
     assert set(robustness.HEADLINE) <= keys
 
 
-def test_the_report_says_which_headline_calls_are_settled_as_the_notebooks_glue_them():
+def test_the_report_says_which_headline_calls_are_settled_as_the_notebooks_glue_them():  # noqa: E501
     table = {r.key: r for r in robustness.rows(ROOT, ROOT)}
     page = headline_rows()
     assert [(name, stored, repeat) for name, stored, repeat, _, _ in page] == [
@@ -236,6 +245,9 @@ def test_the_report_says_which_headline_calls_are_settled_as_the_notebooks_glue_
     text = PAGE.read_text(encoding="utf-8")
     assert (
         not unsettled
-        or f"Not settled with the seeds this book runs: {'; '.join(unsettled)}."
+        or (
+            "Not settled with the seeds this book runs: "
+            f"{'; '.join(unsettled)}."
+        )
         in text
     )

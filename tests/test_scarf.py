@@ -19,7 +19,7 @@ def test_each_row_gets_exactly_the_rate_of_its_features_replaced():
     assert mask.sum(dim=1).tolist() == [6] * 20
 
 
-def test_replaced_values_come_from_the_same_column_of_the_training_rows_and_the_rest_are_kept():
+def test_replaced_values_come_from_the_same_column_of_the_training_rows_and_the_rest_are_kept():  # noqa: E501
     x_train = torch.arange(40.0).view(
         8, 5
     )  # column j holds j, 5 + j, 10 + j, ...: its values identify it
@@ -118,7 +118,7 @@ def test_scarf_loss_is_infonce_with_the_corrupted_rows_as_candidates():
     )
 
 
-def test_scarf_loss_is_low_when_each_row_matches_its_view_and_log_n_when_all_alike():
+def test_scarf_loss_is_low_when_each_row_matches_its_view_and_log_n_when_all_alike():  # noqa: E501
     z = torch.eye(4) * 5
     assert scarf_loss(z, z, 0.1).item() < 1e-3
     assert scarf_loss(

@@ -88,7 +88,7 @@ def test_augment_scales_shifts_and_adds_noise_per_signal():
     assert len({int(v.argmax()) for v in views[:, 0]}) > 1  # different shifts
 
 
-# --- added by mutation testing ---------------------------------------------------
+# --- added by mutation testing -----------------------------------------------
 
 
 @pytest.mark.parametrize(

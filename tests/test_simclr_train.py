@@ -18,14 +18,22 @@ from sslbook.simclr_train import (
     parse_args,
 )
 
-TINY = ["--dataset", "mnist5k", "--subset", "256", "--batch-size", "64", "--widths", "4,8",
-        "--feature-dim", "16", "--projection-dim", "8", "--knn-every", "1"]  # fmt: skip
+TINY = [
+    "--dataset", "mnist5k", "--subset", "256", "--batch-size", "64",
+    "--widths", "4,8", "--feature-dim", "16", "--projection-dim", "8",
+    "--knn-every", "1",
+]  # fmt: skip
 
 
 def torchrun(*args: str) -> None:
-    """The trainer in 2 CPU processes, started as README says (the venv's torchrun --standalone)."""
-    cmd = [str(Path(sys.executable).with_name("torchrun")), "--standalone", "--nproc_per_node=2",
-           "-m", "sslbook.simclr_train", *TINY, *args]  # fmt: skip
+    """The trainer in 2 CPU processes, started as README says (the venv's
+    torchrun --standalone).
+    """
+    cmd = [
+        str(Path(sys.executable).with_name("torchrun")),
+        "--standalone", "--nproc_per_node=2",
+        "-m", "sslbook.simclr_train", *TINY, *args,
+    ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
 
@@ -63,7 +71,8 @@ def test_two_processes_resumed_from_a_checkpoint_equal_an_uninterrupted_run(
 
 @pytest.fixture(scope="module")
 def one_epoch(tmp_path_factory):
-    """A finished one-epoch run in this process (no torchrun): its output folder.
+    """A finished one-epoch run in this process (no torchrun): its output
+    folder.
 
     The trainer seeds and sets PyTorch's global switches as a script does;
     they are put back afterwards, so that later tests run as they would alone.
@@ -99,7 +108,9 @@ def test_a_run_writes_its_checkpoint_and_metrics(one_epoch):
 
 @pytest.mark.slow  # make unit skips it; make test runs it
 def test_training_beats_the_same_encoder_untrained(one_epoch):
-    """The monitored kNN accuracy, on the validation split, against the untrained encoder on the same data."""
+    """The monitored kNN accuracy, on the validation split, against the
+    untrained encoder on the same data.
+    """
     args = parse_args([*TINY, "--epochs", "1", "--out", str(one_epoch)])
     data = load_images("mnist5k", seed=0)
     x_train, y_train = data.x_train[:256], data.y_train[:256]
@@ -109,8 +120,15 @@ def test_training_beats_the_same_encoder_untrained(one_epoch):
     trained.load_state_dict(
         torch.load(one_epoch / CHECKPOINT, weights_only=True)["model"]
     )
-    scores = {name: knn_accuracy(encode(m.encoder, x_train), y_train, encode(m.encoder, data.x_val), data.y_val)
-              for name, m in (("untrained", untrained), ("trained", trained))}  # fmt: skip
+    scores = {
+        name: knn_accuracy(
+            encode(m.encoder, x_train),
+            y_train,
+            encode(m.encoder, data.x_val),
+            data.y_val,
+        )
+        for name, m in (("untrained", untrained), ("trained", trained))
+    }
     logged = json.loads((one_epoch / METRICS).read_text())["epochs"][0][
         "val_knn_acc"
     ]
@@ -196,7 +214,9 @@ def test_bad_arguments_exit_with_a_message(
 def fake_gpus(
     monkeypatch, count: int, local_processes: int, local_rank: int = 0
 ) -> None:
-    """This machine as torchrun describes it, with ``count`` GPUs that PyTorch sees."""
+    """This machine as torchrun describes it, with ``count`` GPUs that PyTorch
+    sees.
+    """
     monkeypatch.setattr(torch.cuda, "is_available", lambda: count > 0)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
     for name, value in (
@@ -241,7 +261,8 @@ def test_auto_says_once_that_it_falls_back_to_the_cpu(monkeypatch, capsys):
         (
             1,
             2,
-            "needs one GPU per process, but this machine runs 2 processes and PyTorch sees 1 GPU",
+            "needs one GPU per process, but this machine runs 2 processes and "
+            "PyTorch sees 1 GPU",
         ),
         (0, 1, "sees no CUDA device"),
     ],

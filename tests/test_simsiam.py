@@ -54,7 +54,9 @@ def test_naive_siamese_collapses_and_simsiam_does_not():
 
 
 def test_an_output_batchnorm_alone_prevents_the_complete_collapse():
-    """Why Siamese leaves SimSiam's final BatchNorm off by default: with it the naive network does not collapse."""
+    """Why Siamese leaves SimSiam's final BatchNorm off by default: with it the
+    naive network does not collapse.
+    """
     assert train(False, False, output_batchnorm=True) > 0.4 * 16**-0.5
 
 
@@ -69,7 +71,9 @@ def test_output_batchnorm_is_the_projectors_last_layer_and_dim_is_checked():
 
 
 def test_stop_gradient_keeps_one_side_of_each_term():
-    """Without a predictor, each term then sends gradient through one branch only: half the full gradient."""
+    """Without a predictor, each term then sends gradient through one branch
+    only: half the full gradient.
+    """
     x = torch.rand(4, 1, 8, 8)
 
     def gradients(stop_gradient):
@@ -93,7 +97,7 @@ def test_stop_gradient_keeps_one_side_of_each_term():
     assert torch.allclose(gradients(True), 0.5 * gradients(False), atol=1e-6)
 
 
-# --- added by mutation testing ---------------------------------------------------
+# --- added by mutation testing -----------------------------------------------
 
 
 def test_dim_must_be_an_int_and_embedding_std_wants_a_matrix():

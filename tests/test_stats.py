@@ -1,4 +1,6 @@
-"""sslbook.stats: scores over seeds, the rule for calling a difference, and the choice of settings."""
+"""sslbook.stats: scores over seeds, the rule for calling a difference, and the
+choice of settings.
+"""
 
 import numpy as np
 import pytest
@@ -211,7 +213,7 @@ def test_choice_margin_is_the_paired_difference_with_its_standard_error():
     ) and errors.difference == pytest.approx(np.mean(second) - 0.5)
 
 
-def test_choice_margin_without_shared_seeds_uses_welch_and_one_seed_has_no_noise():
+def test_choice_margin_without_shared_seeds_uses_welch_and_one_seed_has_no_noise():  # noqa: E501
     from sslbook.stats import choice_margin
 
     a, b = (

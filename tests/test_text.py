@@ -205,7 +205,7 @@ def test_no_covered_pair_gives_nan_not_an_error():
     assert scores.analogy_coverage == 0
 
 
-# --- added by mutation testing ---------------------------------------------------
+# --- added by mutation testing -----------------------------------------------
 
 
 def test_split_pairs_rounds_to_the_nearest_count_and_checks_its_arguments():
@@ -253,7 +253,9 @@ def test_cut_texts_refuses_a_bad_length(bad):
 
 
 def test_cut_texts_makes_gensim_read_a_long_text_to_its_end():
-    """The reason for cutting: gensim ignores a text's words after its 10,000th."""
+    """The reason for cutting: gensim ignores a text's words after its
+    10,000th.
+    """
     from gensim.models import Word2Vec
 
     rng = np.random.default_rng(0)

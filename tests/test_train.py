@@ -181,7 +181,9 @@ def test_make_loader_batches_are_slices_in_a_seeded_order():
     "seed", [{"seed": 3}, {}], ids=["seed 3", "default seed 0"]
 )
 def test_fit_leaves_the_callers_random_stream_alone(seed):
-    """Training draws (dropout here) from its own seeded stream; the caller's RNG state is put back."""
+    """Training draws (dropout here) from its own seeded stream; the caller's
+    RNG state is put back.
+    """
     x, y = problem()
     model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 2))
     torch.manual_seed(7)
@@ -199,7 +201,9 @@ def test_fit_leaves_the_callers_random_stream_alone(seed):
 
 
 def test_fit_with_a_seed_repeats_its_global_draws():
-    """Global-RNG draws inside training (dropout here) come from the seed, whatever the caller's state."""
+    """Global-RNG draws inside training (dropout here) come from the seed,
+    whatever the caller's state.
+    """
     x, y = problem()
 
     def run(outer_seed):
@@ -271,7 +275,9 @@ def test_training_resumes_in_train_mode_when_a_hook_left_only_a_part_in_eval():
 
 
 def test_losses_are_not_read_back_every_step(monkeypatch):
-    """Reading a loss with .item() synchronises a GPU; fit reads them back in chunks instead."""
+    """Reading a loss with .item() synchronises a GPU; fit reads them back in
+    chunks instead.
+    """
     calls = []
     original = torch.Tensor.item
     # count float reads only: the DataLoader reads an int64 seed once per epoch
@@ -287,7 +293,7 @@ def test_losses_are_not_read_back_every_step(monkeypatch):
     assert len(history.losses) == 12 and calls == []
 
 
-# --- added by mutation testing ---------------------------------------------------
+# --- added by mutation testing -----------------------------------------------
 
 
 def test_epoch_losses_are_the_mean_loss_of_each_pass_the_last_one_partial():
@@ -299,7 +305,7 @@ def test_epoch_losses_are_the_mean_loss_of_each_pass_the_last_one_partial():
     )
 
 
-def test_a_nan_is_caught_at_the_first_read_back_after_it_and_its_step_is_on_the_error():
+def test_a_nan_is_caught_at_the_first_read_back_after_it_and_its_step_is_on_the_error():  # noqa: E501
     x, y = problem()
     model = nn.Linear(4, 2)
     calls = {"n": 0}

@@ -40,7 +40,7 @@ def test_skipgram_pairs_drops_rare_words_and_checks_arguments():
         skipgram_pairs("a raw string", window=2)
 
 
-def test_skipgram_pairs_are_integer_indices_and_a_corpus_without_pairs_is_refused():
+def test_skipgram_pairs_are_integer_indices_and_a_corpus_without_pairs_is_refused():  # noqa: E501
     _, centres, contexts, _ = skipgram_pairs([["a", "b"]], window=1)
     assert centres.dtype == contexts.dtype == torch.long
     with pytest.raises(ValueError, match="no \\(centre, context\\) pair"):
@@ -72,7 +72,9 @@ def test_loss_is_the_sgns_objective():
 
 
 def planted_corpus(seed=0):
-    """'cat' and 'dog' share their contexts; 'car' and 'bus' share other ones."""
+    """'cat' and 'dog' share their contexts; 'car' and 'bus' share other
+    ones.
+    """
     rng = np.random.default_rng(seed)
     sentences = []
     for _ in range(400):
@@ -120,7 +122,7 @@ def test_bad_sizes_are_rejected():
         sgns_loss_fn(torch.ones(2), negatives=0)
 
 
-# --- added by mutation testing ---------------------------------------------------
+# --- added by mutation testing -----------------------------------------------
 
 
 def test_min_count_vocabulary_and_dim_are_checked():

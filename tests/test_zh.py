@@ -28,7 +28,7 @@ def test_every_chinese_name_is_chinese():
     )
 
 
-def test_the_three_calls_in_chinese_with_spaces_only_between_latin_and_chinese():
+def test_the_three_calls_in_chinese_with_spaces_only_between_latin_and_chinese():  # noqa: E501
     assert (
         call_text_zh("ahead", "SimCLR", "raw pixels")
         == "SimCLR 领先于原始像素"

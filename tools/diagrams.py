@@ -35,8 +35,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "chapters" / "figures"
 OUT_ZH = ROOT / "i18n" / "zh" / "figures"
-#: The Chinese font, by its Debian path: registered by path, so that a font cache built
-#: before the font was installed does not hide it.
+#: The Chinese font, by its Debian path: registered by path, so that a font
+#: cache built before the font was installed does not hide it.
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 CJK_FAMILY = "WenQuanYi Micro Hei"
 
@@ -44,25 +44,43 @@ CJK_FAMILY = "WenQuanYi Micro Hei"
 ZH = {
     "loss": "损失",
     "forward pass: one layer after another": "前向传播：逐层计算",
-    "backward pass: each step multiplies by one layer's Jacobian (for the sigmoid, $\\rho' \\leq 1/4$)": "反向传播：每一步乘以一层的雅可比矩阵（对 sigmoid 函数，$\\rho' \\leq 1/4$）",
+    (
+        "backward pass: each step multiplies by one layer's Jacobian "
+        "(for the sigmoid, $\\rho' \\leq 1/4$)"
+    ): (
+        "反向传播：每一步乘以一层的雅可比矩阵"
+        "（对 sigmoid 函数，$\\rho' \\leq 1/4$）"
+    ),
     "centre word": "中心词",
     "context word": "上下文词",
     "noise word": "噪声词",
     "vector": "向量",
-    "$\\cdots\\ n_K$ (drawn $\\propto$ count$^{3/4}$)": "$\\cdots\\ n_K$（抽取概率 $\\propto$ 词频$^{3/4}$）",
-    "push $\\sigma(\\mathbf{u}_c \\cdot \\mathbf{v}_w)$ up: a real pair": "推高 $\\sigma(\\mathbf{u}_c \\cdot \\mathbf{v}_w)$：真实的词对",
-    "push $\\sigma(\\mathbf{u}_{n_k} \\cdot \\mathbf{v}_w)$ down: noise": "压低 $\\sigma(\\mathbf{u}_{n_k} \\cdot \\mathbf{v}_w)$：噪声",
+    "$\\cdots\\ n_K$ (drawn $\\propto$ count$^{3/4}$)": (
+        "$\\cdots\\ n_K$（抽取概率 $\\propto$ 词频$^{3/4}$）"
+    ),
+    "push $\\sigma(\\mathbf{u}_c \\cdot \\mathbf{v}_w)$ up: a real pair": (
+        "推高 $\\sigma(\\mathbf{u}_c \\cdot \\mathbf{v}_w)$：真实的词对"
+    ),
+    "push $\\sigma(\\mathbf{u}_{n_k} \\cdot \\mathbf{v}_w)$ down: noise": (
+        "压低 $\\sigma(\\mathbf{u}_{n_k} \\cdot \\mathbf{v}_w)$：噪声"
+    ),
     "within the window\nof $w$ in the text": "在文本中位于\n$w$ 的窗口之内",
     "(input)": "（输入）",
     "encoder": "编码器",
     "decoder": "解码器",
     "code": "编码",
-    "loss $\\Vert x - \\hat{x} \\Vert^2$: the input is its own target": "损失 $\\Vert x - \\hat{x} \\Vert^2$：输入就是它自己的目标",
+    "loss $\\Vert x - \\hat{x} \\Vert^2$: the input is its own target": (
+        "损失 $\\Vert x - \\hat{x} \\Vert^2$：输入就是它自己的目标"
+    ),
     "image": "图像",
     "view": "视图",
     "head": "投影头",
     "positive pair:\npull together": "正样本对：\n相互拉近",
-    "the other $2N - 2$ views\nof the batch: negatives,\npushed away by NT-Xent": "批次中其余 $2N - 2$ 个\n视图是负样本，\n被 NT-Xent 推开",
+    (
+        "the other $2N - 2$ views\n"
+        "of the batch: negatives,\n"
+        "pushed away by NT-Xent"
+    ): "批次中其余 $2N - 2$ 个\n视图是负样本，\n被 NT-Xent 推开",
     "two random\naugmentations": "两次随机的\n数据增强",
     "kept for the task": "留给下游任务",
     "used by the loss only": "只供损失函数使用",
@@ -88,7 +106,8 @@ def english(label: str) -> str:
 def chinese(label: str) -> str:
     if label not in ZH:
         raise KeyError(
-            f"the diagram label {label!r} has no Chinese in tools/diagrams.py's ZH"
+            f"the diagram label {label!r} "
+            "has no Chinese in tools/diagrams.py's ZH"
         )
     return ZH[label]
 
@@ -120,7 +139,9 @@ def box(
     w: float = 1.3,
     h: float = 0.6,
 ) -> tuple:
-    """A rounded box centred on (x, y); returns its centre and half sizes for arrows."""
+    """A rounded box centred on (x, y); returns its centre and half sizes for
+    arrows.
+    """
     ax.add_patch(
         FancyBboxPatch(
             (x - w / 2, y - h / 2),
@@ -146,7 +167,9 @@ def arrow(
     offset: float = 0.18,
     dashed: bool = False,
 ) -> None:
-    """An arrow from the edge of box a to the edge of box b, with an optional label above its middle."""
+    """An arrow from the edge of box a to the edge of box b, with an optional
+    label above its middle.
+    """
     (xa, ya, wa, ha), (xb, yb, wb, hb) = a, b
     if abs(xb - xa) >= abs(yb - ya):
         start = (xa + (wa if xb > xa else -wa), ya)
@@ -178,7 +201,9 @@ def arrow(
 
 
 def backward_pass(t: Text = english) -> plt.Figure:
-    """Chapter 1: the forward pass through the layers, and the backward pass as a product of Jacobians."""
+    """Chapter 1: the forward pass through the layers, and the backward pass as
+    a product of Jacobians.
+    """
     fig, ax = canvas(10.5, 3.0)
     names = [r"$x = h_0$", r"$h_1$", r"$h_2$", r"$\cdots$", r"$h_L$", r"$J$"]
     boxes = [
@@ -222,7 +247,8 @@ def backward_pass(t: Text = english) -> plt.Figure:
         5.25,
         -0.15,
         t(
-            "backward pass: each step multiplies by one layer's Jacobian (for the sigmoid, "
+            "backward pass: each step multiplies by one layer's Jacobian "
+            "(for the sigmoid, "
             r"$\rho' \leq 1/4$)"
         ),
         ha="center",
@@ -233,7 +259,9 @@ def backward_pass(t: Text = english) -> plt.Figure:
 
 
 def skipgram(t: Text = english) -> plt.Figure:
-    """Section 3.1: skip-gram with negative sampling for one (centre, context) pair and K noise words."""
+    """Section 3.1: skip-gram with negative sampling for one (centre, context)
+    pair and K noise words.
+    """
     fig, ax = canvas(9.0, 3.6)
     centre = box(
         ax,
@@ -344,7 +372,9 @@ def autoencoder(t: Text = english) -> plt.Figure:
 
 
 def simclr(t: Text = english) -> plt.Figure:
-    """Section 4.3: two augmentations, the encoder f, the head g, and NT-Xent's positives and negatives."""
+    """Section 4.3: two augmentations, the encoder f, the head g, and NT-Xent's
+    positives and negatives.
+    """
     fig, ax = canvas(11.0, 3.8)
     x = box(ax, 0.8, 1.9, t("image") + " $x$", GREY, w=1.2)
     rows = {}
@@ -383,7 +413,9 @@ def simclr(t: Text = english) -> plt.Figure:
         8.1,
         1.9,
         t(
-            "the other $2N - 2$ views\nof the batch: negatives,\npushed away by NT-Xent"
+            "the other $2N - 2$ views\n"
+            "of the batch: negatives,\n"
+            "pushed away by NT-Xent"
         ),
         ha="center",
         va="center",
@@ -404,7 +436,9 @@ def simclr(t: Text = english) -> plt.Figure:
 
 
 def moco(t: Text = english) -> plt.Figure:
-    """Chapter 5: the query encoder, the momentum key encoder, and the queue of negative keys."""
+    """Chapter 5: the query encoder, the momentum key encoder, and the queue of
+    negative keys.
+    """
     fig, ax = canvas(11.0, 3.8)
     xq = box(ax, 0.8, 2.9, t("view") + r" $\tilde{x}_q$", ORANGE, w=1.2)
     xk = box(ax, 0.8, 0.9, t("view") + r" $\tilde{x}_k$", ORANGE, w=1.2)
@@ -485,16 +519,20 @@ def has_chinese_font() -> bool:
 
 
 def render(make: Callable[[Text], plt.Figure], lang: str = "en") -> bytes:
-    """The SVG bytes of one diagram in ``lang`` ("en" or "zh"), the same on every run."""
+    """The SVG bytes of one diagram in ``lang`` ("en" or "zh"), the same on
+    every run.
+    """
     rc = {"svg.hashsalt": "sslbook", "font.family": ["DejaVu Sans"]}
     if lang == "zh":
         if not has_chinese_font():
             raise FileNotFoundError(
-                f"the Chinese diagrams need {CJK_FONT} (Debian: apt-get install fonts-wqy-microhei)"
+                f"the Chinese diagrams need {CJK_FONT} "
+                "(Debian: apt-get install fonts-wqy-microhei)"
             )
         font_manager.fontManager.addfont(str(CJK_FONT))
-        # The Chinese font first: mathtext typesets a label's words (outside $...$) in the
-        # first font found, without fallback; its maths stays in DejaVu Sans.
+        # The Chinese font first: mathtext typesets a label's words (outside
+        # $...$) in the first font found, without fallback; its maths stays in
+        # DejaVu Sans.
         rc["font.family"] = [CJK_FAMILY, "DejaVu Sans"]
     with plt.rc_context(rc):
         fig = make(english if lang == "en" else chinese)
@@ -507,7 +545,9 @@ def render(make: Callable[[Text], plt.Figure], lang: str = "en") -> bytes:
 
 
 def stale(lang: str, write: bool = False) -> list[str]:
-    """The diagrams of ``lang`` whose committed file differs from a fresh rendering (rewritten if ``write``)."""
+    """The diagrams of ``lang`` whose committed file differs from a fresh
+    rendering (rewritten if ``write``).
+    """
     out = OUT if lang == "en" else OUT_ZH
     found = []
     for name, make in DIAGRAMS.items():

@@ -1,4 +1,5 @@
-"""The Colab and Jupyter editions: every notebook as plain Markdown, numbers included.
+"""The Colab and Jupyter editions: every notebook as plain Markdown,
+numbers included.
 
 Usage, from the repository root with the venv active:
 
@@ -49,21 +50,29 @@ from myst_parser.parsers.mdit import create_md_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = Path("editions")
-#: The tag of the glue-only cells (and of the Colab set-up cell, which stays open).
+#: The tag of the glue-only cells (and of the Colab set-up cell, which stays
+#: open).
 HIDDEN_TAG = "remove-cell"
 
-#: What the website prints for each construct, by language (Sphinx's, sphinx-exercise's
-#: and this book's own Chinese catalogues).
+#: What the website prints for each construct, by language (Sphinx's,
+#: sphinx-exercise's and this book's own Chinese catalogues).
 WORDS = {
     "en": {
-        "fig": "Fig.", "exercise": "Exercise", "solution": "Solution to", "warning": "Warning",
+        "fig": "Fig.",
+        "exercise": "Exercise",
+        "solution": "Solution to",
+        "warning": "Warning",
     },
     "zh": {
-        "fig": "图", "exercise": "练习", "solution": "解答", "warning": "警告",
+        "fig": "图",
+        "exercise": "练习",
+        "solution": "解答",
+        "warning": "警告",
     },
-}  # fmt: skip
+}
 
-#: Said in the first cell when some numbers are pasted from other pages, with their count.
+#: Said in the first cell when some numbers are pasted from other pages, with
+#: their count.
 OTHERS = {
     "en": " ({n} of them come from other pages, whose notebooks compute them)",
     "zh": "（其中 {n} 个来自其他页面，由那些页面的 notebook 算出）",
@@ -72,23 +81,27 @@ OTHERS = {
 FIRST_CELL = {
     "en": (
         "> This is the notebook edition of [{title}]({page}), a page of "
-        "[{book}]({home}), for Jupyter and Colab. Every number in its text was "
-        "pasted from the book's own run, stored in the outputs of the book's "
-        "notebooks{others}. A re-run on your machine "
-        "gives the same numbers up to their last digits, and sometimes a little "
-        "more: [how this book measures]({protocol}) says how much, and why."
+        "[{book}]({home}), for Jupyter and Colab. Every number in its text "
+        "was pasted from the book's own run, stored in the outputs of the "
+        "book's notebooks{others}. A re-run on your machine gives the same "
+        "numbers up to their last digits, and sometimes a little more: "
+        "[how this book measures]({protocol}) says how much, and why."
     ),
     "zh": (
-        "> 这是[{book}]({home})中[{title}]({page})一页的 notebook 版，供 Jupyter 和 Colab 使用。"
-        "正文中的每个数字都取自本书自己的运行，存放在本书各个 notebook 的输出中{others}。"
-        "在你的机器上重新运行，数字会在末位上有所不同，有时还会略多一些：差多少、为什么，"
-        "见[本书的测量方法]({protocol})。"
+        "> 这是[{book}]({home})中[{title}]({page})一页的 notebook 版，"
+        "供 Jupyter 和 Colab 使用。"
+        "正文中的每个数字都取自本书自己的运行，"
+        "存放在本书各个 notebook 的输出中{others}。"
+        "在你的机器上重新运行，数字会在末位上有所不同，"
+        "有时还会略多一些：差多少、为什么，见[本书的测量方法]({protocol})。"
     ),
 }
 
 
 class EditionError(ValueError):
-    """A construct that the editions cannot render: fail loudly, never pass MyST through."""
+    """A construct that the editions cannot render: fail loudly, never pass
+    MyST through.
+    """
 
 
 def md_parser():
@@ -105,12 +118,15 @@ ESCAPE = re.compile(r"([\\`*_\[\]<>|$#])")
 
 
 def escape(text: str) -> str:
-    """``text`` as literal Markdown: no emphasis, link, HTML, maths or table cell."""
+    """``text`` as literal Markdown: no emphasis, link, HTML, maths or table
+    cell.
+    """
     return ESCAPE.sub(r"\\\1", text)
 
 
 def find_roles(text: str) -> list[tuple[int, int, str, str]]:
-    """``(start, end, name, content)`` of every MyST role in ``text``, code spans skipped.
+    """``(start, end, name, content)`` of every MyST role in ``text``, code
+    spans skipped.
 
     A role is ``{name}`` followed at once by a code span, the syntax that
     myst-parser's role rule reads; any other backtick run opens a code span
@@ -143,7 +159,9 @@ def find_roles(text: str) -> list[tuple[int, int, str, str]]:
 
 
 def parsed_roles(tokens) -> list[tuple[str, str]]:
-    """``(name, content)`` of every role the MyST parser found in ``tokens``, in order."""
+    """``(name, content)`` of every role the MyST parser found in ``tokens``,
+    in order.
+    """
     found = []
     for token in tokens:
         for child in token.children or []:
@@ -154,7 +172,9 @@ def parsed_roles(tokens) -> list[tuple[str, str]]:
 
 @dataclass
 class Doc:
-    """One page of a book: its title, figures and exercises, and the labels it defines."""
+    """One page of a book: its title, figures and exercises, and the labels it
+    defines.
+    """
 
     name: str  # the docname, e.g. chapters/04_code/04_3_simclr
     title: str
@@ -167,7 +187,9 @@ class Doc:
 
 @dataclass
 class Book:
-    """What a page's links and numbers need from the whole book, in one language."""
+    """What a page's links and numbers need from the whole book, in one
+    language.
+    """
 
     lang: str
     source: Path  # the book's root: ROOT or ROOT / "zh"
@@ -185,7 +207,9 @@ class Book:
 
 
 def toc_docs(root: Path) -> tuple[list[str], list[list[str]]]:
-    """Every docname of ``root``'s _toc.yml, and the numbered chapters' docnames."""
+    """Every docname of ``root``'s _toc.yml, and the numbered chapters'
+    docnames.
+    """
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     every, chapters = [toc["root"]], []
     for part in toc["parts"]:
@@ -232,7 +256,9 @@ def directive(token) -> tuple[str, str, dict[str, str], str]:
 
 
 def scan(docname: str, path: Path) -> Doc:
-    """A page's title, figures, exercises and targets, from the parsed Markdown."""
+    """A page's title, figures, exercises and targets, from the parsed
+    Markdown.
+    """
     doc = Doc(docname, "")
 
     def walk(tokens) -> None:
@@ -274,14 +300,21 @@ def latex_text(text: str) -> str:
 
 
 def citations(root: Path) -> dict[str, tuple[str, str]]:
-    """Each reference's author-year label, as sphinxcontrib-bibtex's author_year style writes it."""
+    """Each reference's author-year label, as sphinxcontrib-bibtex's
+    author_year style writes it.
+    """
     from pybtex.database import parse_file
 
     entries = {}
     for key, entry in parse_file(str(root / "references.bib")).entries.items():
         people = entry.persons.get("author") or entry.persons.get("editor")
-        last = [" ".join(filter(None, ["\u00a0".join(map(latex_text, p.prelast_names)),
-                                       " ".join(map(latex_text, p.last_names))])) for p in people]  # fmt: skip
+        last = [
+            " ".join(filter(None, [
+                "\u00a0".join(map(latex_text, p.prelast_names)),
+                " ".join(map(latex_text, p.last_names)),
+            ]))
+            for p in people
+        ]  # fmt: skip
         if len(last) == 1:
             authors = last[0]
         elif len(last) == 2:
@@ -293,7 +326,9 @@ def citations(root: Path) -> dict[str, tuple[str, str]]:
 
 
 def glossary_terms(path: Path) -> dict[str, str]:
-    """Every term of the glossary page, lower case, with its anchor (Sphinx's ``term-`` ids)."""
+    """Every term of the glossary page, lower case, with its anchor (Sphinx's
+    ``term-`` ids).
+    """
     text = path.read_text(encoding="utf-8")
     body = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.S).group(1)
     terms = {}
@@ -347,7 +382,9 @@ def load_book(lang: str, root: Path = ROOT) -> Book:
 
 
 def glue_store(path: Path) -> dict[str, dict]:
-    """The glued outputs of a stored notebook, key -> output data, as myst-nb extracts them."""
+    """The glued outputs of a stored notebook, key -> output data, as myst-nb
+    extracts them.
+    """
     nb = nbformat.read(path, as_version=4)
     store = {}
     for cell in nb.cells:
@@ -364,7 +401,8 @@ class Page:
         self.book, self.docname = book, docname
         self.path = book.source / f"{docname}.ipynb"
         self._stores: dict[Path, dict] = {}
-        #: What the website shows for each glue role and citation, in page order (for the tests).
+        #: What the website shows for each glue role and citation, in page
+        #: order (for the tests).
         self.pasted: list[str] = []
         self.cited: list[str] = []
         self.from_other_pages = 0  # glued values pasted from another notebook
@@ -395,7 +433,8 @@ class Page:
         )
         if name not in self.book.docs:
             raise EditionError(
-                f"{self.docname}: {{doc}} to {target!r}, which is not a page of the book"
+                f"{self.docname}: {{doc}} to {target!r}, "
+                "which is not a page of the book"
             )
         return name
 
@@ -423,7 +462,8 @@ class Page:
                 number is None or target not in book.docs[docname].figures
             ):
                 raise EditionError(
-                    f"{self.docname}: {{numref}} to {target!r}, which is not a numbered figure"
+                    f"{self.docname}: {{numref}} to {target!r}, "
+                    "which is not a numbered figure"
                 )
             if name == "numref":
                 label = (
@@ -432,26 +472,27 @@ class Page:
                     else f"{words['fig']} {number}"
                 )
             else:
-                label = (
-                    text
-                    or title
-                    or f"{words['exercise' if number and target in book.docs[docname].exercises else 'fig']} {number}"
+                is_exercise = bool(number) and (
+                    target in book.docs[docname].exercises
                 )
+                kind = words["exercise" if is_exercise else "fig"]
+                label = text or title or f"{kind} {number}"
             return f"[{label}]({book.url(docname, target)})"
         if name == "term":
             anchor = book.terms.get(target.lower())
             if anchor is None:
                 raise EditionError(
-                    f"{self.docname}: {{term}} {target!r} is not in the glossary"
+                    f"{self.docname}: {{term}} {target!r} "
+                    "is not in the glossary"
                 )
             return (
                 f"[{text or target}]({book.url('appendix/glossary', anchor)})"
             )
         if name in ("cite:p", "cite:t"):
             keys = [k.strip() for k in content.split(",")]
-            if (
-                name == "cite:p"
-            ):  # sphinxcontrib-bibtex sorts a citation's references by author and year
+            # sphinxcontrib-bibtex sorts a citation's references by author and
+            # year
+            if name == "cite:p":
                 keys.sort(
                     key=lambda k: (
                         book.citations.get(k, ("", ""))[0].lower(),
@@ -488,12 +529,15 @@ class Page:
         raise EditionError(f"{self.docname}: unknown role {{{name}}}")
 
     def inline(self, text: str, tokens) -> str:
-        """``text`` with every role replaced; the roles must be those the parser found."""
+        """``text`` with every role replaced; the roles must be those the
+        parser found.
+        """
         found = find_roles(text)
         expected = parsed_roles(tokens)
         if [(n, c) for _, _, n, c in found] != expected:
             raise EditionError(
-                f"{self.docname}: roles found {found} differ from the parser's {expected}"
+                f"{self.docname}: roles found {found} "
+                f"differ from the parser's {expected}"
             )
         out, last = [], 0
         for start, end, name, content in found:
@@ -527,7 +571,8 @@ class Page:
                     "{"
                 ):
                     raise EditionError(
-                        f"{self.docname}: a directive inside a list or quote: {t.info!r}"
+                        f"{self.docname}: a directive inside a list or quote: "
+                        f"{t.info!r}"
                     )
             raw = "\n".join(lines[token.map[0] : token.map[1]]).strip("\n")
             kinds = {t.type for t in inner} | {
@@ -535,7 +580,8 @@ class Page:
             }
             if any(kind.startswith("substitution") for kind in kinds):
                 raise EditionError(
-                    f"{self.docname}: a MyST substitution {{{{ }}}}, which the editions do not render"
+                    f"{self.docname}: a MyST substitution {{{{ }}}}, "
+                    "which the editions do not render"
                 )
             blocks.append(self.block(token, inner, raw))
             i = j + 1
@@ -556,8 +602,14 @@ class Page:
             if kind == "html_block" and find_roles(raw):
                 raise EditionError(f"{self.docname}: a role inside HTML")
             return raw
-        if kind in ("paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open",
-                    "blockquote_open", "table_open"):  # fmt: skip
+        if kind in (
+            "paragraph_open",
+            "heading_open",
+            "bullet_list_open",
+            "ordered_list_open",
+            "blockquote_open",
+            "table_open",
+        ):
             return self.inline(raw, inner)
         raise EditionError(f"{self.docname}: unknown block {kind!r}")
 
@@ -594,15 +646,22 @@ class Page:
             title = (
                 self.inline(title, MD.parseInline(title)) if title else title
             )
-            return f"### {words['exercise']} {number}{title}\n\n{self.markdown(body)}"
+            return (
+                f"### {words['exercise']} {number}{title}\n\n"
+                f"{self.markdown(body)}"
+            )
         if name == "solution":
             number = book.numbers.get(argument)
             if number is None:
                 raise EditionError(
-                    f"{self.docname}: a solution to unknown exercise {argument!r}"
+                    f"{self.docname}: a solution to unknown exercise "
+                    f"{argument!r}"
                 )
             summary = f"{words['solution']} {words['exercise']} {number}"
-            return f"<details>\n<summary>{summary}</summary>\n\n{self.markdown(body)}\n\n</details>"
+            return (
+                f"<details>\n<summary>{summary}</summary>\n\n"
+                f"{self.markdown(body)}\n\n</details>"
+            )
         raise EditionError(f"{self.docname}: unknown directive {{{name}}}")
 
     # --- the notebook ------------------------------------------------------
@@ -634,16 +693,24 @@ class Page:
                 caption = self.markdown(figure["caption"])
                 cells.append(
                     nbformat.v4.new_markdown_cell(
-                        f"**{WORDS[self.book.lang]['fig']} {number}.** {caption}"
+                        f"**{WORDS[self.book.lang]['fig']} {number}.** "
+                        f"{caption}"
                     )
                 )
         doc = self.book.docs[self.docname]
         title = doc.title
         first = FIRST_CELL[self.book.lang].format(
-            title=escape(title), page=self.book.url(self.docname), book=escape(book_title(self.book)),
-            home=self.book.site + "intro.html", protocol=self.book.url("appendix/protocol"),
-            others=OTHERS[self.book.lang].format(n=self.from_other_pages) if self.from_other_pages else "",
-        )  # fmt: skip
+            title=escape(title),
+            page=self.book.url(self.docname),
+            book=escape(book_title(self.book)),
+            home=self.book.site + "intro.html",
+            protocol=self.book.url("appendix/protocol"),
+            others=(
+                OTHERS[self.book.lang].format(n=self.from_other_pages)
+                if self.from_other_pages
+                else ""
+            ),
+        )
         out.cells = [nbformat.v4.new_markdown_cell(first), *cells]
         for cell in out.cells:
             cell.pop("id", None)
@@ -703,7 +770,9 @@ def build(root: Path = ROOT) -> list[Path]:
 
 
 def stale(root: Path = ROOT) -> list[Path]:
-    """Edition files that differ from a fresh build, are missing, or are left over."""
+    """Edition files that differ from a fresh build, are missing, or are left
+    over.
+    """
     files = editions(root)
     out = [
         rel

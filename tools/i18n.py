@@ -1,10 +1,11 @@
-"""The Chinese edition: a translation store, and the Chinese book generated from it.
+"""The Chinese edition: a translation store, and the Chinese book
+generated from it.
 
-The English pages are the source. Each page of ``_toc.yml`` is cut into *units*:
-a notebook's markdown cells, one unit each, and a Markdown page's blocks (the
-paragraphs, lists, tables and fenced blocks between blank lines). The store,
-``i18n/zh/<page>.yml``, holds one entry per unit, the English it was translated
-from and its Chinese::
+The English pages are the source. Each page of ``_toc.yml`` is cut into
+*units*: a notebook's markdown cells, one unit each, and a Markdown page's
+blocks (the paragraphs, lists, tables and fenced blocks between blank lines).
+The store, ``i18n/zh/<page>.yml``, holds one entry per unit, the English it
+was translated from and its Chinese::
 
     - en: |-
         The English text, exactly as on the page.
@@ -54,7 +55,8 @@ STORE = ROOT / "i18n" / "zh"
 OUT = ROOT / "zh"
 #: Files and folders copied unchanged into the Chinese book.
 COPIED = ("references.bib", "_static", "chapters/figures")
-#: The book's own texts outside its pages: the title, and the captions of _toc.yml.
+#: The book's own texts outside its pages: the title, and the captions of
+#: _toc.yml.
 BOOK_FILES = (Path("_config.yml"), Path("_toc.yml"))
 FENCE = re.compile(r"^(`{3,}|~{3,}|:{3,})")
 
@@ -88,7 +90,8 @@ def toc_pages(root: Path = ROOT) -> list[Path]:
         ]
         if not hits:
             raise FileNotFoundError(
-                f"_toc.yml names {stem}, which is neither a .ipynb nor a .md file"
+                f"_toc.yml names {stem}, "
+                "which is neither a .ipynb nor a .md file"
             )
         pages.append(hits[0].relative_to(root))
     return pages
@@ -129,7 +132,9 @@ def markdown_blocks(text: str) -> list[str]:
 
 
 def sources(root: Path = ROOT) -> list[Path]:
-    """Everything translated: the pages, then the title and author, and the table of contents' captions."""
+    """Everything translated: the pages, then the title and author, and the
+    table of contents' captions.
+    """
     return toc_pages(root) + list(BOOK_FILES)
 
 
@@ -159,7 +164,9 @@ def units(page: Path, root: Path = ROOT) -> list[str]:
 
 
 def _caption(cell: dict) -> str | None:
-    """A result plot's caption, which myst-nb reads from the code cell's metadata."""
+    """A result plot's caption, which myst-nb reads from the code cell's
+    metadata.
+    """
     return (
         cell.get("metadata", {})
         .get("mystnb", {})
@@ -190,7 +197,8 @@ def load_store(page: Path) -> list[dict]:
     for entry in entries:
         if set(entry) - {"en", "zh"} or "en" not in entry:
             raise ValueError(
-                f"{path}: every entry has the keys en and zh, got {sorted(entry)}"
+                f"{path}: every entry has the keys en and zh, "
+                f"got {sorted(entry)}"
             )
         entry.setdefault("zh", "")
         entry["zh"] = entry["zh"] or ""
@@ -234,7 +242,9 @@ class PageStatus:
 
 
 def status(page: Path) -> PageStatus:
-    """The page's units without a translation, and the store's entries no unit uses."""
+    """The page's units without a translation, and the store's entries no unit
+    uses.
+    """
     current = units(page)
     entries = load_store(page)
     translated = {entry["en"] for entry in entries if entry["zh"].strip()}
@@ -247,7 +257,9 @@ def status(page: Path) -> PageStatus:
 
 
 def extract() -> None:
-    """Give every unit of every page an entry; move stale entries to the end."""
+    """Give every unit of every page an entry; move stale entries to the
+    end.
+    """
     for page in sources():
         entries = load_store(page)
         by_en = {entry["en"]: entry for entry in entries}
@@ -274,7 +286,9 @@ def translation(page: Path) -> dict[str, str]:
 
 
 def translate_page(page: Path, root: Path = ROOT) -> str:
-    """The Chinese page's file content; a unit without a translation stays in English."""
+    """The Chinese page's file content; a unit without a translation stays in
+    English.
+    """
     zh = translation(page)
     path = root / page
     if path.suffix == ".ipynb":
@@ -302,7 +316,9 @@ def _split_lines(text: str) -> list[str]:
 
 
 def zh_config(root: Path = ROOT) -> dict:
-    """The English ``_config.yml``, adapted: Chinese title and language, links to ``zh/``."""
+    """The English ``_config.yml``, adapted: Chinese title and language, links
+    to ``zh/``.
+    """
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config = copy.deepcopy(config)
     book = translation(Path("_config.yml"))
@@ -323,8 +339,8 @@ def zh_config(root: Path = ROOT) -> dict:
         for name, path in sphinx.get("local_extensions", {}).items()
     }
     sphinx["config"] = {**sphinx.get("config", {}), "language": "zh_CN"}
-    # The search field's placeholder is a theme option, which Sphinx's Chinese catalog
-    # does not cover.
+    # The search field's placeholder is a theme option, which Sphinx's Chinese
+    # catalog does not cover.
     theme_options = sphinx["config"].get("html_theme_options", {})
     sphinx["config"]["html_theme_options"] = {
         **theme_options,
@@ -345,7 +361,8 @@ def zh_config(root: Path = ROOT) -> dict:
 
 HEADER = (
     "# Generated by `python tools/i18n.py build` from the English book and\n"
-    "# i18n/zh/: do not edit; edit the English pages or the translation store.\n"
+    "# i18n/zh/: do not edit; "
+    "edit the English pages or the translation store.\n"
 )
 
 

@@ -1,4 +1,5 @@
-"""Compare a fresh run of a notebook with its stored outputs by what the book claims.
+"""Compare a fresh run of a notebook with its stored outputs by what the
+book claims.
 
 The same seeds give other last digits on another processor or another torch,
 so a digit-for-digit comparison fails on every machine but the one that stored
@@ -24,7 +25,8 @@ executed in a fresh kernel, one pytest item per cell); this file also works
 alone, on two copies of the notebooks::
 
     python tools/nbcheck.py compare STORED.ipynb FRESH.ipynb [...]
-    python tools/nbcheck.py compare --stored chapters --fresh /tmp/rerun/chapters
+    python tools/nbcheck.py compare --stored chapters \\
+        --fresh /tmp/rerun/chapters
 
 which prints every problem and every glued value that differs (key, stored,
 now, tolerance), and exits 1 when anything exceeds its tolerance.
@@ -65,7 +67,9 @@ NUMBER = re.compile(
 
 
 def glued(nb: nbformat.NotebookNode) -> dict[str, str]:
-    """``{key: text/plain}`` of every glued value, extracted by myst-nb itself."""
+    """``{key: text/plain}`` of every glued value, extracted by myst-nb
+    itself.
+    """
     from myst_nb.ext.glue import extract_glue_data_cell
 
     values: dict[str, str] = {}
@@ -78,7 +82,9 @@ def glued(nb: nbformat.NotebookNode) -> dict[str, str]:
 
 
 def literal(text: str) -> Any:
-    """The Python value of a glued ``text/plain`` repr (a float, an int, a str), or the text itself."""
+    """The Python value of a glued ``text/plain`` repr (a float, an int, a
+    str), or the text itself.
+    """
     if (
         text.strip() == "nan"
     ):  # glue prints a float nan so; literal_eval cannot read it
@@ -90,7 +96,9 @@ def literal(text: str) -> Any:
 
 
 def unit_in_last_place(text: str) -> float:
-    """The rounding step of a number as printed: 0.001 for ``0.537``, 1e-08 for ``3.1e-07``, 1 for ``14``."""
+    """The rounding step of a number as printed: 0.001 for ``0.537``, 1e-08 for
+    ``3.1e-07``, 1 for ``14``.
+    """
     mantissa, _, exponent = (
         text.strip().lower().replace("−", "-").partition("e")
     )
@@ -98,7 +106,8 @@ def unit_in_last_place(text: str) -> float:
     shift = int(exponent) if exponent else 0
     if fraction.strip("0") or not fraction:  # 0.537, 14
         return 10.0 ** (-len(fraction) + shift)
-    # 46000000.0: a float rounded to significant digits; its trailing zeros are rounding
+    # 46000000.0: a float rounded to significant digits; its trailing zeros
+    # are rounding
     digits = whole.lstrip("-+")
     return (
         10.0 ** (len(digits) - len(digits.rstrip("0")) + shift)
@@ -114,7 +123,9 @@ def unit_in_last_place(text: str) -> float:
 
 @dataclass(frozen=True)
 class Rule:
-    """How the keys that match ``keys`` (fnmatch patterns) are compared; see tests/notebook_tolerances.yml."""
+    """How the keys that match ``keys`` (fnmatch patterns) are compared; see
+    tests/notebook_tolerances.yml.
+    """
 
     keys: tuple[str, ...]
     kind: str
@@ -130,18 +141,23 @@ KINDS = ("exact", "relative", "mean", "spread", "call", "choice", "reported")
 
 @dataclass(frozen=True)
 class Rules:
-    """The rules in order (the first that matches a key applies), and the test's levels."""
+    """The rules in order (the first that matches a key applies), and the
+    test's levels.
+    """
 
     rules: tuple[Rule, ...]
     alpha: float
     choice_z: float
     printed_n: int = 3
     printed_rtol: float = 0.1
-    #: ``(notebook, a line of the cell's source)`` of cells whose printed numbers are free.
+    #: ``(notebook, a line of the cell's source)`` of cells whose printed
+    #: numbers are free.
     printed_free: tuple[tuple[str, str], ...] = ()
 
     def numbers_free(self, notebook: str, source: str) -> bool:
-        """Whether the cell of ``notebook`` with this source prints numbers that are not compared."""
+        """Whether the cell of ``notebook`` with this source prints numbers
+        that are not compared.
+        """
         return any(
             name == notebook and line in source
             for name, line in self.printed_free
@@ -152,7 +168,8 @@ class Rules:
             if rule.matches(key):
                 return rule
         raise KeyError(
-            f"no rule in {TOLERANCES.name} matches the glued key {key!r}: declare how to compare it"
+            f"no rule in {TOLERANCES.name} matches the glued key {key!r}: "
+            "declare how to compare it"
         )
 
 
@@ -167,7 +184,8 @@ def load_rules(path: Path = TOLERANCES) -> Rules:
         kind, reason = entry.pop("kind"), entry.pop("reason", "")
         if kind not in KINDS:
             raise ValueError(
-                f"{path.name}: unknown kind {kind!r} for {keys}; known: {', '.join(KINDS)}"
+                f"{path.name}: unknown kind {kind!r} for {keys}; "
+                f"known: {', '.join(KINDS)}"
             )
         if not reason.strip():
             raise ValueError(
@@ -179,7 +197,8 @@ def load_rules(path: Path = TOLERANCES) -> Rules:
     for entry in printed.get("free", []):
         if not str(entry.get("reason", "")).strip():
             raise ValueError(
-                f"{path.name}: the printed.free entry for {entry.get('notebook')} gives no reason"
+                f"{path.name}: the printed.free entry for "
+                f"{entry.get('notebook')} gives no reason"
             )
         free.append((entry["notebook"], entry["cell"]))
     return Rules(
@@ -209,20 +228,25 @@ def _number(values: dict[str, str], key: str, side: str) -> float:
     value = literal(values[key]) if key in values else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(
-            f"{key!r} must be a glued number in the {side} run, got {values.get(key)!r}"
+            f"{key!r} must be a glued number in the {side} run, "
+            f"got {values.get(key)!r}"
         )
     return float(value)
 
 
 def _key(template: str, key: str) -> str:
-    """A key named by a rule: ``{key}`` is the glued key, ``{base}`` the key without its ``_sd``."""
+    """A key named by a rule: ``{key}`` is the glued key, ``{base}`` the key
+    without its ``_sd``.
+    """
     return template.replace("{key}", key).replace(
         "{base}", key.removesuffix("_sd")
     )
 
 
 def _seeds(rule: Rule, key: str, stored: dict[str, str]) -> int:
-    """The number of seeds: an int in the rule, or a glued key (by default ``{key}_n``, ``{base}_n`` for a spread)."""
+    """The number of seeds: an int in the rule, or a glued key (by default
+    ``{key}_n``, ``{base}_n`` for a spread).
+    """
     n = rule.options.get(
         "n", "{base}_n" if rule.kind == "spread" else "{key}_n"
     )
@@ -230,7 +254,8 @@ def _seeds(rule: Rule, key: str, stored: dict[str, str]) -> int:
         n = int(_number(stored, _key(n, key), "stored"))
     if not isinstance(n, int) or n < 2:
         raise ValueError(
-            f"the rule for {rule.keys} needs n, the number of seeds (at least 2), got {n!r}"
+            f"the rule for {rule.keys} needs n, "
+            f"the number of seeds (at least 2), got {n!r}"
         )
     return n
 
@@ -242,7 +267,8 @@ def mean_tolerance(
     fresh: dict[str, str],
     rules: Rules,
 ) -> float:
-    """How far a mean over ``n`` seeds may move: Student's t-test on the pooled sd, at level ``rules.alpha``.
+    """How far a mean over ``n`` seeds may move: Student's t-test on the
+    pooled sd, at level ``rules.alpha``.
 
     |now − stored| ≤ t(1 − α/2, 2(n − 1)) · sd · √(2/n). The sd is pooled
     over the stored and the fresh run (each glues its own), so that a stored
@@ -274,14 +300,17 @@ def mean_tolerance(
 def spread_ratio(
     rule: Rule, key: str, stored: dict[str, str], alpha: float
 ) -> float:
-    """How far a standard deviation over ``n`` seeds may move, as a factor: the two-sided F-test at ``alpha``."""
+    """How far a standard deviation over ``n`` seeds may move, as a factor: the
+    two-sided F-test at ``alpha``.
+    """
     from scipy.stats import f
 
     n = _seeds(rule, key, stored)
     return math.sqrt(f.ppf(1 - alpha / 2, n - 1, n - 1))
 
 
-#: Slack for float arithmetic: 0.897 − 0.896 is a little more than 0.001 in floats.
+#: Slack for float arithmetic: 0.897 − 0.896 is a little more than 0.001 in
+#: floats.
 EPS = 1e-9
 
 
@@ -296,7 +325,9 @@ def compare_value(
     fresh: dict[str, str],
     rules: Rules,
 ) -> tuple[bool, str]:
-    """``(within tolerance, the tolerance in words)`` for one glued key present in both runs."""
+    """``(within tolerance, the tolerance in words)`` for one glued key present
+    in both runs.
+    """
     old, new = stored[key], fresh[key]
     kind = rule.kind
     if kind == "exact":
@@ -312,7 +343,8 @@ def compare_value(
     if kind == "choice":
         return compare_choice(rule, key, stored, fresh, rules)
     a, b = _number(stored, key, "stored"), _number(fresh, key, "fresh")
-    # Python prints 0.900 as 0.9, so the run that shows more digits tells the rounding.
+    # Python prints 0.900 as 0.9, so the run that shows more digits tells the
+    # rounding.
     rounding = min(unit_in_last_place(old), unit_in_last_place(new))
     if kind == "relative":
         tol = (
@@ -327,9 +359,10 @@ def compare_value(
         tol = mean_tolerance(rule, key, stored, fresh, rules) + rounding
         return _within(a, b, tol), f"± {tol:.3g} (t-test, α = {rules.alpha:g})"
     if kind == "spread":
-        # The stored sd, rounded, stands for any value within half a unit of it: a printed
-        # 0.000 (three seeds that tied exactly, as a score on 91 items can) is below 0.0005,
-        # not zero, and the F-test allows a factor of that.
+        # The stored sd, rounded, stands for any value within half a unit of
+        # it: a printed 0.000 (three seeds that tied exactly, as a score on 91
+        # items can) is below 0.0005, not zero, and the F-test allows a factor
+        # of that.
         ratio = spread_ratio(rule, key, stored, rules.alpha)
         low = max(a - rounding / 2, 0) / ratio - rounding * (1 + EPS)
         high = (a + rounding / 2) * ratio + rounding * (1 + EPS)
@@ -355,7 +388,9 @@ INCONCLUSIVE = re.compile(
 
 @dataclass(frozen=True)
 class Call:
-    """A parsed call: ``kind`` is ``"ahead"`` (``a`` ahead of ``b``), ``"within"`` or ``"inconclusive"``."""
+    """A parsed call: ``kind`` is ``"ahead"`` (``a`` ahead of ``b``),
+    ``"within"`` or ``"inconclusive"``.
+    """
 
     kind: str
     a: str
@@ -364,7 +399,9 @@ class Call:
 
 
 def parse_call(text: str) -> Call:
-    """The :class:`Call` that ``text`` words; ``ValueError`` if it is not a call of the book's rule."""
+    """The :class:`Call` that ``text`` words; ``ValueError`` if it is not a
+    call of the book's rule.
+    """
     for kind, pattern in (
         ("within", WITHIN),
         ("inconclusive", INCONCLUSIVE),
@@ -419,7 +456,8 @@ def compare_calls(
     if contradicts(old, new, _interval(stored, key), _interval(fresh, key)):
         return (
             False,
-            "contradiction: the opposite call, or an equivalence that the other interval excludes",
+            "contradiction: the opposite call, "
+            "or an equivalence that the other interval excludes",
         )
     if {parse_call(old).a, parse_call(old).b} != {
         parse_call(new).a,
@@ -436,7 +474,8 @@ def compare_choice(
     fresh: dict[str, str],
     rules: Rules,
 ) -> tuple[bool, str]:
-    """A choice may change only where its stored validation margin was within noise.
+    """A choice may change only where its stored validation margin was within
+    noise.
 
     The rule names two glued keys: ``margin``, the chosen setting's mean
     validation score minus the runner-up's, and ``noise``, the standard error
@@ -455,14 +494,17 @@ def compare_choice(
     )
     return (
         within,
-        f"may change only if the stored margin is within {rules.choice_z:g} × noise ({words})",
+        "may change only if the stored margin "
+        f"is within {rules.choice_z:g} × noise ({words})",
     )
 
 
 def compare_glue(
     notebook: str, stored_nb, fresh_nb, rules: Rules
 ) -> list[Difference]:
-    """Every glued value of ``stored_nb`` that differs in ``fresh_nb``; ``ok`` is False beyond its tolerance."""
+    """Every glued value of ``stored_nb`` that differs in ``fresh_nb``; ``ok``
+    is False beyond its tolerance.
+    """
     stored, fresh = glued(stored_nb), glued(fresh_nb)
     differences = []
     for key in sorted(set(stored) | set(fresh)):
@@ -501,22 +543,31 @@ def compare_glue(
 
 
 # A call printed with its numbers (sslbook.evaluate.Comparison.__str__):
-# "A is ahead of B (difference +0.012, 95 % interval +0.004 to +0.020, 3 seeds)".
+# "A is ahead of B (difference +0.012, 95 % interval +0.004 to +0.020,
+# 3 seeds)".
 PRINTED_CALL = re.compile(
-    r"(?P<call>[^;:\n]*?(?: is ahead of [^;:\n(]*?| are within ±[0-9.e-]+| is inconclusive with \d+ seeds))"
-    r" \(difference (?P<d>[-+0-9.e]+), [0-9.]+ % interval (?P<lo>[-+0-9.e]+) to (?P<hi>[-+0-9.e]+), \d+ seeds\)"
+    r"(?P<call>[^;:\n]*?(?: is ahead of [^;:\n(]*?"
+    r"| are within ±[0-9.e-]+"
+    r"| is inconclusive with \d+ seeds))"
+    r" \(difference (?P<d>[-+0-9.e]+),"
+    r" [0-9.]+ % interval (?P<lo>[-+0-9.e]+) to (?P<hi>[-+0-9.e]+),"
+    r" \d+ seeds\)"
 )
 
 
 def mask_numbers(text: str) -> str:
-    """The text with every number replaced by ``#``: what must match between runs."""
+    """The text with every number replaced by ``#``: what must match between
+    runs.
+    """
     return NUMBER.sub("#", text)
 
 
 def printed_calls(
     text: str,
 ) -> tuple[str, list[tuple[str, tuple[float, float]]]]:
-    """The text with each printed call replaced by ``<call>``, and the calls with their intervals, in order."""
+    """The text with each printed call replaced by ``<call>``, and the calls
+    with their intervals, in order.
+    """
     calls = [
         (m.group("call").strip(), (float(m.group("lo")), float(m.group("hi"))))
         for m in PRINTED_CALL.finditer(text)
@@ -525,7 +576,9 @@ def printed_calls(
 
 
 def _text_of(output) -> tuple[str, str]:
-    """``(what it is, its text)`` of one output; images are compared by kind only."""
+    """``(what it is, its text)`` of one output; images are compared by kind
+    only.
+    """
     if output.output_type == "stream":
         return f"stream:{output.name}", output.text
     if output.output_type == "error":
@@ -543,7 +596,9 @@ def _text_of(output) -> tuple[str, str]:
 
 
 def visible_outputs(outputs) -> list:
-    """The outputs a reader sees: glue records dropped, consecutive streams of one name joined."""
+    """The outputs a reader sees: glue records dropped, consecutive streams of
+    one name joined.
+    """
     shown = []
     for output in outputs:
         if "scrapbook" in output.get("metadata", {}):
@@ -580,7 +635,9 @@ MEAN_SD = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?) ± (\d+(?:\.\d+)?)")
 
 
 def printed_numbers(text: str) -> list[tuple[str, str | None]]:
-    """Every printed number in order, as ``(number, None)``, or ``(mean, sd)`` for a "mean ± sd"."""
+    """Every printed number in order, as ``(number, None)``, or ``(mean, sd)``
+    for a "mean ± sd".
+    """
     found, position = [], 0
     for match in MEAN_SD.finditer(text):
         found += [
@@ -597,7 +654,9 @@ def _as_float(text: str) -> float:
 
 
 def compare_printed_numbers(a: str, b: str, rules: Rules) -> list[str]:
-    """Printed numbers beyond the printed rules: a "mean ± sd" as a mean over ``printed_n`` seeds, an integer exactly, others relatively."""
+    """Printed numbers beyond the printed rules: a "mean ± sd" as a mean over
+    ``printed_n`` seeds, an integer exactly, others relatively.
+    """
     rule = Rule(
         ("printed",), "mean", "printed", {"sd": "m_sd", "n": rules.printed_n}
     )
@@ -627,7 +686,8 @@ def compare_printed_numbers(a: str, b: str, rules: Rules) -> list[str]:
             )
         if not ok:
             problems.append(
-                f"{x}{' ± ' + sx if sx else ''} is now {y}{' ± ' + sy if sy else ''}, beyond {tolerance}"
+                f"{x}{' ± ' + sx if sx else ''} is now "
+                f"{y}{' ± ' + sy if sy else ''}, beyond {tolerance}"
             )
     return problems
 
@@ -636,7 +696,8 @@ def compare_printed(
     source: str, stored_outputs, fresh_outputs, rules: Rules | None = None, *,
     choices: Sequence[tuple[str, str]] = (), free_numbers: bool = False,
 ) -> list[str]:  # fmt: skip
-    """Problems with one cell's printed outputs: text that differs beyond its numbers, and numbers beyond their rules.
+    """Problems with one cell's printed outputs: text that differs beyond its
+    numbers, and numbers beyond their rules.
 
     Args:
         source: the cell's code; a cell marked ``# NBVAL_IGNORE_OUTPUT``
@@ -663,7 +724,8 @@ def compare_printed(
     ]
     if [kind for kind, _ in old] != [kind for kind, _ in new]:
         problems.append(
-            f"the cell shows other outputs: stored {[k for k, _ in old]}, now {[k for k, _ in new]}"
+            f"the cell shows other outputs: stored {[k for k, _ in old]}, "
+            f"now {[k for k, _ in new]}"
         )
         return problems
     for (kind, a), (_, b) in zip(old, new):
@@ -672,7 +734,8 @@ def compare_printed(
         (a, calls_a), (b, calls_b) = printed_calls(a), printed_calls(b)
         if mask_numbers(a) != mask_numbers(b):
             problems.append(
-                f"the {kind} output differs beyond its numbers:\n{_diff(mask_numbers(a), mask_numbers(b))}"
+                f"the {kind} output differs beyond its numbers:\n"
+                f"{_diff(mask_numbers(a), mask_numbers(b))}"
             )
             continue
         for (call_a, interval_a), (call_b, interval_b) in zip(
@@ -680,14 +743,15 @@ def compare_printed(
         ):
             if contradicts(call_a, call_b, interval_a, interval_b):
                 problems.append(
-                    f"a printed call is contradicted: stored {call_a!r}, now {call_b!r}"
+                    f"a printed call is contradicted: stored {call_a!r}, "
+                    f"now {call_b!r}"
                 )
         if rules is not None and not free_numbers:
             beyond = compare_printed_numbers(a, b, rules)
             if beyond:
                 problems.append(
-                    f"{len(beyond)} printed numbers of the {kind} output moved too far: "
-                    + "; ".join(beyond[:5])
+                    f"{len(beyond)} printed numbers of the {kind} output "
+                    "moved too far: " + "; ".join(beyond[:5])
                 )
     return problems
 
@@ -704,7 +768,9 @@ def _diff(a: str, b: str) -> str:
 def changed_choices(
     differences: list[Difference], rules: Rules
 ) -> list[tuple[str, str]]:
-    """``(stored, fresh)`` texts of the string choices that changed within their noise."""
+    """``(stored, fresh)`` texts of the string choices that changed within
+    their noise.
+    """
     found = []
     for d in differences:
         if d.ok and rules.rule_for(d.key).kind == "choice":
@@ -723,7 +789,9 @@ def stderr_problem(outputs) -> list[str]:
 def compare_notebooks(
     notebook: str, stored_nb, fresh_nb, rules: Rules, *, stderr: bool = True
 ) -> tuple[list[Difference], list[str]]:
-    """The glue differences and the problems (printed outputs, errors, stderr) of a fresh run against the stored notebook."""
+    """The glue differences and the problems (printed outputs, errors, stderr)
+    of a fresh run against the stored notebook.
+    """
     problems = []
     stored_cells = [c for c in stored_nb.cells if c.cell_type == "code"]
     fresh_cells = [c for c in fresh_nb.cells if c.cell_type == "code"]
@@ -757,7 +825,9 @@ def compare_notebooks(
 
 
 def table(differences: list[Difference]) -> str:
-    """A plain-text table: notebook, key, stored, now, tolerance, and whether it is within."""
+    """A plain-text table: notebook, key, stored, now, tolerance, and whether
+    it is within.
+    """
     rows = [("notebook", "key", "stored", "now", "tolerance", "")]
     rows += [
         (
@@ -828,7 +898,8 @@ def main(argv: list[str] | None = None) -> int:
         failed |= bool(problems) or any(not d.ok for d in found)
     print(table(differences) if differences else "no glued value differs")
     print(
-        f"{sum(d.ok for d in differences)} within tolerance, {sum(not d.ok for d in differences)} beyond it"
+        f"{sum(d.ok for d in differences)} within tolerance, "
+        f"{sum(not d.ok for d in differences)} beyond it"
     )
     return 1 if failed else 0
 

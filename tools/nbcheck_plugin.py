@@ -1,4 +1,5 @@
-"""pytest plugin: nbval executes every notebook; this checks what the book claims.
+"""pytest plugin: nbval executes every notebook; this checks what the book
+claims.
 
 nbval runs in lax mode (``--nbval-lax``): each notebook runs top to bottom in a
 fresh kernel, one pytest item per code cell, and a cell that raises fails.
@@ -41,13 +42,22 @@ _rules: list[nbcheck.Rules] = []
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--nbcheck-notebook-timeout", type=float, default=NOTEBOOK_TIMEOUT,
-        help=f"seconds a notebook may run before its next cell fails (default {NOTEBOOK_TIMEOUT})",
-    )  # fmt: skip
+        "--nbcheck-notebook-timeout",
+        type=float,
+        default=NOTEBOOK_TIMEOUT,
+        help=(
+            "seconds a notebook may run before its next cell fails "
+            f"(default {NOTEBOOK_TIMEOUT})"
+        ),
+    )
     parser.addoption(
-        "--nbcheck-tolerances", default=str(nbcheck.TOLERANCES),
-        help="the file of rules for glued values (default tests/notebook_tolerances.yml)",
-    )  # fmt: skip
+        "--nbcheck-tolerances",
+        default=str(nbcheck.TOLERANCES),
+        help=(
+            "the file of rules for glued values "
+            "(default tests/notebook_tolerances.yml)"
+        ),
+    )
 
 
 def _is_notebook_cell(item: pytest.Item) -> bool:
@@ -70,7 +80,8 @@ def pytest_runtest_call(item: pytest.Item):
     limit = item.config.getoption("--nbcheck-notebook-timeout")
     if elapsed > limit:
         problems.append(
-            f"the notebook has run {elapsed:.0f} s, more than its {limit:.0f} s"
+            f"the notebook has run {elapsed:.0f} s, "
+            f"more than its {limit:.0f} s"
         )
     code_cells = [c for c in notebook.nb.cells if c.cell_type == "code"]
     if item.cell_num == len(code_cells) - 1:
@@ -89,7 +100,9 @@ def pytest_runtest_call(item: pytest.Item):
 def _check_notebook(
     notebook, outputs: dict[int, list], tolerances: str
 ) -> list[str]:
-    """Compare the fresh run's glued values and printed outputs with the stored notebook's."""
+    """Compare the fresh run's glued values and printed outputs with the stored
+    notebook's.
+    """
     if not _rules:
         _rules.append(nbcheck.load_rules(Path(tolerances)))
     stored = notebook.nb
@@ -105,8 +118,8 @@ def _check_notebook(
     failing = [d for d in found if not d.ok]
     if failing:
         problems.append(
-            f"{len(failing)} glued values differ beyond their tolerance ({Path(tolerances).name}):\n"
-            + nbcheck.table(failing)
+            f"{len(failing)} glued values differ beyond their tolerance "
+            f"({Path(tolerances).name}):\n" + nbcheck.table(failing)
         )
     return problems
 
@@ -118,7 +131,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if timed:
         terminalreporter.write_sep(
             "-",
-            "seconds each notebook ran (the budget: 120 on an idle 2-core CPU)",
+            "seconds each notebook ran "
+            "(the budget: 120 on an idle 2-core CPU)",
         )
         for name, seconds in timed.items():
             terminalreporter.write_line(f"{seconds:6.0f}  {name}")
@@ -141,5 +155,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.write_line(nbcheck.table(_differences))
     within = sum(d.ok for d in _differences)
     terminalreporter.write_line(
-        f"{within} within their tolerance, {len(_differences) - within} beyond it"
+        f"{within} within their tolerance, "
+        f"{len(_differences) - within} beyond it"
     )

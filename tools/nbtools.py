@@ -5,7 +5,8 @@ Usage, from the repository root with the venv active:
     python tools/nbtools.py new chapters/02_core_concepts.ipynb "Core concepts"
     python tools/nbtools.py execute chapters/01_background.ipynb [...]
     python tools/nbtools.py times /tmp/rob/chapters/*/*.ipynb [...]
-    python tools/nbtools.py set-repo https://github.com/OWNER/NAME --ref v0.1.0 [--site URL]
+    python tools/nbtools.py set-repo https://github.com/OWNER/NAME \\
+        --ref v0.1.0 [--site URL]
 
 ``new`` writes a notebook that starts with the Colab set-up cell, which every
 notebook must have (tests/test_book.py checks it). ``execute`` runs notebooks
@@ -36,7 +37,8 @@ SETUP_TAG = "remove-cell"
 
 
 def repository(root: Path = ROOT) -> tuple[str, str]:
-    """``(url, ref)`` of the repository, from ``_config.yml``: the one place that holds them.
+    """``(url, ref)`` of the repository, from ``_config.yml``: the one place
+    that holds them.
 
     ``ref`` is ``repository.branch``: the release (a tag or a commit) that the
     launch buttons open and that every set-up cell installs, so that Colab
@@ -48,7 +50,9 @@ def repository(root: Path = ROOT) -> tuple[str, str]:
 
 
 def website(root: Path = ROOT) -> str:
-    """The website's address, ``html.baseurl`` in ``_config.yml``, where the editions link."""
+    """The website's address, ``html.baseurl`` in ``_config.yml``, where the
+    editions link.
+    """
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     return config["html"]["baseurl"]
 
@@ -57,13 +61,15 @@ def colab_setup_source(url: str, ref: str) -> str:
     """The source of the first code cell of every notebook."""
     requirement = f"sslbook[notebooks] @ git+{url}@{ref}"
     return (
-        "# Set-up for Google Colab: install the book's package, at the release\n"
+        "# Set-up for Google Colab: install the book's package, "
+        "at the release\n"
         "# this notebook was run with. Elsewhere this cell does nothing.\n"
         "import subprocess\n"
         "import sys\n"
         "\n"
         "try:\n"
-        "    import google.colab  # noqa: F401  (importable only inside Colab)\n"
+        "    import google.colab  # noqa: F401  "
+        "(importable only inside Colab)\n"
         "except ImportError:\n"
         "    pass\n"
         "else:\n"
@@ -71,13 +77,15 @@ def colab_setup_source(url: str, ref: str) -> str:
         f'        "{requirement}"\n'
         "    )\n"
         "    pip = subprocess.run(\n"
-        '        [sys.executable, "-m", "pip", "install", "--quiet", requirement],\n'
+        '        [sys.executable, "-m", "pip", "install", "--quiet", '
+        "requirement],\n"
         "        capture_output=True,\n"
         "        text=True,\n"
         "    )\n"
         "    if pip.returncode != 0:\n"
         "        raise RuntimeError(\n"
-        '            f"pip could not install {requirement}:\\n{pip.stderr[-3000:]}\\n"\n'
+        '            f"pip could not install {requirement}:'
+        '\\n{pip.stderr[-3000:]}\\n"\n'
         '            "Check that the repository and the release named in "\n'
         '            "`requirement` above exist and are public."\n'
         "        )"
@@ -91,7 +99,9 @@ def colab_setup_cell() -> nbformat.NotebookNode:
 
 
 def new_notebook(path: Path, title: str) -> None:
-    """Write a notebook skeleton: the Colab cell, a title, and the profile cell."""
+    """Write a notebook skeleton: the Colab cell, a title, and the profile
+    cell.
+    """
     if path.exists():
         raise FileExistsError(f"{path} exists; edit it instead")
     nb = nbformat.v4.new_notebook()
@@ -120,34 +130,38 @@ def new_notebook(path: Path, title: str) -> None:
 def execute_notebook(
     path: Path, timeout: int = 300, record_timing: bool = False
 ) -> None:
-    """Execute ``path`` in place in a fresh python3 kernel, in the notebook's folder.
+    """Execute ``path`` in place in a fresh python3 kernel, in the notebook's
+    folder.
 
-    ``record_timing`` keeps each cell's start and end in its metadata (for ``times``,
-    on copies: the stored notebooks hold no timestamps).
+    ``record_timing`` keeps each cell's start and end in its metadata (for
+    ``times``, on copies: the stored notebooks hold no timestamps).
     """
     from nbclient import NotebookClient
 
     sys.path.insert(0, str(ROOT / "_ext"))
     from sslbook_kernels import enable_transport_encryption
 
-    enable_transport_encryption()  # encrypted kernel sockets: no "without encryption" warning
-    os.environ["SSLBOOK_PROGRESS"] = (
-        "0"  # stored outputs hold no progress bar (see sslbook.train)
-    )
+    # encrypted kernel sockets: no "without encryption" warning
+    enable_transport_encryption()
+    # stored outputs hold no progress bar (see sslbook.train)
+    os.environ["SSLBOOK_PROGRESS"] = "0"
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
-        record_timing=record_timing,  # by default no timestamps in the stored notebook
+        # by default no timestamps in the stored notebook
+        record_timing=record_timing,
     )
     client.execute()
     nbformat.write(nb, path)
 
 
 def cell_times(path: Path) -> list[tuple[int, float, str]]:
-    """``(cell index, seconds, first line)`` of every code cell executed with ``record_timing``."""
+    """``(cell index, seconds, first line)`` of every code cell executed with
+    ``record_timing``.
+    """
     from datetime import datetime
 
     nb = nbformat.read(path, as_version=4)
@@ -176,14 +190,16 @@ def cell_times(path: Path) -> list[tuple[int, float, str]]:
 def times_table(paths: list[Path], top: int = 5) -> str:
     """A Markdown table: each notebook's total and its slowest cells."""
     lines = [
-        "| notebook | total (s) | slowest cells (index: seconds, first line) |",
+        "| notebook | total (s) "
+        "| slowest cells (index: seconds, first line) |",
         "|---|---|---|",
     ]
     for path in paths:
         cells = cell_times(path)
         if not cells:
             raise ValueError(
-                f"{path} holds no cell timing: execute it with record_timing=True"
+                f"{path} holds no cell timing: "
+                "execute it with record_timing=True"
             )
         slow = sorted(cells, key=lambda c: -c[1])[:top]
         detail = "; ".join(
@@ -199,7 +215,9 @@ GITHUB = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+")
 
 
 def pages_address(url: str) -> str:
-    """The GitHub Pages address of a GitHub repository: https://OWNER.github.io/NAME/."""
+    """The GitHub Pages address of a GitHub repository:
+    https://OWNER.github.io/NAME/.
+    """
     owner, name = url.rstrip("/").split("/")[-2:]
     if (
         name.lower() == f"{owner.lower()}.github.io"
@@ -211,18 +229,21 @@ def pages_address(url: str) -> str:
 def set_repository(
     url: str, ref: str, root: Path = ROOT, site: str | None = None
 ) -> list[Path]:
-    """Point the book at another repository, release and website; return the files changed.
+    """Point the book at another repository, release and website; return the
+    files changed.
 
     Rewrites ``repository.url`` and ``repository.branch`` in ``_config.yml``
     (the launch buttons and the repository button follow them), the website's
     address ``html.baseurl`` (``site``; by default kept, or, when the
-    repository changes, the new repository's GitHub Pages address), every notebook's set-up cell under ``chapters/``, and the
-    repository's address in README. ``main`` then rewrites ``zh/`` and the
-    notebook editions, which follow these files.
+    repository changes, the new repository's GitHub Pages address), every
+    notebook's set-up cell under ``chapters/``, and the repository's address
+    in README. ``main`` then rewrites ``zh/`` and the notebook editions, which
+    follow these files.
     """
     if not GITHUB.fullmatch(url.rstrip("/")):
         raise ValueError(
-            f"url must be a GitHub repository's address, https://github.com/OWNER/NAME; got {url!r}"
+            "url must be a GitHub repository's address, "
+            f"https://github.com/OWNER/NAME; got {url!r}"
         )
     if not re.fullmatch(r"[\w./-]+", ref) or ref.startswith("-"):
         raise ValueError(
@@ -234,7 +255,8 @@ def set_repository(
         site = website(root) if url == old_url else pages_address(url)
     if not re.fullmatch(r"https?://[\w.-]+(:\d+)?(/[\w./~-]*)?", site):
         raise ValueError(
-            f"site must be the website's address, https://HOST/PATH/; got {site!r}"
+            "site must be the website's address, "
+            f"https://HOST/PATH/; got {site!r}"
         )
     site = site.rstrip("/") + "/"
     changed = []
@@ -262,11 +284,13 @@ def set_repository(
     changed.append(config)
     if website(root) != site:
         raise RuntimeError(
-            f"{config} still names the website {website(root)}: edit html.baseurl by hand"
+            f"{config} still names the website {website(root)}: "
+            "edit html.baseurl by hand"
         )
     if repository(root) != (url, ref):
         raise RuntimeError(
-            f"{config} still names {repository(root)}: edit its repository section by hand"
+            f"{config} still names {repository(root)}: "
+            "edit its repository section by hand"
         )
     source = colab_setup_source(url, ref)
     for path in sorted((root / "chapters").rglob("*.ipynb")):
@@ -298,7 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     p_exec.add_argument("paths", type=Path, nargs="+")
     p_times = sub.add_parser(
         "times",
-        help="per-cell times of notebooks executed with timing (robustness --out copies)",
+        help=(
+            "per-cell times of notebooks executed with timing "
+            "(robustness --out copies)"
+        ),
     )
     p_times.add_argument("paths", type=Path, nargs="+")
     p_repo = sub.add_parser(
@@ -312,7 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_repo.add_argument(
         "--site",
-        help="the website's address (default: the repository's GitHub Pages address)",
+        help=(
+            "the website's address "
+            "(default: the repository's GitHub Pages address)"
+        ),
     )
     args = parser.parse_args(argv)
     if args.command == "new":

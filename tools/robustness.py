@@ -1,12 +1,12 @@
-"""Do the book's calls hold with other seeds? Re-run the notebooks that compare, and report.
+"""Do the book's calls hold with other seeds? Re-run and report.
 
 Every call of the book's rule (``sslbook.evaluate.compare``) is glued with its
 interval. This tool re-executes, in a temporary copy, every notebook that glues
-a call, with ``SSLBOOK_SEED_OFFSET`` set so that every experiment draws a fresh,
-disjoint set of seeds (the data splits stay the same), and compares each call
-with the stored one::
+a call, with ``SSLBOOK_SEED_OFFSET`` set so that every experiment draws a
+fresh, disjoint set of seeds (the data splits stay the same), and compares
+each call with the stored one::
 
-    python tools/robustness.py run --offset 1000        # about 20 minutes on 2 cores
+    python tools/robustness.py run --offset 1000  # about 20 minutes on 2 cores
     python tools/robustness.py report --fresh DIR --offset 1000
 
 ``run`` executes the copies and then writes the report; ``report`` writes it
@@ -47,21 +47,63 @@ from nbcheck import contradicts, glued, literal, parse_call  # noqa: E402
 PAGE = ROOT / "appendix" / "robustness.md"
 #: The chance of repeating above which a call counts as settled.
 SETTLED = 0.9
-#: The comparisons the book's argument rests on, in book order: each must end settled,
-#: or this page says plainly that it does not.
+#: The comparisons the book's argument rests on, in book order: each must end
+#: settled, or this page says plainly that it does not.
 HEADLINE = {
-    "simclr_verdict_raw_1": ("4.3, SimCLR against raw pixels, 1 label per class", "4.3，SimCLR 对原始像素，每类 1 个标签"),
-    "simclr_verdict_raw_10": ("4.3, SimCLR against raw pixels, 10 labels per class", "4.3，SimCLR 对原始像素，每类 10 个标签"),
-    "simclr_verdict_raw_100": ("4.3, SimCLR against raw pixels, 100 labels per class", "4.3，SimCLR 对原始像素，每类 100 个标签"),
-    "simclr_verdict_supervised_1": ("4.3, SimCLR against the supervised CNN, 1 label per class", "4.3，SimCLR 对监督训练的 CNN，每类 1 个标签"),
-    "simclr_verdict_supervised_10": ("4.3, SimCLR against the supervised CNN, 10 labels per class", "4.3，SimCLR 对监督训练的 CNN，每类 10 个标签"),
-    "simclr_verdict_supervised_100": ("4.3, SimCLR against the supervised CNN, 100 labels per class", "4.3，SimCLR 对监督训练的 CNN，每类 100 个标签"),
-    "ae_verdict_ae_pca_10": ("4.2, the autoencoder against PCA, 10 labels per class", "4.2，自编码器对 PCA，每类 10 个标签"),
-    "future_moco_verdict": ("5.1, MoCo against SimCLR with 62 in-batch negatives, 10 labels per class", "5.1，MoCo 对批内有 62 个负样本的 SimCLR，每类 10 个标签"),
-    "byol_verdict_simclr": ("5.4, BYOL against SimCLR, 10 labels per class", "5.4，BYOL 对 SimCLR，每类 10 个标签"),
-    "mae_verdict_finetune_scratch": ("5.2, MAE fine-tuned against the same Transformer from scratch, 10 labels per class", "5.2，微调的 MAE 对从头训练的同一个 Transformer，每类 10 个标签"),
-    "faq_verdict_pretrained_relu": ("FAQ, the pre-trained sigmoid network against ReLU with He initialisation", "常见问题，预训练的 sigmoid 网络对 ReLU 加 He 初始化"),
-}  # fmt: skip
+    "simclr_verdict_raw_1": (
+        "4.3, SimCLR against raw pixels, 1 label per class",
+        "4.3，SimCLR 对原始像素，每类 1 个标签",
+    ),
+    "simclr_verdict_raw_10": (
+        "4.3, SimCLR against raw pixels, 10 labels per class",
+        "4.3，SimCLR 对原始像素，每类 10 个标签",
+    ),
+    "simclr_verdict_raw_100": (
+        "4.3, SimCLR against raw pixels, 100 labels per class",
+        "4.3，SimCLR 对原始像素，每类 100 个标签",
+    ),
+    "simclr_verdict_supervised_1": (
+        "4.3, SimCLR against the supervised CNN, 1 label per class",
+        "4.3，SimCLR 对监督训练的 CNN，每类 1 个标签",
+    ),
+    "simclr_verdict_supervised_10": (
+        "4.3, SimCLR against the supervised CNN, 10 labels per class",
+        "4.3，SimCLR 对监督训练的 CNN，每类 10 个标签",
+    ),
+    "simclr_verdict_supervised_100": (
+        "4.3, SimCLR against the supervised CNN, 100 labels per class",
+        "4.3，SimCLR 对监督训练的 CNN，每类 100 个标签",
+    ),
+    "ae_verdict_ae_pca_10": (
+        "4.2, the autoencoder against PCA, 10 labels per class",
+        "4.2，自编码器对 PCA，每类 10 个标签",
+    ),
+    "future_moco_verdict": (
+        (
+            "5.1, MoCo against SimCLR with 62 in-batch negatives, "
+            "10 labels per class"
+        ),
+        "5.1，MoCo 对批内有 62 个负样本的 SimCLR，每类 10 个标签",
+    ),
+    "byol_verdict_simclr": (
+        "5.4, BYOL against SimCLR, 10 labels per class",
+        "5.4，BYOL 对 SimCLR，每类 10 个标签",
+    ),
+    "mae_verdict_finetune_scratch": (
+        (
+            "5.2, MAE fine-tuned against the same Transformer from scratch, "
+            "10 labels per class"
+        ),
+        "5.2，微调的 MAE 对从头训练的同一个 Transformer，每类 10 个标签",
+    ),
+    "faq_verdict_pretrained_relu": (
+        (
+            "FAQ, the pre-trained sigmoid network against ReLU "
+            "with He initialisation"
+        ),
+        "常见问题，预训练的 sigmoid 网络对 ReLU 加 He 初始化",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -76,12 +118,15 @@ class Row:
     fresh: str
     fresh_zh: str
     fresh_interval: tuple[float, float]
-    #: The estimated chance that fresh seeds repeat the stored call (``<key>_repeat``).
+    #: The estimated chance that fresh seeds repeat the stored call
+    #: (``<key>_repeat``).
     stored_repeat: float = float("nan")
 
     @property
     def reaches_the_estimate(self) -> bool:
-        """ "Ahead" or "within ±m", with the book's estimated chance of repeating at least ``SETTLED``."""
+        """ "Ahead" or "within ±m", with the book's estimated chance of
+        repeating at least ``SETTLED``.
+        """
         return (
             parse_call(self.stored).kind in ("ahead", "within")
             and self.stored_repeat >= SETTLED
@@ -89,10 +134,12 @@ class Row:
 
     @property
     def settled(self) -> bool:
-        """A call a reader can rely on: it reaches the estimate, and the re-run with fresh seeds gave the same call.
+        """A call a reader can rely on: it reaches the estimate, and the re-run
+        with fresh seeds gave the same call.
 
-        The estimate alone is optimistic with three seeds (it takes the observed mean
-        difference and spread as the truth), so the re-run must agree too.
+        The estimate alone is optimistic with three seeds (it takes the
+        observed mean difference and spread as the truth), so the re-run must
+        agree too.
         """
         return self.reaches_the_estimate and not self.changed
 
@@ -104,7 +151,9 @@ class Row:
 
     @property
     def changed(self) -> bool:
-        """Whether the call moved to another category (another side ahead counts)."""
+        """Whether the call moved to another category (another side ahead
+        counts).
+        """
         old, new = parse_call(self.stored), parse_call(self.fresh)
         if old.kind != new.kind:
             return True
@@ -140,7 +189,9 @@ def _interval(values: dict[str, str], key: str) -> tuple[float, float]:
 
 
 def rows(stored_root: Path, fresh_root: Path) -> list[Row]:
-    """One row per call of every notebook that glues calls, stored against fresh."""
+    """One row per call of every notebook that glues calls, stored against
+    fresh.
+    """
     result = []
     for path in notebooks_with_calls(stored_root):
         rel = path.relative_to(stored_root)
@@ -179,8 +230,9 @@ def stack() -> str:
         pass
     threads = os.environ.get("SSLBOOK_THREADS", "2")
     return (
-        f"Python {platform.python_version()}, torch {torch.__version__}, numpy {numpy.__version__}, "
-        f"scikit-learn {sklearn.__version__}; {cpu}, {os.cpu_count()} cores, {threads} torch threads"
+        f"Python {platform.python_version()}, torch {torch.__version__}, "
+        f"numpy {numpy.__version__}, scikit-learn {sklearn.__version__}; "
+        f"{cpu}, {os.cpu_count()} cores, {threads} torch threads"
     )
 
 
@@ -190,15 +242,34 @@ def _fmt(interval: tuple[float, float], zh: bool = False) -> str:
 
 INTRO = """# Do the calls hold?
 
-Every call in this book comes from the rule on {doc}`protocol`, and is glued beside the 95 % interval it rests on. A reader who re-runs a notebook uses other seeds or another machine, and should not find the text wrong. This page is the check: every notebook that makes a call was re-executed with `SSLBOOK_SEED_OFFSET={offset}`, so that every experiment drew a fresh, disjoint set of seeds (the same data splits and test images), and each call was compared with the stored one. Two calls *contradict* when one says A is ahead and the other says B is, or when one says "within ±m" and the other's interval lies wholly outside ±m. A call that moves between "ahead", "within ±m" and "inconclusive" without a contradiction is a call that these seeds could not settle.
+Every call in this book comes from the rule on {doc}`protocol`, and is glued \
+beside the 95 % interval it rests on. A reader who re-runs a notebook uses \
+other seeds or another machine, and should not find the text wrong. This page \
+is the check: every notebook that makes a call was re-executed with \
+`SSLBOOK_SEED_OFFSET={offset}`, so that every experiment drew a fresh, \
+disjoint set of seeds (the same data splits and test images), and each call \
+was compared with the stored one. Two calls *contradict* when one says A is \
+ahead and the other says B is, or when one says "within ±m" and the other's \
+interval lies wholly outside ±m. A call that moves between "ahead", \
+"within ±m" and "inconclusive" without a contradiction is a call that these \
+seeds could not settle.
 
-`python tools/robustness.py run --offset {offset}` makes this page again (about 20 minutes on two cores); it is not part of `make test`."""
+`python tools/robustness.py run --offset {offset}` makes this page again \
+(about 20 minutes on two cores); it is not part of `make test`."""
 
 INTRO_ZH = """# 结论站得住吗？
 
-本书的每个结论都来自 {doc}`protocol` 中的规则，并在旁边通过 glue 给出它所依据的 95% 区间。读者重新运行 notebook 时，用的是别的随机种子或别的机器，不应发现正文有误。本页就是这项检查：每个给出结论的 notebook 都以 `SSLBOOK_SEED_OFFSET={offset}` 重新执行，使每个实验都抽取一组全新的、互不重叠的随机种子（数据划分和测试图像不变），再把每个结论与存储的结论比较。两个结论*相互矛盾*，是指一个说 A 领先而另一个说 B 领先，或者一个说“相差在 ±m 以内”而另一个的区间完全落在 ±m 之外。结论在“领先”“相差在 ±m 以内”和“尚无定论”之间变动而不构成矛盾，说明这些随机种子不足以确定它。
+本书的每个结论都来自 {doc}`protocol` 中的规则，并在旁边通过 glue 给出\
+它所依据的 95% 区间。读者重新运行 notebook 时，用的是别的随机种子或别的机器，\
+不应发现正文有误。本页就是这项检查：每个给出结论的 notebook 都以 \
+`SSLBOOK_SEED_OFFSET={offset}` 重新执行，使每个实验都抽取一组全新的、\
+互不重叠的随机种子（数据划分和测试图像不变），再把每个结论与存储的结论比较。\
+两个结论*相互矛盾*，是指一个说 A 领先而另一个说 B 领先，或者一个说\
+“相差在 ±m 以内”而另一个的区间完全落在 ±m 之外。结论在“领先”“相差在 ±m 以内”\
+和“尚无定论”之间变动而不构成矛盾，说明这些随机种子不足以确定它。
 
-`python tools/robustness.py run --offset {offset}` 会重新生成本页（在两个核上约需 20 分钟）；它不属于 `make test`。"""
+`python tools/robustness.py run --offset {offset}` 会重新生成本页（在两个核上\
+约需 20 分钟）；它不属于 `make test`。"""
 
 
 def summary(
@@ -208,21 +279,29 @@ def summary(
     contradictions = sum(r.contradiction for r in table)
     changed = sum(r.changed for r in table)
     en = (
-        f"**Run on {when}**, on {where}, with seed offset {offset}: {n} calls, "
-        f"**{contradictions} contradictions**, {changed} changed category ({changed / n:.0%})."
+        f"**Run on {when}**, on {where}, with seed offset {offset}: "
+        f"{n} calls, **{contradictions} contradictions**, "
+        f"{changed} changed category ({changed / n:.0%})."
     )
     zh = (
-        f"**运行于 {when}**，环境为 {where}，随机种子偏移量为 {offset}：共 {n} 个结论，"
-        f"**{contradictions} 个相互矛盾**，{changed} 个改变了类别（{changed / n:.0%}）。"
+        f"**运行于 {when}**，环境为 {where}，随机种子偏移量为 {offset}："
+        f"共 {n} 个结论，**{contradictions} 个相互矛盾**，"
+        f"{changed} 个改变了类别（{changed / n:.0%}）。"
     )
     return en, zh
 
 
 def table_markdown(table: list[Row], zh: bool) -> str:
     if zh:
-        head = "| notebook | 键 | 存储的结论 | 区间 | 重新运行的结论 | 区间 | 矛盾 |"
+        head = (
+            "| notebook | 键 | 存储的结论 | 区间 "
+            "| 重新运行的结论 | 区间 | 矛盾 |"
+        )
     else:
-        head = "| notebook | key | stored call | interval | re-run call | interval | contradiction |"
+        head = (
+            "| notebook | key | stored call | interval "
+            "| re-run call | interval | contradiction |"
+        )
     lines = [head, "|---|---|---|---|---|---|---|"]
     for r in table:
         old, new = (r.stored_zh, r.fresh_zh) if zh else (r.stored, r.fresh)
@@ -232,13 +311,17 @@ def table_markdown(table: list[Row], zh: bool) -> str:
             else ("否" if zh else "no")
         )
         lines.append(
-            f"| {r.notebook} | `{r.key}` | {old} | {_fmt(r.stored_interval, zh)} | {new} | {_fmt(r.fresh_interval, zh)} | {flag} |"
+            f"| {r.notebook} | `{r.key}` "
+            f"| {old} | {_fmt(r.stored_interval, zh)} "
+            f"| {new} | {_fmt(r.fresh_interval, zh)} | {flag} |"
         )
     return "\n".join(lines)
 
 
 def headline(table: list[Row], zh: bool) -> str:
-    """The headline comparisons: each stored call, its chance of repeating, and whether it is settled."""
+    """The headline comparisons: each stored call, its chance of repeating, and
+    whether it is settled.
+    """
     rows_by_key = {r.key: r for r in table}
     missing = [key for key in HEADLINE if key not in rows_by_key]
     if missing:
@@ -253,18 +336,25 @@ def headline(table: list[Row], zh: bool) -> str:
         lines = [
             "## 核心比较",
             "",
-            f"本书的论证依赖下面 {len(chosen)} 个比较。一个结论若是“领先”或“相差在 ±m 以内”，本书对它换一组全新的随机种子时"
-            f"重复出现的概率的估计（`sslbook.evaluate.Comparison.repeat_probability`，把观测到的平均差和离散程度当作真值，"
-            f"在三个随机种子下偏乐观）至少为 {SETTLED}，并且本页用全新随机种子重新运行时得到了同样的结论，"
-            f"本书就认为它已经确定。其中 {len(chosen) - len(unsettled)} 个已经确定。",
+            f"本书的论证依赖下面 {len(chosen)} 个比较。"
+            "一个结论若是“领先”或“相差在 ±m 以内”，"
+            "本书对它换一组全新的随机种子时重复出现的概率的估计"
+            "（`sslbook.evaluate.Comparison.repeat_probability`，"
+            "把观测到的平均差和离散程度当作真值，在三个随机种子下偏乐观）"
+            f"至少为 {SETTLED}，"
+            "并且本页用全新随机种子重新运行时得到了同样的结论，"
+            "本书就认为它已经确定。"
+            f"其中 {len(chosen) - len(unsettled)} 个已经确定。",
             "",
-            "| 比较 | 存储的结论 | 区间 | 重复出现的概率 | 重新运行的结论 | 已确定 |",
+            "| 比较 | 存储的结论 | 区间 | 重复出现的概率 "
+            "| 重新运行的结论 | 已确定 |",
             "|---|---|---|---|---|---|",
         ]
         for r in chosen:
             lines.append(
-                f"| {names[r.key]} | {r.stored_zh} | {_fmt(r.stored_interval, True)} | {r.stored_repeat:.2f} | {r.fresh_zh} | "
-                f"{'是' if r.settled else '**否**'} |"
+                f"| {names[r.key]} | {r.stored_zh} "
+                f"| {_fmt(r.stored_interval, True)} | {r.stored_repeat:.2f} "
+                f"| {r.fresh_zh} | {'是' if r.settled else '**否**'} |"
             )
         if unsettled:
             lines += [
@@ -279,7 +369,8 @@ def headline(table: list[Row], zh: bool) -> str:
                 "其中，"
                 + "；".join(names[r.key] for r in moved)
                 + "：估计的重复概率达到了要求，"
-                "但本页的重新运行改变了结论的类别（没有相互矛盾）。重复概率本身也只是由同样少的几个随机种子估计出来的，"
+                "但本页的重新运行改变了结论的类别（没有相互矛盾）。"
+                "重复概率本身也只是由同样少的几个随机种子估计出来的，"
                 "只能作为参考。",
             ]
     else:
@@ -287,26 +378,33 @@ def headline(table: list[Row], zh: bool) -> str:
         lines = [
             "## The headline comparisons",
             "",
-            f"The book's argument rests on the {len(chosen)} comparisons below. A call counts as settled when it is "
-            f'"ahead" or "within ±m", the book\'s estimate of the chance that fresh seeds repeat it is at least '
-            f"{SETTLED} (`sslbook.evaluate.Comparison.repeat_probability`, which takes the observed mean difference "
-            f"and spread as the truth, so it is optimistic with three seeds), and this page's re-run with fresh seeds "
-            f"gave the same call. {len(chosen) - len(unsettled)} of them are settled.",
+            f"The book's argument rests on the {len(chosen)} comparisons "
+            'below. A call counts as settled when it is "ahead" or '
+            '"within ±m", the book\'s estimate of the chance that fresh '
+            f"seeds repeat it is at least {SETTLED} "
+            "(`sslbook.evaluate.Comparison.repeat_probability`, which takes "
+            "the observed mean difference and spread as the truth, so it is "
+            "optimistic with three seeds), and this page's re-run with "
+            "fresh seeds gave the same call. "
+            f"{len(chosen) - len(unsettled)} of them are settled.",
             "",
-            "| comparison | stored call | interval | chance to repeat | re-run call | settled |",
+            "| comparison | stored call | interval | chance to repeat "
+            "| re-run call | settled |",
             "|---|---|---|---|---|---|",
         ]
         for r in chosen:
             lines.append(
-                f"| {names[r.key]} | {r.stored} | {_fmt(r.stored_interval)} | {r.stored_repeat:.2f} | {r.fresh} | "
-                f"{'yes' if r.settled else '**no**'} |"
+                f"| {names[r.key]} | {r.stored} | {_fmt(r.stored_interval)} "
+                f"| {r.stored_repeat:.2f} | {r.fresh} "
+                f"| {'yes' if r.settled else '**no**'} |"
             )
         if unsettled:
             lines += [
                 "",
                 "Not settled with the seeds this book runs: "
                 + "; ".join(names[r.key] for r in unsettled)
-                + ". Their intervals are in the table above; read them as open questions.",
+                + ". Their intervals are in the table above; "
+                "read them as open questions.",
             ]
         if moved:
             lines += [
@@ -314,8 +412,10 @@ def headline(table: list[Row], zh: bool) -> str:
                 "Of these, "
                 + "; ".join(names[r.key] for r in moved)
                 + ": the estimated chance to repeat "
-                "reached the bar, but this page's re-run changed the call's category (without a contradiction). "
-                "The estimate comes from the same few seeds; it is a guide, not a guarantee.",
+                "reached the bar, but this page's re-run changed the call's "
+                "category (without a contradiction). "
+                "The estimate comes from the same few seeds; "
+                "it is a guide, not a guarantee.",
             ]
     return "\n".join(lines)
 
@@ -323,7 +423,9 @@ def headline(table: list[Row], zh: bool) -> str:
 def write_report(
     table: list[Row], offset: int, when: str, where: str, root: Path = ROOT
 ) -> None:
-    """Write the appendix page and its Chinese twin in the translation store."""
+    """Write the appendix page and its Chinese twin in the translation
+    store.
+    """
     blocks_en = [
         INTRO.replace("{offset}", str(offset)),
         *summary(table, offset, when, where)[:1],
@@ -342,11 +444,13 @@ def write_report(
     text = "\n\n".join(blocks_en) + "\n"
     page.write_text(text, encoding="utf-8")
     units = i18n.markdown_blocks(text)
-    # The intro is several blocks; pair them with the Chinese intro's blocks, then the summary and the table.
+    # The intro is several blocks; pair them with the Chinese intro's blocks,
+    # then the summary and the table.
     zh_units = i18n.markdown_blocks("\n\n".join(blocks_zh) + "\n")
     if len(units) != len(zh_units):
         raise AssertionError(
-            f"the English page has {len(units)} blocks and its Chinese {len(zh_units)}"
+            f"the English page has {len(units)} blocks "
+            f"and its Chinese {len(zh_units)}"
         )
     i18n.save_store(
         Path("appendix/robustness.md"),
@@ -355,7 +459,9 @@ def write_report(
 
 
 def execute_copies(offset: int, out: Path) -> Path:
-    """Copy the chapters to ``out`` and execute every notebook that makes a call there, with the offset."""
+    """Copy the chapters to ``out`` and execute every notebook that makes a
+    call there, with the offset.
+    """
     import nbtools
 
     fresh = out / "chapters"
@@ -414,13 +520,15 @@ def main(argv: list[str]) -> int:
     table = rows(ROOT, fresh)
     if not table:
         parser.error(
-            f"no calls found: is {fresh / 'chapters'} a copy of the executed chapters?"
+            f"no calls found: is {fresh / 'chapters'} "
+            "a copy of the executed chapters?"
         )
     when = datetime.date.today().isoformat()
     write_report(table, args.offset, when, stack())
     contradictions = sum(r.contradiction for r in table)
     print(
-        f"{len(table)} calls, {contradictions} contradictions, {sum(r.changed for r in table)} changed category; "
+        f"{len(table)} calls, {contradictions} contradictions, "
+        f"{sum(r.changed for r in table)} changed category; "
         f"wrote {PAGE.relative_to(ROOT)}"
     )
     return 0
