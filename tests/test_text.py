@@ -32,6 +32,18 @@ def test_wiki_sample_is_token_lists_of_the_documented_size():
     )
 
 
+def test_wiki_sample_gives_each_caller_its_own_lists():
+    """The parsed sample is kept for the process; a caller that edits its
+    corpus must not change the next caller's.
+    """
+    first = wiki_sample()
+    first[0][0] = "edited"
+    first[1].clear()
+    del first[2]
+    again = wiki_sample()
+    assert again[0][0] != "edited" and again[1] and len(again) == 106
+
+
 def test_lee_is_300_documents_of_tokens():
     corpus = lee()
     assert len(corpus) == 300

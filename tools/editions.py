@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import posixpath
 import re
 import sys
@@ -296,7 +297,17 @@ def scan(docname: str, path: Path) -> Doc:
 def latex_text(text: str) -> str:
     from pybtex.richtext import Text
 
-    return Text.from_latex(text).render_as("text")
+    return Text.from_latex(text).render(_text_backend())
+
+
+@functools.lru_cache(maxsize=None)
+def _text_backend():
+    """pybtex's plain-text backend, looked up once: ``render_as`` reads every
+    installed package's entry points on each call.
+    """
+    from pybtex.plugin import find_plugin
+
+    return find_plugin("pybtex.backends", "text")()
 
 
 def citations(root: Path) -> dict[str, tuple[str, str]]:
