@@ -10,6 +10,7 @@ Each module holds one concept:
 - models and losses: :mod:`sslbook.models`, :mod:`sslbook.word2vec` (SGNS),
   :mod:`sslbook.losses` (InfoNCE, NT-Xent), :mod:`sslbook.simclr`,
   :mod:`sslbook.moco`, :mod:`sslbook.simsiam`, :mod:`sslbook.byol`,
+  :mod:`sslbook.momentum` (the moving-average target MoCo and BYOL share),
   :mod:`sslbook.mae` (masked autoencoder), :mod:`sslbook.mlm` (masked
   language modelling), :mod:`sslbook.clip` (CLIP's loss),
   :mod:`sslbook.scarf` (corrupted features for tables),

@@ -17,7 +17,7 @@ which equals ``2 − 2 cos(p, t)``, symmetrised over the two views:
 
 There are no negatives, so nothing in the loss forbids mapping every image to
 one point. The predictor, the stop-gradient and the slowly moving target keep
-training away from that collapse; section 5.3 of the book removes the
+training away from that collapse; section 5.4 of the book removes the
 predictor and the moving average and measures the collapse with
 :func:`sslbook.simsiam.embedding_std`.
 
@@ -42,7 +42,6 @@ torch.Size([3, 8])
 
 from __future__ import annotations
 
-import copy
 from typing import Callable
 
 import torch
@@ -51,7 +50,7 @@ from torch.nn import functional as F
 
 from sslbook.augment import SimCLRAugment
 from sslbook.checks import check_real
-from sslbook.moco import momentum_update_
+from sslbook.momentum import momentum_target, momentum_update_
 from sslbook.simsiam import Siamese
 
 __all__ = ["BYOL", "byol_loss", "byol_loss_fn"]
@@ -87,12 +86,8 @@ class BYOL(nn.Module):
         check_real("momentum", momentum, "[0, 1]")
         self.online = online
         self.momentum = momentum
-        self.target_encoder = copy.deepcopy(online.encoder).requires_grad_(
-            False
-        )
-        self.target_projector = copy.deepcopy(online.projector).requires_grad_(
-            False
-        )
+        self.target_encoder = momentum_target(online.encoder)
+        self.target_projector = momentum_target(online.projector)
 
     @property
     def encoder(self) -> nn.Module:

@@ -34,7 +34,7 @@ from torch.nn import functional as F
 
 from sslbook.gradients import first_last_ratio, layer_gradient_norms
 from sslbook.losses import nt_xent_loss
-from sslbook.moco import momentum_update_
+from sslbook.momentum import momentum_update_
 from sslbook.optim import gradient_descent, quadratic, rosenbrock
 from sslbook.stats import SeedScores, compare
 from sslbook.word2vec import sgns_loss, skipgram_pairs
@@ -520,7 +520,7 @@ def check_momentum_update(
     Every parameter of ``key`` becomes ``m θ_k + (1 − m) θ_q``, every buffer
     of ``key`` (BatchNorm's running statistics) a copy of ``query``'s, and
     ``query`` is left unchanged. The reference is
-    :func:`sslbook.moco.momentum_update_`.
+    :func:`sslbook.momentum.momentum_update_`.
     """
     rng_state = torch.random.get_rng_state()
     try:
@@ -567,7 +567,10 @@ def check_momentum_update(
     finally:
         torch.random.set_rng_state(rng_state)
     return _correct(
-        fn, "sslbook.moco.momentum_update_", len(cases), "pairs of networks"
+        fn,
+        "sslbook.momentum.momentum_update_",
+        len(cases),
+        "pairs of networks",
     )
 
 

@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from sslbook.checks import check_int, check_real
+from sslbook.models import transformer_encoder
 
 __all__ = [
     "patchify",
@@ -130,18 +131,6 @@ def random_masking(
     return visible, mask
 
 
-def _transformer(dim: int, depth: int, heads: int) -> nn.TransformerEncoder:
-    layer = nn.TransformerEncoderLayer(
-        dim,
-        heads,
-        dim_feedforward=2 * dim,
-        dropout=0.0,
-        batch_first=True,
-        norm_first=True,
-    )
-    return nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
-
-
 class MAEEncoder(nn.Module):
     """The MAE encoder: patch embedding, learned position embedding,
     Transformer.
@@ -184,7 +173,7 @@ class MAEEncoder(nn.Module):
         self.length = (image_size // patch) ** 2
         self.embed = nn.Linear(channels * patch * patch, dim)
         self.position = nn.Parameter(torch.randn(1, self.length, dim) * 0.02)
-        self.blocks = _transformer(dim, depth, heads)
+        self.blocks = transformer_encoder(dim, depth, heads)
         self.norm = nn.LayerNorm(dim)
         self.out_dim = dim
         self.input_shape = (channels, image_size, image_size)
@@ -262,7 +251,9 @@ class MAE(nn.Module):
         self.decoder_position = nn.Parameter(
             torch.randn(1, self.encoder.length, decoder_dim) * 0.02
         )
-        self.decoder = _transformer(decoder_dim, decoder_depth, decoder_heads)
+        self.decoder = transformer_encoder(
+            decoder_dim, decoder_depth, decoder_heads
+        )
         self.to_pixels = nn.Linear(decoder_dim, channels * patch * patch)
         self.generator = torch.Generator().manual_seed(seed)
 

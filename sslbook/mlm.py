@@ -42,7 +42,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sslbook.checks import check_int, check_real
-from sslbook.models import eval_mode
+from sslbook.models import eval_mode, transformer_encoder
 
 __all__ = [
     "SPECIAL_TOKENS",
@@ -238,17 +238,7 @@ class TinyBERT(nn.Module):
         # logits of size ~dim)
         nn.init.normal_(self.embedding.weight, std=0.02)
         self.position = nn.Parameter(torch.randn(1, length, dim) * 0.02)
-        layer = nn.TransformerEncoderLayer(
-            dim,
-            heads,
-            dim_feedforward=2 * dim,
-            dropout=0.0,
-            batch_first=True,
-            norm_first=True,
-        )
-        self.blocks = nn.TransformerEncoder(
-            layer, depth, enable_nested_tensor=False
-        )
+        self.blocks = transformer_encoder(dim, depth, heads)
         self.norm = nn.LayerNorm(dim)
         self.output_bias = nn.Parameter(torch.zeros(vocab_size))
         self.length = length

@@ -37,7 +37,6 @@ torch.Size([32, 8])
 
 from __future__ import annotations
 
-import copy
 from typing import Callable
 
 import torch
@@ -48,10 +47,10 @@ from sslbook.augment import SimCLRAugment
 from sslbook.checks import check_int, check_real
 from sslbook.losses import info_nce_loss
 from sslbook.models import eval_mode
+from sslbook.momentum import momentum_target, momentum_update_
 
 __all__ = [
     "SplitBatchNorm",
-    "momentum_update_",
     "split_batchnorm",
     "MoCo",
     "moco_loss_fn",
@@ -135,31 +134,6 @@ class SplitBatchNorm(nn.Module):
         return out.reshape(x.shape)
 
 
-@torch.no_grad()
-def momentum_update_(
-    key: nn.Module, query: nn.Module, momentum: float
-) -> None:
-    """In place, ``θ_k ← m θ_k + (1 − m) θ_q`` for every parameter of ``key``.
-
-    Buffers, such as BatchNorm's running statistics, are copied from
-    ``query``. ``key`` and ``query`` must have the same architecture.
-
-    Raises:
-        ValueError: if ``momentum`` is outside [0, 1] or the two modules'
-            parameters do not match in number or shape.
-    """
-    check_real("momentum", momentum, "[0, 1]")
-    keys, queries = list(key.parameters()), list(query.parameters())
-    if [k.shape for k in keys] != [q.shape for q in queries]:
-        raise ValueError(
-            "key and query must have the same parameters, in number and shape"
-        )
-    for k, q in zip(keys, queries):
-        k.mul_(momentum).add_(q.detach(), alpha=1 - momentum)
-    for k, q in zip(key.buffers(), query.buffers()):
-        k.copy_(q)
-
-
 def split_batchnorm(module: nn.Module, splits: int) -> nn.Module:
     """Replace, in place, every BatchNorm layer of ``module`` by a
     :class:`SplitBatchNorm`; return ``module``.
@@ -216,7 +190,7 @@ class MoCo(nn.Module):
             split_batchnorm(model, shuffle_bn_splits)
         self.shuffle_bn_splits = shuffle_bn_splits
         self.query = model
-        self.key = copy.deepcopy(model).requires_grad_(False)
+        self.key = momentum_target(model)
         self.momentum = momentum
         # eval mode, so that this probe forward leaves BatchNorm statistics
         # untouched

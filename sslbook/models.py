@@ -46,6 +46,7 @@ __all__ = [
     "reconstruction_loss",
     "encode",
     "eval_mode",
+    "transformer_encoder",
     "shape_trace",
 ]
 
@@ -328,6 +329,22 @@ def reconstruction_loss(
     """
     x = batch[0]
     return nn.functional.mse_loss(model(x), x)
+
+
+def transformer_encoder(dim: int, depth: int, heads: int) -> nn.Module:
+    """``depth`` pre-norm Transformer blocks of width ``dim`` with ``heads``
+    attention heads, an MLP of ``2 * dim`` and no dropout, on
+    ``(batch, tokens, dim)`` inputs: the blocks of MAE and of the tiny BERT.
+    """
+    layer = nn.TransformerEncoderLayer(
+        dim,
+        heads,
+        dim_feedforward=2 * dim,
+        dropout=0.0,
+        batch_first=True,
+        norm_first=True,
+    )
+    return nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
 
 
 @contextlib.contextmanager

@@ -8,7 +8,6 @@ from sslbook.moco import (
     MoCo,
     SplitBatchNorm,
     moco_loss_fn,
-    momentum_update_,
     split_batchnorm,
 )
 from sslbook.models import ConvEncoder
@@ -238,27 +237,3 @@ def test_split_batchnorm_with_a_cumulative_average_moves_its_running_statistics(
     assert torch.allclose(
         wrapped.running_mean, plain.running_mean, atol=1e-5
     )  # the groups' means average to the batch mean
-
-
-def test_momentum_update_is_the_moving_average_and_copies_buffers():
-    torch.manual_seed(0)
-    key, query = torch.nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
-    with torch.no_grad():
-        key.weight.fill_(1.0)
-        query.weight.fill_(3.0)
-        query.running_mean.fill_(2.0)
-    weight = key.weight
-    momentum_update_(key, query, 0.75)
-    assert key.weight is weight and torch.allclose(
-        key.weight, torch.full((3,), 1.5)
-    )  # 0.75 * 1 + 0.25 * 3
-    assert torch.equal(key.running_mean, query.running_mean) and torch.equal(
-        query.weight, torch.full((3,), 3.0)
-    )
-
-
-def test_momentum_update_rejects_a_bad_momentum_and_unlike_modules():
-    with pytest.raises(ValueError, match="momentum must be in"):
-        momentum_update_(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), 1.5)
-    with pytest.raises(ValueError, match="same parameters"):
-        momentum_update_(torch.nn.Linear(2, 2), torch.nn.Linear(2, 3), 0.9)

@@ -242,3 +242,20 @@ def test_shape_trace_names_the_layers_before_a_failure():
         match="input_shape must be a non-empty tuple of positive ints",
     ):
         shape_trace(stack, ())
+
+
+def test_transformer_encoder_is_pre_norm_blocks_without_dropout():
+    from sslbook.models import transformer_encoder
+
+    torch.manual_seed(0)
+    blocks = transformer_encoder(dim=8, depth=3, heads=2)
+    assert len(blocks.layers) == 3
+    layer = blocks.layers[0]
+    assert layer.norm_first and layer.linear1.out_features == 16
+    assert layer.self_attn.num_heads == 2
+    x = torch.randn(4, 5, 8)  # (batch, tokens, dim): batch first
+    train_out = blocks.train()(x)
+    assert train_out.shape == (4, 5, 8)
+    assert torch.equal(train_out, blocks.eval()(x))  # no dropout
+    layers = [p.data_ptr() for p in blocks.layers[0].parameters()]
+    assert layers != [p.data_ptr() for p in blocks.layers[1].parameters()]
