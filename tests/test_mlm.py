@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -201,7 +203,10 @@ def test_masked_accuracy_scores_the_masked_positions_and_the_unigram_guess_sees_
         rate=0.3,
         generator=torch.Generator().manual_seed(6),
     )
-    chosen = (targets != IGNORE) & (inputs == MASK_ID)
+    # the words are ids 3..29, never a special token, so the [MASK] tokens of
+    # the inputs mark exactly the positions the scores must use
+    chosen = inputs == MASK_ID
+    assert 0 < int(chosen.sum()) < int((targets != IGNORE).sum())
     with torch.no_grad():
         expected = (
             (model(inputs).argmax(dim=-1)[chosen] == targets[chosen])
@@ -332,7 +337,7 @@ def test_masked_loss_is_the_cross_entropy_at_the_masked_positions_and_the_unigra
         rate=0.3,
         generator=torch.Generator().manual_seed(8),
     )
-    scored = (targets != IGNORE) & (inputs == MASK_ID)
+    scored = inputs == MASK_ID  # no word is a special token
     with torch.no_grad():
         expected = torch.nn.functional.cross_entropy(
             model(inputs)[scored], targets[scored]
@@ -340,18 +345,24 @@ def test_masked_loss_is_the_cross_entropy_at_the_masked_positions_and_the_unigra
     assert masked_loss(
         model, ids, vocab_size=30, rate=0.3, seed=8, batch_size=64
     ) == pytest.approx(expected, rel=1e-5)
-    counts = torch.bincount(ids.flatten(), minlength=30).double()
-    counts[:3] = 0
-    counts[3:] += 1
-    p = counts / counts.sum()
-    assert unigram_loss(
-        ids, ids, vocab_size=30, rate=0.3, seed=8
-    ) == pytest.approx(-p[targets[scored]].log().mean().item())
-    # a model whose output is the unigram distribution scores the unigram
-    # loss
+    # add-one smoothing by hand: ten 3s and no 4 in a vocabulary of the 3
+    # special tokens and the words 3 and 4 give p(3) = 11/12, p(4) = 1/12
+    tens = torch.full((1, 10), 3)
+    for word, p_word in ((3, 11 / 12), (4, 1 / 12)):
+        assert unigram_loss(
+            tens, torch.full((50, 10), word), vocab_size=5, rate=0.3, seed=1
+        ) == pytest.approx(-math.log(p_word))
+    # a model whose output is a fixed distribution scores its cross-entropy
+    # at the [MASK] positions; the unigram one scores the unigram loss
+    frequency = torch.bincount(ids.flatten(), minlength=30).double()
+    assert frequency[:3].sum() == 0 and (frequency[3:] > 0).all()
     with torch.no_grad():
-        model.embedding.weight.zero_()
-        model.output_bias.copy_(p.clamp(min=1e-30).log().float())
+        model.embedding.weight.zero_()  # the logits are the output bias
+        # the softmax normalises: the log of each word's count plus one, and
+        # nothing for the special tokens, is the smoothed unigram model
+        model.output_bias.copy_(
+            torch.cat([torch.full((3,), -1e9), (frequency[3:] + 1).log()])
+        )
     assert masked_loss(
         model, ids, vocab_size=30, rate=0.3, seed=8
     ) == pytest.approx(
