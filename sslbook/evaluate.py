@@ -19,7 +19,9 @@ page "How this book measures" states it for readers):
    the 95 % Student-t interval of the mean per-seed difference, and calls it
    with a margin fixed in advance for the kind of metric (:data:`MARGINS`):
    "A is ahead of B" when the interval excludes 0, "A and B are within ±m"
-   when it lies inside ±m, and "inconclusive with n seeds" otherwise.
+   when it lies inside ±m, and "inconclusive with n seeds" otherwise. For a
+   test set small enough that its own sampling noise matters,
+   :func:`paired_bootstrap_se` measures that noise and ``compare`` adds it.
 
 The measurements themselves:
 
@@ -81,6 +83,7 @@ from sslbook.stats import (
     choice_margin,
     compare,
     over_seeds,
+    paired_bootstrap_se,
     select,
 )
 
@@ -92,6 +95,7 @@ __all__ = [
     "over_seeds",
     "Comparison",
     "compare",
+    "paired_bootstrap_se",
     "select",
     "Margin",
     "choice_margin",

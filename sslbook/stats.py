@@ -42,6 +42,7 @@ __all__ = [
     "over_seeds",
     "Comparison",
     "compare",
+    "paired_bootstrap_se",
     "select",
     "Margin",
     "choice_margin",
@@ -162,6 +163,9 @@ class Comparison:
         margin: the equivalence margin, in the metric's units.
         level: the interval's confidence level.
         higher_is_better: False for errors and losses.
+        test_se: the standard error of the mean difference that comes from
+            the test set's own sampling, included in the interval (0 when the
+            interval covers the seeds only).
     """
 
     name_a: str
@@ -173,6 +177,7 @@ class Comparison:
     margin: float
     level: float = LEVEL
     higher_is_better: bool = True
+    test_se: float = 0.0
 
     @property
     def n(self) -> int:
@@ -226,7 +231,8 @@ class Comparison:
 
         A parametric bootstrap: the per-seed differences are taken as normal
         with the observed mean and sd, ``draws`` fresh sets of ``n`` seeds are
-        drawn (their mean and sd, exactly), and each is called by the rule.
+        drawn (their mean and sd, exactly), and each is called by the rule,
+        on the same test set (``test_se`` unchanged).
         """
         check_int("draws", draws)
         diffs = np.subtract(self.a.values, self.b.values)
@@ -236,7 +242,7 @@ class Comparison:
         rng = np.random.default_rng(seed)
         means = rng.normal(self.difference, sd / np.sqrt(self.n), draws)
         sds = sd * np.sqrt(rng.chisquare(self.n - 1, draws) / (self.n - 1))
-        half = _t_quantile(self.level, self.n) * sds / np.sqrt(self.n)
+        half = _half_width(sds, self.n, self.test_se, self.level)
         calls = [
             _call(m - h, m + h, self.margin, self.higher_is_better)
             for m, h in zip(means, half)
@@ -269,6 +275,22 @@ def _t_quantile(level: float, n: int) -> float:
     return float(student_t.ppf((1 + level) / 2, n - 1))
 
 
+def _half_width(sd, n: int, test_se: float, level: float):
+    """Half the interval of a mean of ``n`` paired differences with sample
+    sd ``sd`` (a number or an array of them), plus a test-set standard error
+    ``test_se``: Student's t at ``level``, with the Welch-Satterthwaite
+    degrees of freedom of the two variances (``n - 1`` when ``test_se`` is
+    0, infinitely many when the seeds do not vary).
+    """
+    from scipy.stats import t as student_t
+
+    seeds = np.square(sd) / n
+    total = seeds + test_se**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = np.where(seeds > 0, (n - 1) * total**2 / seeds**2, np.inf)
+    return student_t.ppf((1 + level) / 2, df) * np.sqrt(total)
+
+
 def compare(
     a: SeedScores,
     b: SeedScores,
@@ -278,6 +300,7 @@ def compare(
     metric: str = "accuracy",
     higher_is_better: bool = True,
     level: float = LEVEL,
+    test_se: float = 0.0,
 ) -> Comparison:
     """The book's rule for calling a difference: a paired interval and a
     margin.
@@ -296,6 +319,10 @@ def compare(
             margin.
         higher_is_better: False for an error or a loss.
         level: the interval's confidence level, in (0, 1).
+        test_se: the standard error of the mean difference from the test
+            set's own sampling (:func:`paired_bootstrap_se`), for a test set
+            small enough that it matters; its variance is added to the
+            seeds', with Welch-Satterthwaite degrees of freedom.
 
     Raises:
         ValueError: for arms on different seeds, fewer than 2 seeds, an
@@ -315,9 +342,10 @@ def compare(
             f"the margins are set for {sorted(MARGINS)}"
         )
     check_real("level", level, "(0, 1)")
+    check_real("test_se", test_se, "[0, inf)")
     diffs = np.subtract(a.values, b.values)
-    half = (
-        _t_quantile(level, a.n) * float(np.std(diffs, ddof=1)) / np.sqrt(a.n)
+    half = float(
+        _half_width(float(np.std(diffs, ddof=1)), a.n, test_se, level)
     )
     mean = float(np.mean(diffs))
     return Comparison(
@@ -330,7 +358,44 @@ def compare(
         MARGINS[metric],
         level,
         higher_is_better,
+        float(test_se),
     )
+
+
+def paired_bootstrap_se(
+    score_a: Callable[[np.ndarray], Sequence[float]],
+    score_b: Callable[[np.ndarray], Sequence[float]],
+    n_items: int,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+) -> float:
+    """The standard error of the mean difference a − b over seeds that comes
+    from the test set's own sampling: a paired bootstrap over its items.
+
+    Each draw resamples ``n_items`` test items with replacement, and both
+    arms are scored on the same draw, every seed kept as it is.
+
+    Args:
+        score_a, score_b: ``score(items)`` returns an arm's per-seed scores
+            (one per seed, in the same order for both arms) on the test items
+            at the indices ``items``.
+        n_items: the number of test items.
+        draws: bootstrap draws.
+        seed: the seed of the draws.
+    """
+    check_int("n_items", n_items)
+    check_int("draws", draws)
+    if n_items < 2 or draws < 2:
+        raise ValueError(
+            f"a bootstrap needs 2 items and 2 draws, got {n_items} and {draws}"
+        )
+    rng = np.random.default_rng(seed)
+    means = []
+    for _ in range(draws):
+        items = rng.integers(0, n_items, n_items)
+        means.append(np.mean(np.subtract(score_a(items), score_b(items))))
+    return float(np.std(means, ddof=1))
 
 
 def select(

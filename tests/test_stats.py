@@ -12,6 +12,7 @@ from sslbook.stats import (
     SeedScores,
     compare,
     over_seeds,
+    paired_bootstrap_se,
     select,
 )
 
@@ -240,3 +241,47 @@ def test_a_selections_margin_is_that_of_its_validation_scores():
     }
     selection = Selection(1.0, validation, SeedScores((0.88, 0.86), (0, 1)))
     assert selection.margin == choice_margin(validation)
+
+
+def test_a_test_set_error_widens_the_interval_by_welch_satterthwaite():
+    from scipy.stats import t as student_t
+
+    a = SeedScores((0.50, 0.52, 0.49), (0, 1, 2))
+    b = SeedScores((0.45, 0.50, 0.47), (0, 1, 2))
+    seeds_only = compare(a, b, "A", "B")
+    assert compare(a, b, "A", "B", test_se=0.0) == seeds_only
+    d = np.subtract(a.values, b.values)
+    v_seeds, v_test = np.var(d, ddof=1) / 3, 0.02**2
+    df = 2 * (v_seeds + v_test) ** 2 / v_seeds**2
+    half = student_t.ppf(0.975, df) * np.sqrt(v_seeds + v_test)
+    both = compare(a, b, "A", "B", test_se=0.02)
+    assert both.low == pytest.approx(d.mean() - half)
+    assert both.high == pytest.approx(d.mean() + half)
+    assert both.test_se == 0.02 and both.high > seeds_only.high
+    # seeds that agree exactly leave only the test set's noise: a normal
+    # interval
+    same = compare(
+        SeedScores((0.6, 0.6), (0, 1)), SeedScores((0.5, 0.5), (0, 1)),
+        "A", "B", test_se=0.01,
+    )  # fmt: skip
+    assert same.high - same.low == pytest.approx(2 * 1.959964 * 0.01)
+    for bad in (-0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="test_se"):
+            compare(a, b, "A", "B", test_se=bad)
+
+
+def test_paired_bootstrap_se_resamples_the_test_items_for_both_arms():
+    x = np.random.default_rng(0).normal(size=400)
+
+    def mean_of(values):
+        return lambda items: [values[items].mean(), values[items].mean()]
+
+    se = paired_bootstrap_se(
+        mean_of(x), mean_of(np.zeros(400)), 400, draws=2000
+    )
+    assert se == pytest.approx(x.std() / np.sqrt(400), rel=0.1)
+    # paired: two arms that move together on every draw differ by nothing
+    shifted = paired_bootstrap_se(mean_of(x + 1.0), mean_of(x), 400, draws=50)
+    assert shifted == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="2 items"):
+        paired_bootstrap_se(mean_of(x), mean_of(x), 1)
