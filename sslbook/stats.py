@@ -322,7 +322,9 @@ def compare(
         test_se: the standard error of the mean difference from the test
             set's own sampling (:func:`paired_bootstrap_se`), for a test set
             small enough that it matters; its variance is added to the
-            seeds', with Welch-Satterthwaite degrees of freedom.
+            seeds', with Welch-Satterthwaite degrees of freedom (slightly
+            conservative: the seeds' spread, measured on the same items,
+            already holds a little of their noise).
 
     Raises:
         ValueError: for arms on different seeds, fewer than 2 seeds, an
@@ -395,6 +397,11 @@ def paired_bootstrap_se(
     for _ in range(draws):
         items = rng.integers(0, n_items, n_items)
         means.append(np.mean(np.subtract(score_a(items), score_b(items))))
+    if not np.all(np.isfinite(means)):
+        raise ValueError(
+            "a bootstrap draw scored nan or an infinity (a score undefined on "
+            "some resample of the items, e.g. a correlation of a constant)"
+        )
     return float(np.std(means, ddof=1))
 
 

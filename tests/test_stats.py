@@ -285,3 +285,7 @@ def test_paired_bootstrap_se_resamples_the_test_items_for_both_arms():
     assert shifted == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="2 items"):
         paired_bootstrap_se(mean_of(x), mean_of(x), 1)
+    with pytest.raises(ValueError, match="nan or an infinity"):
+        paired_bootstrap_se(
+            lambda items: [float("nan")], mean_of(x), 400, draws=5
+        )
