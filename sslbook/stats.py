@@ -268,13 +268,6 @@ def _call(
     return "inconclusive"
 
 
-def _t_quantile(level: float, n: int) -> float:
-    """The two-sided Student-t quantile for ``n`` paired seeds."""
-    from scipy.stats import t as student_t
-
-    return float(student_t.ppf((1 + level) / 2, n - 1))
-
-
 def _half_width(sd, n: int, test_se: float, level: float):
     """Half the interval of a mean of ``n`` paired differences with sample
     sd ``sd`` (a number or an array of them), plus a test-set standard error
