@@ -533,7 +533,10 @@ NAMED_GLUE_KEYS = {
     },
     "chapters/05_future/05_4_without_negatives.ipynb": {
         "byol_probe_acc_10",
-        "byol_collapse_std_no_ema",
+        "byol_ablation_std_m0",
+        "byol_ablation_std_m09",
+        "byol_ablation_std_m099",
+        "byol_ablation_std_m1",
     },
     "chapters/05_future/05_6_other_domains.ipynb": {
         "tabular_ssl_probe_acc",
