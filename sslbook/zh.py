@@ -81,6 +81,8 @@ NAMES = {
     "the raw-feature probe": "原始特征上的线性探针",
     "the raw features": "原始特征",
     "fine-tuning": "微调",
+    "training on to 1,200 steps": "继续训练到 1,200 步",
+    "stopping at the chosen steps": "在选定的步数停止",
     "training from scratch": "从头训练",
     "the linear probe": "线性探针",
     "pre-training with a probe": "预训练加线性探针",
