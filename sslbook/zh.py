@@ -62,6 +62,7 @@ NAMES = {
     "fine-tuning MAE": "微调 MAE",
     "probing MAE": "对 MAE 做线性探测",
     "fine-tuned MAE": "微调后的 MAE",
+    "fine-tuned SimCLR": "微调后的 SimCLR",
     "SimCLR's probe": "SimCLR 的线性探针",
     "MAE's probe": "MAE 的线性探针",
     "the untrained Transformer's probe": "未训练 Transformer 上的线性探针",
@@ -83,6 +84,10 @@ NAMES = {
     "fine-tuning": "微调",
     "training on to 1,200 steps": "继续训练到 1,200 步",
     "stopping at the chosen steps": "在选定的步数停止",
+    "the change in the fine-tuned encoder's test loss": (
+        "微调编码器测试损失的变化"
+    ),
+    "the change in the test loss from scratch": "从头训练时测试损失的变化",
     "training from scratch": "从头训练",
     "the linear probe": "线性探针",
     "pre-training with a probe": "预训练加线性探针",
