@@ -477,6 +477,24 @@ def test_printed_numbers_may_differ_but_not_the_words():
     assert "differs beyond its numbers" in problem and "training" in problem
 
 
+def test_a_table_may_pad_its_columns_otherwise_but_not_change_its_words():
+    """Chapter 2's table of activations printed -0.00 on one processor and
+    0.00 on another: pandas-like padding moved, the words did not.
+    """
+    old = [stream("tanh, N(0, 1)     0.00 ± 0.962   -0.00 ± 0.962\n")]
+    new = [stream("tanh, N(0, 1)     0.00 ± 0.962    0.00 ± 0.962\n")]
+    assert nbcheck.compare_printed("", old, new) == []
+    (problem,) = nbcheck.compare_printed(
+        "", old, [stream("tanh, N(0, 1)     0.00 ± 0.962    0.00 ± std\n")]
+    )
+    assert "differs beyond its numbers" in problem
+    # a line break is a word boundary that stays: only spaces and tabs fold
+    (problem,) = nbcheck.compare_printed(
+        "", old, [stream("tanh, N(0, 1)\n0.00 ± 0.962   -0.00 ± 0.962\n")]
+    )
+    assert "differs beyond its numbers" in problem
+
+
 def test_a_printed_call_may_become_inconclusive_but_not_be_contradicted():
     old = [
         stream(
