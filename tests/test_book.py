@@ -525,11 +525,14 @@ NAMED_GLUE_KEYS = {
     "chapters/05_future/05_2_masked_modelling.ipynb": {
         "mae_probe_acc_10",
         "mae_finetune_acc_10",
+        "mae_raw_probe_acc_10",
+        "mae_random_probe_acc_10",
     },
     "chapters/05_future/05_3_masked_language.ipynb": {
         "mlm_masked_acc",
         "mlm_unigram_acc",
         "mlm_ws353_spearman",
+        "mlm_context_gain_points",
     },
     "chapters/05_future/05_4_without_negatives.ipynb": {
         "byol_probe_acc_10",
