@@ -11,10 +11,13 @@ grayscale) and Gaussian blur.
 ``(batch, C, H, W)`` at once. Every random parameter is drawn per image by
 :meth:`SimCLRAugment.sample` (crop box, flip, whether to jitter, the four
 jitter factors and their order, grayscale, whether to blur, and the blur's σ),
-and :meth:`SimCLRAugment.apply` applies them: crops are cut and resized in one
+and :meth:`SimCLRAugment.apply` applies them with the operations of
+:mod:`sslbook.image_ops`: crops are cut and resized in one
 call (an affine ``grid_sample``, bilinear, one affine map per image), jitter is
 tensor arithmetic (hue through HSV, as ``torchvision``'s ``adjust_hue``), and
 the blur is one grouped convolution with a 3 × 3 Gaussian kernel per image.
+:func:`two_views` stacks two views of every image, the first step of every
+method's training step.
 Applying a ``transforms.v2`` pipeline image by image gives the same
 distribution but costs about 100–200 µs per image on a CPU, which would
 dominate a small model's training step.
@@ -45,11 +48,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
-from torch.nn import functional as F
 
 from sslbook.checks import check_real
+from sslbook.image_ops import (
+    adjust_brightness,
+    adjust_contrast,
+    adjust_hue,
+    adjust_saturation,
+    gaussian_blur,
+    luminance,
+    resized_crop,
+)
 
 __all__ = [
     "JITTER_OPS",
@@ -57,7 +69,7 @@ __all__ = [
     "augment_config",
     "AugmentParams",
     "SimCLRAugment",
-    "gaussian_blur",
+    "two_views",
 ]
 
 #: The jitter operations, in the order of the columns of
@@ -295,7 +307,7 @@ class SimCLRAugment:
             images.float()
         )  # every step in float32; the result is cast back at the end
 
-        x = _resized_crop(x, params.boxes.float().to(device))
+        x = resized_crop(x, params.boxes.float().to(device))
 
         x = torch.where(
             params.flip.to(device)[:, None, None, None], x.flip(-1), x
@@ -303,7 +315,7 @@ class SimCLRAugment:
         x = _jitter(x, params, device)
         if channels == 3:
             to_gray = params.grayscale.to(device)[:, None, None, None]
-            x = torch.where(to_gray, _gray(x).expand_as(x), x)
+            x = torch.where(to_gray, luminance(x).expand_as(x), x)
         if params.blur.any():
             idx = params.blur.nonzero().squeeze(1).to(device)
             x = x.clone()
@@ -313,31 +325,22 @@ class SimCLRAugment:
         return x.to(images.dtype)
 
 
-def _resized_crop(x: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
-    """Crop box ``i`` ``(x0, y0, x1, y1)`` of image ``i`` and resize it to the
-    image's size, bilinearly.
+def two_views(
+    augment: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
+) -> torch.Tensor:
+    """Two random views of every image of ``x``, stacked: ``(2N, C, H, W)``,
+    the first views, then the second.
 
-    Output pixel ``j`` samples the input at
-    ``x0 + (j + 0.5) (x1 − x0) / W − 0.5``, the centre of its share of the box,
-    as ``torchvision.ops.roi_align`` with ``aligned=True`` and one sample per
-    bin does; samples that fall half a pixel outside the image take the border
-    pixel's value.
+    Every method of chapters 3 to 5 starts its step here: one forward pass
+    over both views lets BatchNorm see them together, and ``.chunk(2)``
+    splits the result back into the two views.
+
+    >>> augment = SimCLRAugment(augment_config("mnist5k"), seed=0)
+    >>> first, second = two_views(augment, torch.rand(4, 1, 28, 28)).chunk(2)
+    >>> first.shape, bool((first != second).any())
+    (torch.Size([4, 1, 28, 28]), True)
     """
-    n, channels, height, width = x.shape
-    x0, y0, x1, y1 = boxes.unbind(dim=1)
-    theta = torch.zeros(n, 2, 3, dtype=x.dtype, device=x.device)
-    # grid_sample's coordinates run from -1 to 1 across the image
-    # (align_corners=False)
-    theta[:, 0, 0] = (x1 - x0) / width
-    theta[:, 0, 2] = (x0 + x1) / width - 1
-    theta[:, 1, 1] = (y1 - y0) / height
-    theta[:, 1, 2] = (y0 + y1) / height - 1
-    grid = F.affine_grid(
-        theta, [n, channels, height, width], align_corners=False
-    )
-    return F.grid_sample(
-        x, grid, mode="bilinear", padding_mode="border", align_corners=False
-    )
+    return torch.cat([augment(x), augment(x)])
 
 
 def _jitter(
@@ -370,98 +373,9 @@ def _jitter(
     return x
 
 
-def _brightness(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
-    return (x * factor[:, None, None, None]).clamp(0, 1)
-
-
-def _contrast(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
-    mean = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
-    return ((x - mean) * factor[:, None, None, None] + mean).clamp(0, 1)
-
-
-def _saturation(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
-    gray = _gray(x)
-    return ((x - gray) * factor[:, None, None, None] + gray).clamp(0, 1)
-
-
-def _hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """Rotate the hue of ``(n, 3, H, W)`` RGB images by ``shift`` ``(n,)`` of
-    the colour circle.
-    """
-    r, g, b = x.unbind(dim=1)
-    value, _ = x.max(dim=1)
-    delta = value - x.min(dim=1).values
-    saturation = torch.where(
-        value > 0, delta / value.clamp_min(1e-12), torch.zeros_like(value)
-    )
-    safe = torch.where(delta > 0, delta, torch.ones_like(delta))
-    hue = (
-        torch.where(
-            value == r,
-            ((g - b) / safe) % 6,
-            torch.where(value == g, (b - r) / safe + 2, (r - g) / safe + 4),
-        )
-        / 6
-    )
-    hue = torch.where(delta > 0, hue, torch.zeros_like(hue))
-    hue = (hue + shift[:, None, None]) % 1.0
-    # back to RGB: sector i of the colour circle and the position f within it
-    h6 = hue * 6
-    sector = torch.floor(h6)
-    f = h6 - sector
-    p = value * (1 - saturation)
-    q = value * (1 - saturation * f)
-    t = value * (1 - saturation * (1 - f))
-    sector = sector.long().remainder(6).unsqueeze(0)  # (1, n, H, W)
-    red = torch.stack([value, q, p, p, t, value]).gather(0, sector)[0]
-    green = torch.stack([t, value, value, q, p, p]).gather(0, sector)[0]
-    blue = torch.stack([p, p, t, value, value, q]).gather(0, sector)[0]
-    return torch.stack([red, green, blue], dim=1)
-
-
 _JITTER = {
-    "brightness": _brightness,
-    "contrast": _contrast,
-    "saturation": _saturation,
-    "hue": _hue,
+    "brightness": adjust_brightness,
+    "contrast": adjust_contrast,
+    "saturation": adjust_saturation,
+    "hue": adjust_hue,
 }
-
-
-def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    """3 × 3 Gaussian blur of ``(n, C, H, W)`` images, image ``i`` with
-    standard deviation ``sigma[i]``.
-
-    Reflect padding and a normalised separable kernel, as
-    ``torchvision.transforms.v2.functional.gaussian_blur``; one grouped
-    convolution for the whole batch.
-    """
-    n, channels, height, width = x.shape
-    if sigma.shape != (n,):
-        raise ValueError(
-            f"sigma must be ({n},), one per image, got {tuple(sigma.shape)}"
-        )
-    offsets = torch.tensor([-1.0, 0.0, 1.0], dtype=x.dtype, device=x.device)
-    kernel = torch.exp(-0.5 * (offsets / sigma.to(x.dtype)[:, None]) ** 2)
-    kernel = kernel / kernel.sum(dim=1, keepdim=True)  # (n, 3)
-    kernel = kernel[:, :, None] * kernel[:, None, :]  # (n, 3, 3)
-    weight = kernel.repeat_interleave(channels, dim=0)[
-        :, None
-    ]  # (n·C, 1, 3, 3)
-    padded = F.pad(
-        x.reshape(1, n * channels, height, width), (1, 1, 1, 1), mode="reflect"
-    )
-    return F.conv2d(padded, weight, groups=n * channels).reshape(
-        n, channels, height, width
-    )
-
-
-def _gray(x: torch.Tensor) -> torch.Tensor:
-    """Luminance ``(batch, 1, H, W)`` of 1- or 3-channel images, with
-    torchvision's weights for tensors.
-    """
-    if x.shape[1] == 1:
-        return x
-    weights = torch.tensor(
-        [0.2989, 0.587, 0.114], dtype=x.dtype, device=x.device
-    )[None, :, None, None]
-    return (x * weights).sum(dim=1, keepdim=True)

@@ -20,7 +20,8 @@ from torch import nn
 from sslbook.checks import check_int
 from sslbook.probes import accuracy, sample_per_class
 from sslbook.repro import experiment_seeds
-from sslbook.stats import SeedScores, Selection, select
+from sslbook.selection import Selection, select
+from sslbook.stats import SeedScores
 from sslbook.train import DivergedError
 
 __all__ = [

@@ -48,7 +48,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sslbook.augment import SimCLRAugment
+from sslbook.augment import SimCLRAugment, two_views
 from sslbook.checks import check_real
 from sslbook.momentum import momentum_target, momentum_update_
 from sslbook.simsiam import Siamese
@@ -160,7 +160,7 @@ def byol_loss_fn(
     def loss_fn(byol: BYOL, batch: tuple) -> torch.Tensor:
         x = batch[0]
         byol.momentum_update()
-        views = torch.cat([augment(x), augment(x)])
+        views = two_views(augment, x)
         p1, p2 = byol(views).chunk(2)
         t1, t2 = byol.target(views).chunk(2)
         return byol_loss(p1, p2, t1, t2)

@@ -32,6 +32,7 @@ import torch
 from torch.nn import functional as F
 
 from sslbook.checks import check_real
+from sslbook.losses import cosine_logits
 
 __all__ = ["clip_loss", "zero_shot_predict"]
 
@@ -80,9 +81,8 @@ def clip_loss(
             "a batch needs at least 2 pairs, so that each item has a negative"
         )
     check_real("temperature", temperature, "(0, inf)")
-    images = F.normalize(image_embeddings, dim=1)
-    texts = F.normalize(text_embeddings, dim=1)
-    logits = images @ texts.T / temperature  # (N, N): image i against text j
+    # (N, N): image i against text j
+    logits = cosine_logits(image_embeddings, text_embeddings, temperature)
     targets = torch.arange(len(logits), device=logits.device)
     image_to_text = F.cross_entropy(logits, targets)
     text_to_image = F.cross_entropy(logits.T, targets)

@@ -33,11 +33,13 @@ The measurements themselves:
   supervised baseline, or fine-tuning); :func:`select_supervised` tunes its
   learning rate, weight decay and number of steps on validation.
 
-The code lives in four modules, each re-exported here so that
+The code lives in six modules, each re-exported here so that
 ``from sslbook.evaluate import ...`` keeps working:
 
-- :mod:`sslbook.stats`: scores over seeds, the rule, the choice of settings;
-- :mod:`sslbook.probes`: label draws, linear probes, kNN, accuracy;
+- :mod:`sslbook.stats`: scores over seeds and the rule;
+- :mod:`sslbook.selection`: the choice of settings on validation;
+- :mod:`sslbook.probes`: label draws, linear probes, accuracy;
+- :mod:`sslbook.knn`: the weighted kNN classifier;
 - :mod:`sslbook.baselines`: supervised baselines and fine-tuning;
 - :mod:`sslbook.geometry`: alignment and uniformity.
 
@@ -63,28 +65,24 @@ from sslbook.baselines import (
     train_classifier,
 )
 from sslbook.geometry import alignment_uniformity
+from sslbook.knn import knn_accuracy, knn_predict
 from sslbook.probes import (
     PROBE_C_GRID,
     Features,
     accuracy,
-    knn_accuracy,
-    knn_predict,
     linear_probe,
     sample_per_class,
     select_probe,
 )
+from sslbook.selection import Margin, Selection, choice_margin, select
 from sslbook.stats import (
     LEVEL,
     MARGINS,
     Comparison,
-    Margin,
     SeedScores,
-    Selection,
-    choice_margin,
     compare,
     over_seeds,
     paired_bootstrap_se,
-    select,
 )
 
 __all__ = [

@@ -45,7 +45,8 @@ Example
 
 from __future__ import annotations
 
-from sslbook.stats import Comparison, Margin, SeedScores
+from sslbook.selection import Margin
+from sslbook.stats import Comparison, SeedScores
 from sslbook.zh import settings_text_zh
 
 __all__ = [

@@ -14,6 +14,10 @@ picking the positive:
   cross-entropy (Chen et al. 2020, eq. 1): for a batch of N examples seen
   twice, each of the 2N views is an anchor, its other view is the positive and
   the 2N − 2 views of the other examples are the negatives.
+- :func:`cosine_logits` is the kernel of every in-batch form: the matrix of
+  cosines divided by τ, over which NT-Xent here, CLIP's loss
+  (:func:`sslbook.clip.clip_loss`) and SCARF's
+  (:func:`sslbook.scarf.scarf_loss`) each take a cross-entropy.
 
 Example
 -------
@@ -34,7 +38,12 @@ from torch.nn import functional as F
 
 from sslbook.checks import check_real
 
-__all__ = ["nt_xent_loss", "nt_xent_loss_gathered", "info_nce_loss"]
+__all__ = [
+    "cosine_logits",
+    "nt_xent_loss",
+    "nt_xent_loss_gathered",
+    "info_nce_loss",
+]
 
 
 def _check_temperature(temperature: float) -> None:
@@ -94,13 +103,34 @@ def nt_xent_loss(
         return nt_xent_loss_gathered(
             z1, z2, temperature, world=world, rank=rank
         )
-    z = _scaled(torch.cat([z1, z2]), temperature)  # (2N, dim)
-    logits = z @ z.T  # (2N, 2N)
+    z = torch.cat([z1, z2])  # (2N, dim)
+    logits = cosine_logits(z, z, temperature)  # (2N, 2N)
     # an anchor is not its own negative: exp(-inf) = 0
     logits.fill_diagonal_(float("-inf"))
     # the positive of row i is row i + N (and of row i + N, row i)
     targets = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
     return F.cross_entropy(logits, targets)
+
+
+def cosine_logits(
+    anchors: torch.Tensor, candidates: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    """``(len(anchors), len(candidates))``: every cosine similarity divided
+    by τ, the logits of an in-batch InfoNCE.
+
+    When ``candidates`` is ``anchors`` (NT-Xent scores every view against
+    every view), the rows are scaled once. No argument check: the losses that
+    call it check their inputs.
+
+    >>> a = torch.tensor([[3.0, 0.0], [2.0, 2.0]])  # 45 degrees apart
+    >>> cosine_logits(a, a, temperature=0.5)
+    tensor([[2.0000, 1.4142],
+            [1.4142, 2.0000]])
+    """
+    scaled = _scaled(anchors, temperature)
+    if candidates is anchors:
+        return scaled @ scaled.T
+    return scaled @ _scaled(candidates, temperature).T
 
 
 def _scaled(z: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -166,18 +196,14 @@ def nt_xent_loss_gathered(
     n = z1.shape[0]
     # all views in a fixed order: every rank's first views, then every rank's
     # second views
-    everyone = _scaled(
-        torch.cat([gather(z1), gather(z2)]), temperature
-    )  # (2·N·world, dim)
+    everyone = torch.cat([gather(z1), gather(z2)])  # (2·N·world, dim)
     if everyone.shape[0] != 2 * n * world:
         raise ValueError(
             f"gather returned {everyone.shape[0] // 2} rows per view, "
             f"expected world × batch = {world * n}"
         )
-    anchors = _scaled(
-        torch.cat([z1, z2]), temperature
-    )  # (2N, dim): this rank's rows of `everyone`
-    logits = anchors @ everyone.T  # (2N, 2·N·world)
+    anchors = torch.cat([z1, z2])  # (2N, dim): this rank's rows of everyone
+    logits = cosine_logits(anchors, everyone, temperature)  # (2N, 2·N·world)
     first = torch.arange(
         rank * n, (rank + 1) * n, device=z1.device
     )  # this rank's first views

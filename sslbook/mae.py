@@ -41,8 +41,8 @@ from typing import Callable
 import torch
 from torch import nn
 
+from sslbook.blocks import transformer_encoder
 from sslbook.checks import check_int, check_real
-from sslbook.models import transformer_encoder
 
 __all__ = [
     "patchify",
@@ -98,11 +98,22 @@ def unpatchify(
     )
 
 
+def _hidden_count(mask_ratio: float, length: int) -> int:
+    """How many of ``length`` patches ``mask_ratio`` hides; at least one
+    stays visible.
+    """
+    check_real("mask_ratio", mask_ratio, "[0, 1)")
+    hidden = round(mask_ratio * length)
+    if hidden >= length:
+        raise ValueError(f"mask_ratio={mask_ratio} hides all {length} patches")
+    return hidden
+
+
 def random_masking(
     batch: int,
     length: int,
     mask_ratio: float,
-    generator: torch.Generator | None = None,
+    generator: torch.Generator,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Choose, independently for each of ``batch`` images, which of
     ``length`` patches to hide.
@@ -119,10 +130,7 @@ def random_masking(
         ValueError: if ``mask_ratio`` is not in [0, 1) or would leave no
             visible patch.
     """
-    check_real("mask_ratio", mask_ratio, "[0, 1)")
-    hidden = round(mask_ratio * length)
-    if hidden >= length:
-        raise ValueError(f"mask_ratio={mask_ratio} hides all {length} patches")
+    hidden = _hidden_count(mask_ratio, length)
     noise = torch.rand(batch, length, generator=generator)
     order = noise.argsort(dim=1)  # a random permutation per image
     visible = order[:, : length - hidden].sort(dim=1).values
@@ -237,9 +245,8 @@ class MAE(nn.Module):
         self.encoder = MAEEncoder(
             image_size, channels, patch, dim, depth, heads
         )
-        random_masking(
-            1, self.encoder.length, mask_ratio
-        )  # checks the ratio now, not at the first step
+        # the ratio is checked now, not at the first step
+        _hidden_count(mask_ratio, self.encoder.length)
         if decoder_dim % decoder_heads:
             raise ValueError(
                 f"decoder_dim={decoder_dim} must be a multiple of "

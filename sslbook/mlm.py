@@ -14,6 +14,10 @@ word vector learned without labels, comparable to Word2Vec's
 (:mod:`sslbook.word2vec`). The output layer shares these weights (weight
 tying), as BERT's does.
 
+How well a trained model predicts (its scores at the masked positions, and
+the guess that ignores the context) is measured by :mod:`sslbook.mlm_eval`;
+its names stay importable from here.
+
 Example
 -------
 >>> import torch
@@ -41,8 +45,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sslbook.blocks import transformer_encoder
 from sslbook.checks import check_int, check_real
-from sslbook.models import eval_mode, transformer_encoder
 
 __all__ = [
     "SPECIAL_TOKENS",
@@ -53,11 +57,6 @@ __all__ = [
     "TinyBERT",
     "mlm_loss",
     "mlm_loss_fn",
-    "masked_accuracy",
-    "masked_loss",
-    "unigram_guess",
-    "unigram_accuracy",
-    "unigram_loss",
 ]
 
 #: The special tokens, in id order: padding, unknown word, mask.
@@ -136,7 +135,7 @@ def mask_tokens(
     *,
     vocab_size: int,
     rate: float = 0.15,
-    generator: torch.Generator | None = None,
+    generator: torch.Generator,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """BERT's corruption of a batch ``(B, L)`` of word ids.
 
@@ -305,146 +304,3 @@ def mlm_loss_fn(
         return F.cross_entropy(model.predict(hidden), targets[chosen])
 
     return loss_fn
-
-
-def _masked_test_set(
-    ids: torch.Tensor, vocab_size: int, rate: float, seed: int
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The masks every score draws for ``ids``, one call seeded with ``seed``,
-    so that all scores of a seed see the same ones:
-    ``(inputs, targets, scored)``, where ``scored`` marks the chosen positions
-    that became ``[MASK]``."""
-    inputs, targets = mask_tokens(
-        ids,
-        vocab_size=vocab_size,
-        rate=rate,
-        generator=torch.Generator().manual_seed(seed),
-    )
-    return inputs, targets, (targets != IGNORE) & (inputs == MASK_ID)
-
-
-def _scored_logits(
-    model: TinyBERT,
-    ids: torch.Tensor,
-    vocab_size: int,
-    rate: float,
-    seed: int,
-    batch_size: int,
-):
-    """``(logits, targets)`` at the scored positions, batch by batch, in eval
-    mode; the model's mode is restored afterwards."""
-    inputs, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)
-    with eval_mode(model), torch.no_grad():
-        for batch, batch_targets, batch_scored in zip(
-            inputs.split(batch_size),
-            targets.split(batch_size),
-            scored.split(batch_size),
-        ):
-            yield (
-                model.predict(model.encode(batch)[batch_scored]),
-                batch_targets[batch_scored],
-            )
-
-
-def masked_accuracy(
-    model: TinyBERT,
-    ids: torch.Tensor,
-    *,
-    vocab_size: int,
-    rate: float = 0.15,
-    seed: int = 0,
-    batch_size: int = 512,
-) -> float:
-    """The share of ``[MASK]`` positions whose original word is the model's
-    top prediction, in eval mode.
-
-    Only the chosen positions that became ``[MASK]`` are scored: at the
-    unchanged ones a model could score by copying its input without reading
-    the context, and the random ones pose another task (spotting and
-    correcting a wrong word). The positions, and their corruption, are drawn
-    with ``seed``; the same ``ids``, ``rate`` and ``seed`` give
-    :func:`masked_loss`, :func:`unigram_accuracy` and :func:`unigram_loss`
-    the same ones.
-    """
-    right = total = 0
-    for logits, targets in _scored_logits(
-        model, ids, vocab_size, rate, seed, batch_size
-    ):
-        right += int((logits.argmax(dim=-1) == targets).sum())
-        total += len(targets)
-    return right / total
-
-
-def masked_loss(
-    model: TinyBERT,
-    ids: torch.Tensor,
-    *,
-    vocab_size: int,
-    rate: float = 0.15,
-    seed: int = 0,
-    batch_size: int = 512,
-) -> float:
-    """The mean cross-entropy (nats) at the ``[MASK]`` positions that
-    :func:`masked_accuracy` scores, in eval mode.
-
-    Unlike the accuracy it rewards a better probability for the right word
-    even where the top guess stays the same, so it can tell apart models
-    that all give the most frequent word as their top guess.
-    """
-    loss = total = 0
-    for logits, targets in _scored_logits(
-        model, ids, vocab_size, rate, seed, batch_size
-    ):
-        loss += float(F.cross_entropy(logits, targets, reduction="sum"))
-        total += len(targets)
-    return loss / total
-
-
-def unigram_guess(train_ids: torch.Tensor, vocab_size: int) -> int:
-    """The most frequent word id of ``train_ids``, special tokens aside: the
-    best guess that ignores the context.
-    """
-    counts = torch.bincount(train_ids.flatten(), minlength=vocab_size)
-    counts[: len(SPECIAL_TOKENS)] = 0
-    return int(counts.argmax())
-
-
-def unigram_accuracy(
-    train_ids: torch.Tensor,
-    ids: torch.Tensor,
-    *,
-    vocab_size: int,
-    rate: float = 0.15,
-    seed: int = 0,
-) -> float:
-    """:func:`masked_accuracy` of :func:`unigram_guess` at every ``[MASK]``
-    position of ``ids``.
-
-    The positions are those that :func:`masked_accuracy` scores with the
-    same ``rate`` and ``seed``.
-    """
-    guess = unigram_guess(train_ids, vocab_size)
-    _, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)
-    return float((targets[scored] == guess).float().mean())
-
-
-def unigram_loss(
-    train_ids: torch.Tensor,
-    ids: torch.Tensor,
-    *,
-    vocab_size: int,
-    rate: float = 0.15,
-    seed: int = 0,
-) -> float:
-    """:func:`masked_loss` of the model that ignores the context: each word's
-    frequency in ``train_ids``.
-
-    Special tokens aside, with add-one smoothing so that a word absent from
-    ``train_ids`` does not cost an infinite loss.
-    """
-    counts = torch.bincount(train_ids.flatten(), minlength=vocab_size).double()
-    counts[: len(SPECIAL_TOKENS)] = 0
-    counts[len(SPECIAL_TOKENS) :] += 1
-    log_p = (counts / counts.sum()).log()
-    _, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)
-    return float(-log_p[targets[scored]].mean())

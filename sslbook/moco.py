@@ -43,7 +43,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sslbook.augment import SimCLRAugment
+from sslbook.augment import SimCLRAugment, two_views
 from sslbook.checks import check_int, check_real
 from sslbook.losses import info_nce_loss
 from sslbook.models import eval_mode
@@ -272,10 +272,10 @@ def moco_loss_fn(
     """
 
     def loss_fn(moco: MoCo, batch: tuple) -> torch.Tensor:
-        x = batch[0]
-        query = moco.query(augment(x))
+        x_query, x_key = two_views(augment, batch[0]).chunk(2)
+        query = moco.query(x_query)
         moco.momentum_update()
-        key = moco.encode_keys(augment(x))
+        key = moco.encode_keys(x_key)
         loss = info_nce_loss(query, key, moco.queue.clone(), temperature)
         moco.enqueue(key)
         return loss

@@ -7,9 +7,11 @@
 - :class:`ConvEncoder`, :class:`ConvDecoder` and :class:`ConvAutoencoder` are
   the image models of chapters 3 and 4: the same small encoder serves the
   autoencoder and, with BatchNorm, the contrastive model.
-- :func:`shape_trace` tabulates the output shape of every layer,
-  :func:`encode` turns a dataset into frozen features, and :func:`eval_mode`
+- :func:`encode` turns a dataset into frozen features, and :func:`eval_mode`
   puts a network in eval mode for a block of code and restores its modes.
+
+The blocks that several models share are in :mod:`sslbook.blocks`;
+:func:`sslbook.shapes.shape_trace` tabulates the output shape of every layer.
 
 Example
 -------
@@ -46,8 +48,6 @@ __all__ = [
     "reconstruction_loss",
     "encode",
     "eval_mode",
-    "transformer_encoder",
-    "shape_trace",
 ]
 
 #: Activation functions by name.
@@ -331,22 +331,6 @@ def reconstruction_loss(
     return nn.functional.mse_loss(model(x), x)
 
 
-def transformer_encoder(dim: int, depth: int, heads: int) -> nn.Module:
-    """``depth`` pre-norm Transformer blocks of width ``dim`` with ``heads``
-    attention heads, an MLP of ``2 * dim`` and no dropout, on
-    ``(batch, tokens, dim)`` inputs: the blocks of MAE and of the tiny BERT.
-    """
-    layer = nn.TransformerEncoderLayer(
-        dim,
-        heads,
-        dim_feedforward=2 * dim,
-        dropout=0.0,
-        batch_first=True,
-        norm_first=True,
-    )
-    return nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
-
-
 @contextlib.contextmanager
 def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
     """Put ``model`` in eval mode for a ``with`` block, then restore its modes.
@@ -390,72 +374,3 @@ def encode(
                 for i in range(0, len(x), batch_size)
             ]
         )
-
-
-def shape_trace(model: nn.Module, input_shape: tuple[int, ...]):
-    """The output shape of every layer of ``model`` for one input, as a table.
-
-    Runs a zero tensor of shape ``(1, *input_shape)`` through ``model`` in eval
-    mode (restored afterwards) and records each leaf module's output with a
-    forward hook.
-
-    Args:
-        model: any module; its leaves (modules without children) are traced.
-        input_shape: the shape of one example, without the batch dimension,
-            e.g. ``(3, 32, 32)``.
-
-    Returns:
-        a pandas DataFrame with one row per leaf call: ``layer`` (its dotted
-        name), ``type``, ``output shape`` (without the batch dimension) and
-        ``parameters``.
-
-    Raises:
-        ValueError: if ``input_shape`` is empty or has a size < 1. An error
-            inside the model propagates, with the rows traced so far in its
-            notes.
-    """
-    import pandas as pd
-
-    if len(input_shape) == 0:
-        raise ValueError(
-            "input_shape must be a non-empty tuple of positive ints, "
-            f"got {input_shape!r}"
-        )
-    for size in input_shape:
-        check_int("each size in input_shape", size)
-    rows: list[dict] = []
-
-    def record(name: str):
-        def hook(module: nn.Module, inputs, output) -> None:
-            rows.append(
-                {
-                    "layer": name,
-                    "type": type(module).__name__,
-                    "output shape": tuple(output.shape[1:]),
-                    "parameters": sum(p.numel() for p in module.parameters()),
-                }
-            )
-
-        return hook
-
-    leaves = [
-        (name, m)
-        for name, m in model.named_modules()
-        if not list(m.children())
-    ]
-    handles = [
-        module.register_forward_hook(record(name)) for name, module in leaves
-    ]
-    try:
-        with eval_mode(model), torch.no_grad():
-            model(torch.zeros(1, *input_shape))
-    except Exception as error:
-        error.add_note(
-            "shape_trace: the layers before the failure gave "
-            f"{[(r['layer'], r['output shape']) for r in rows]}"
-        )
-        raise
-    finally:
-        for handle in handles:
-            handle.remove()
-    return pd.DataFrame(rows)

@@ -1,12 +1,14 @@
-"""Frozen features scored with few labels: linear probes and kNN.
+"""Frozen features scored with few labels: label draws, linear probes and
+accuracy.
 
 - :func:`sample_per_class` draws the ``k`` labelled examples per class of a
   seed; every method of a comparison sees the same draw.
 - :func:`linear_probe` freezes the features and fits a logistic regression
   on them (SimCLR, Chen et al. 2020, §4); :func:`select_probe` chooses its
   regularisation on validation and scores the test split once.
-- :func:`knn_predict` is the weighted kNN monitor of Wu et al. (2018).
 - :func:`accuracy` scores a classifier network.
+
+The kNN classifier of frozen features is in :mod:`sslbook.knn`.
 
 Example
 -------
@@ -27,10 +29,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from sslbook.checks import check_int, check_real
+from sslbook.checks import check_int
 from sslbook.models import eval_mode
 from sslbook.repro import experiment_seeds
-from sslbook.stats import SeedScores, Selection, select
+from sslbook.selection import Selection, select
+from sslbook.stats import SeedScores
 
 __all__ = [
     "PROBE_C_GRID",
@@ -39,8 +42,6 @@ __all__ = [
     "linear_probe",
     "Features",
     "select_probe",
-    "knn_predict",
-    "knn_accuracy",
 ]
 
 #: The inverse regularisation strengths that :func:`select_probe` tries.
@@ -311,122 +312,3 @@ def select_probe(
         seeds,
     )
     return Selection(chosen, val_scores, test, train)
-
-
-# ---------------------------------------------------------------------------
-# kNN
-# ---------------------------------------------------------------------------
-
-
-@torch.no_grad()
-def knn_predict(
-    train_features: torch.Tensor,
-    train_labels: torch.Tensor,
-    test_features: torch.Tensor,
-    *,
-    k: int = 200,
-    temperature: float = 0.1,
-    batch_size: int = 1000,
-) -> torch.Tensor:
-    """Weighted k-nearest-neighbour classification on cosine similarity.
-
-    Wu et al. (2018)'s rule, the usual monitor of self-supervised CIFAR-10
-    runs: each test example takes its ``k`` most cosine-similar training
-    examples, each neighbour votes for its label with weight exp(sim / τ), and
-    the class with the largest total wins. The votes are summed with a
-    one-hot product, which is deterministic on CPU and CUDA alike (a
-    ``scatter_add_`` is not, on CUDA), and everything stays on the features'
-    device.
-
-    Args:
-        train_features: ``(n_train, dim)``, or ``(n_train, ...)`` flattened.
-        train_labels: ``(n_train,)`` class indices.
-        test_features: ``(n_test, dim)``, or ``(n_test, ...)`` flattened.
-        k: neighbours per test example (capped at ``n_train``).
-        temperature: τ > 0 of the vote weights.
-        batch_size: test examples per similarity matrix, to bound memory.
-
-    Returns:
-        ``(n_test,)`` predicted class indices, on the device of
-        ``test_features``.
-
-    Raises:
-        ValueError: for mismatched shapes or devices, ``k`` < 1 or τ not a
-            finite number > 0.
-    """
-    train_features = torch.as_tensor(train_features)
-    test_features = torch.as_tensor(test_features)
-    if train_features.device != test_features.device:
-        raise ValueError(
-            "train and test features must be on one device, "
-            f"got {train_features.device} and {test_features.device}"
-        )
-    device = test_features.device
-    train_features, test_features = (
-        train_features.float(),
-        test_features.float(),
-    )
-    train_labels = torch.as_tensor(train_labels).long().to(device)
-    if (
-        train_features.dim() > 2 and test_features.dim() > 2
-    ):  # images: flatten the trailing dims
-        train_features, test_features = (
-            train_features.flatten(1),
-            test_features.flatten(1),
-        )
-    if (
-        train_features.dim() != 2
-        or test_features.dim() != 2
-        or train_features.shape[1] != test_features.shape[1]
-    ):
-        raise ValueError(
-            "features must be (n, dim) with the same dim, "
-            f"got {tuple(train_features.shape)} "
-            f"and {tuple(test_features.shape)}"
-        )
-    if len(train_labels) != len(train_features):
-        raise ValueError(
-            f"train_labels has {len(train_labels)} entries "
-            f"for {len(train_features)} training examples"
-        )
-    check_int("k", k)
-    check_real("temperature", temperature, "(0, inf)")
-    k = min(k, len(train_features))
-    num_classes = int(train_labels.max()) + 1
-    bank = nn.functional.normalize(train_features, dim=1)
-    predictions = []
-    for queries in nn.functional.normalize(test_features, dim=1).split(
-        batch_size
-    ):
-        similarity, index = (queries @ bank.T).topk(k, dim=1)  # (b, k)
-        weights = (similarity / temperature).exp()  # (b, k)
-        one_hot = nn.functional.one_hot(train_labels[index], num_classes).to(
-            weights.dtype
-        )  # (b, k, classes)
-        votes = (weights.unsqueeze(-1) * one_hot).sum(dim=1)  # (b, classes)
-        predictions.append(votes.argmax(dim=1))
-    return torch.cat(predictions)
-
-
-def knn_accuracy(
-    train_features,
-    train_labels,
-    test_features,
-    test_labels,
-    *,
-    k: int = 200,
-    temperature: float = 0.1,
-) -> float:
-    """Test accuracy of :func:`knn_predict` (k=200, τ=0.1 by default)."""
-    predictions = knn_predict(
-        train_features,
-        train_labels,
-        test_features,
-        k=k,
-        temperature=temperature,
-    )
-    return float(
-        (predictions == torch.as_tensor(test_labels).to(predictions.device))
-        .float()
-        .mean()
-    )

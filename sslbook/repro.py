@@ -9,6 +9,19 @@ differently). :func:`experiment_seeds` gives a notebook its seeds, shifted by
 ``SSLBOOK_SEED_OFFSET`` so that a reader can re-run any chapter with a fresh,
 disjoint set of seeds and see whether its calls hold.
 
+One convention for randomness holds across the package, and a test checks
+it (``tests/test_repro.py``): every draw comes from a ``torch.Generator`` or
+a NumPy ``Generator`` made from a ``seed``. Objects that draw at every step
+(:class:`sslbook.augment.SimCLRAugment`, :class:`sslbook.moco.MoCo`,
+:class:`sslbook.mae.MAE`, :class:`sslbook.scarf.FeatureCorruption`, the loss
+of :func:`sslbook.word2vec.sgns_loss_fn`) take a ``seed`` and own the
+generator made from it; the functions they call at each step
+(:func:`sslbook.mae.random_masking`, :func:`sslbook.mlm.mask_tokens`) take
+that ``generator``; the one-off draws (label draws, data splits, loaders)
+take a ``seed``. The only exception is a model's initial weights, which
+PyTorch's layers draw from the global generator: seed it
+(:func:`seed_everything` or ``torch.manual_seed``) before building a model.
+
 Example
 -------
 >>> from sslbook.repro import seed_everything

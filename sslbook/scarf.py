@@ -33,6 +33,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sslbook.checks import check_int, check_real
+from sslbook.losses import cosine_logits
 
 __all__ = [
     "FeatureCorruption",
@@ -170,9 +171,7 @@ def scarf_loss(
             f"so that each anchor has negatives; got {len(z)}"
         )
     check_real("temperature", temperature, "(0, inf)")
-    logits = (
-        F.normalize(z, dim=1) @ F.normalize(z_corrupted, dim=1).T / temperature
-    )  # (batch, batch)
+    logits = cosine_logits(z, z_corrupted, temperature)  # (batch, batch)
     return F.cross_entropy(logits, torch.arange(len(z), device=z.device))
 
 

@@ -30,7 +30,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from sslbook.augment import SimCLRAugment
+from sslbook.augment import SimCLRAugment, two_views
+from sslbook.blocks import mlp_head
 from sslbook.losses import nt_xent_loss
 
 __all__ = ["SimCLRModel", "simclr_loss_fn"]
@@ -62,9 +63,7 @@ class SimCLRModel(nn.Module):
             )
         dim = encoder.out_dim
         self.encoder = encoder
-        self.head = nn.Sequential(
-            nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, projection_dim)
-        )
+        self.head = mlp_head(dim, dim, projection_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.encoder(x))
@@ -82,7 +81,7 @@ def simclr_loss_fn(
 
     def loss_fn(model: nn.Module, batch: tuple) -> torch.Tensor:
         x = batch[0]
-        views = torch.cat([augment(x), augment(x)])  # (2N, C, H, W)
+        views = two_views(augment, x)  # (2N, C, H, W)
         z1, z2 = model(views).chunk(2)
         return nt_xent_loss(z1, z2, temperature)
 

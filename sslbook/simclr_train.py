@@ -53,9 +53,7 @@ kernels, so GPU runs are fast rather than bit-reproducible. A progress bar
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -67,296 +65,30 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import BatchSampler, DistributedSampler
 
-from sslbook.augment import SimCLRAugment, augment_config
-from sslbook.data import DATASETS, load_images
+from sslbook.augment import SimCLRAugment, augment_config, two_views
+from sslbook.data import load_images
 from sslbook.distributed import (
     ProcessInfo,
     init_from_env,
     main_process_first,
-    world_size_from_env,
 )
+from sslbook.knn import knn_accuracy
 from sslbook.losses import nt_xent_loss
 from sslbook.models import ConvEncoder, encode
-from sslbook.probes import knn_accuracy
 from sslbook.repro import DEFAULT_THREADS, seed_everything
 from sslbook.simclr import SimCLRModel
+from sslbook.simclr_checkpoint import (
+    CHECKPOINT,
+    METRICS,
+    CheckpointError,
+    check_resumable,
+    load_checkpoint,
+    save_atomically,
+)
+from sslbook.simclr_cli import config_of, parse_args
 from sslbook.train import progress_enabled
 
-__all__ = [
-    "CHECKPOINT",
-    "METRICS",
-    "RESUME_MUST_MATCH",
-    "CheckpointError",
-    "build_parser",
-    "parse_args",
-    "config_of",
-    "load_checkpoint",
-    "run_training",
-    "main",
-]
-
-CHECKPOINT = "checkpoint.pt"
-METRICS = "metrics.json"
-#: Settings that a resumed run must share with the checkpoint. The others may
-#: change between runs: epochs, monitoring, device, and the number of processes
-#: (the global batch stays the same; the random draws then differ from an
-#: uninterrupted run's).
-RESUME_MUST_MATCH = (
-    "dataset",
-    "batch_size",
-    "lr",
-    "temperature",
-    "seed",
-    "widths",
-    "feature_dim",
-    "projection_dim",
-    "subset",
-)
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint is missing, unreadable, or from a different
-    configuration.
-    """
-
-
-def _int_at_least(minimum: int):
-    """An argparse ``type``: an integer >= ``minimum``, with a message that
-    says so.
-    """
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(
-                f"must be an integer >= {minimum}, got {text!r}"
-            )
-        return value
-
-    return parse
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(
-            f"must be a finite number > 0, got {text!r}"
-        )
-    return value
-
-
-def _widths(text: str) -> tuple[int, int]:
-    try:
-        widths = tuple(int(w) for w in text.split(","))
-    except ValueError:
-        widths = ()
-    if len(widths) != 2 or min(widths) < 1:
-        raise argparse.ArgumentTypeError(
-            "must be two positive integers separated by a comma, "
-            f"e.g. 16,32; got {text!r}"
-        )
-    return widths  # type: ignore[return-value]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sslbook.simclr_train",
-        description=(
-            "Train SimCLR on one process, or on several under torchrun "
-            "(DistributedDataParallel)."
-        ),
-    )
-    parser.add_argument(
-        "--dataset",
-        choices=DATASETS,
-        default="mnist5k",
-        help=(
-            "mnist5k or digits (embedded, no network), "
-            "or cifar10 (downloaded once into --data-root)"
-        ),
-    )
-    parser.add_argument(
-        "--epochs",
-        type=_int_at_least(1),
-        default=40,
-        help=(
-            "train until this epoch (with --resume: the total, not the extra)"
-        ),
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=_int_at_least(1),
-        default=256,
-        help="global batch, split evenly over the processes (at least 2 each)",
-    )
-    parser.add_argument(
-        "--lr", type=_positive_float, default=3e-3, help="Adam's learning rate"
-    )
-    parser.add_argument(
-        "--temperature", type=_positive_float, default=0.5, help="NT-Xent's τ"
-    )
-    parser.add_argument("--seed", type=_int_at_least(0), default=0)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("runs/simclr"),
-        help="folder for checkpoint.pt and metrics.json",
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue from --out/checkpoint.pt",
-    )
-    parser.add_argument(
-        "--knn-every",
-        type=_int_at_least(0),
-        default=5,
-        help=(
-            "kNN accuracy on the validation split every N epochs "
-            "and after the last (0: after the last only)"
-        ),
-    )
-    parser.add_argument(
-        "--log-every",
-        type=_int_at_least(1),
-        default=10,
-        help=(
-            "read the loss back for the progress bar every N steps "
-            "(each read synchronises a GPU)"
-        ),
-    )
-    parser.add_argument(
-        "--widths",
-        type=_widths,
-        default=(16, 32),
-        help="channels of the encoder's two convolutions (default 16,32)",
-    )
-    parser.add_argument(
-        "--feature-dim",
-        type=_int_at_least(1),
-        default=128,
-        help="the encoder's output size",
-    )
-    parser.add_argument(
-        "--projection-dim",
-        type=_int_at_least(1),
-        default=64,
-        help="the projection head's output size",
-    )
-    parser.add_argument(
-        "--subset",
-        type=_int_at_least(1),
-        default=None,
-        help=(
-            "train on the first N training images only "
-            "(quick trials and tests)"
-        ),
-    )
-    parser.add_argument(
-        "--device",
-        choices=("auto", "cpu", "cuda"),
-        default="auto",
-        help=(
-            "auto: CUDA when every process on this machine "
-            "can have its own GPU, else the CPU"
-        ),
-    )
-    parser.add_argument(
-        "--no-amp",
-        action="store_true",
-        help="on CUDA, train in float32 instead of bfloat16 autocast",
-    )
-    parser.add_argument(
-        "--data-root",
-        type=Path,
-        default=None,
-        help=(
-            "where CIFAR-10 is kept "
-            "(default $SSLBOOK_DATA or ~/.cache/sslbook)"
-        ),
-    )
-    return parser
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse and check the arguments; errors exit with a message, as argparse
-    does.
-
-    The batch is checked against the number of processes that ``torchrun``
-    announces in ``WORLD_SIZE``, before any process group starts.
-    """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    world = world_size_from_env()
-    if args.batch_size % world:
-        parser.error(
-            f"--batch-size {args.batch_size} does not split evenly "
-            f"over {world} processes"
-        )
-    if args.batch_size // world < 2:
-        processes = f"{world} process" + ("es" if world > 1 else "")
-        parser.error(
-            f"--batch-size {args.batch_size} over {processes} "
-            f"leaves {args.batch_size // world} image per process; "
-            "NT-Xent needs at least 2 per process, "
-            "so that each anchor has a negative"
-        )
-    args.device = _resolve_device(args.device, parser)
-    args.world_size = world
-    return args
-
-
-def _resolve_device(device: str, parser: argparse.ArgumentParser) -> str:
-    """``"cuda"`` or ``"cpu"``: one GPU per process on this machine, or the
-    CPU.
-
-    ``torchrun`` announces the processes of this machine in
-    ``LOCAL_WORLD_SIZE``; process ``LOCAL_RANK`` uses GPU ``LOCAL_RANK``, so
-    CUDA needs at least as many GPUs as local processes. ``auto`` falls back
-    to the CPU when there are too few, and says so once; ``cuda`` is then an
-    error.
-    """
-    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    local = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
-    if device == "cuda" and gpus == 0:
-        parser.error("--device cuda, but PyTorch sees no CUDA device")
-    if device == "cuda" and local > gpus:
-        parser.error(
-            "--device cuda needs one GPU per process, "
-            f"but this machine runs {local} processes "
-            f"and PyTorch sees {gpus} GPU{'s' if gpus > 1 else ''}: "
-            f"start at most {gpus} "
-            "(torchrun --nproc_per_node), or use --device cpu"
-        )
-    if device != "auto":
-        return device
-    if gpus and local > gpus:
-        if os.environ.get("LOCAL_RANK", "0") == "0":
-            print(
-                f"--device auto: {local} processes on this machine "
-                f"but {gpus} GPU{'s' if gpus > 1 else ''}, "
-                "so training on the CPU",
-                flush=True,
-            )
-        return "cpu"
-    return "cuda" if gpus else "cpu"
-
-
-def config_of(args: argparse.Namespace) -> dict:
-    """The run's settings as plain JSON values (stored in the checkpoint and
-    metrics).
-    """
-    config = {
-        k: v for k, v in vars(args).items() if k not in ("out", "data_root")
-    }
-    config["widths"] = list(args.widths)
-    return config
+__all__ = ["run_training", "main"]
 
 
 def _seed_for(seed: int, epoch: int, rank: int) -> int:
@@ -366,73 +98,6 @@ def _seed_for(seed: int, epoch: int, rank: int) -> int:
     return int(
         np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0]
     )
-
-
-def load_checkpoint(path: Path) -> dict:
-    """Read a checkpoint written by this trainer, with ``weights_only=True``.
-
-    Raises:
-        CheckpointError: when the file is missing, cannot be read (truncated,
-            corrupt, or not a PyTorch file) or lacks the trainer's entries.
-    """
-    if not path.is_file():
-        raise CheckpointError(
-            f"no checkpoint at {path}; "
-            "run without --resume to start a new run there"
-        )
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        # torch raises RuntimeError, UnpicklingError, EOFError... by cause
-        raise CheckpointError(
-            f"cannot read checkpoint {path} "
-            f"({type(error).__name__}: {error}). It may be truncated or not "
-            "written by sslbook.simclr_train; delete it to start over, "
-            "or choose another --out"
-        ) from None
-    missing = {"model", "optimizer", "epoch", "config", "metrics"} - set(
-        checkpoint if isinstance(checkpoint, dict) else ()
-    )
-    if missing:
-        raise CheckpointError(
-            f"{path} is not an sslbook.simclr_train checkpoint: "
-            f"it lacks {sorted(missing)}"
-        )
-    return checkpoint
-
-
-def _check_resumable(checkpoint: dict, config: dict, path: Path) -> None:
-    differ = {
-        k: (checkpoint["config"].get(k), config[k])
-        for k in RESUME_MUST_MATCH
-        if checkpoint["config"].get(k) != config[k]
-    }
-    if differ:
-        detail = ", ".join(
-            f"{k}: checkpoint {old!r}, now {new!r}"
-            for k, (old, new) in differ.items()
-        )
-        raise CheckpointError(
-            f"{path} was written by a run with other settings ({detail}); "
-            "use the same settings or another --out"
-        )
-    if checkpoint["epoch"] >= config["epochs"]:
-        raise CheckpointError(
-            f"{path} has already trained {checkpoint['epoch']} epochs; "
-            "ask for more with --epochs"
-        )
-
-
-def _save_atomically(obj: dict, path: Path) -> None:
-    """Write ``obj`` as JSON (``.json``) or with ``torch.save``, to a
-    temporary file renamed at the end.
-    """
-    tmp = path.with_name(path.name + ".tmp")
-    if path.suffix == ".json":
-        tmp.write_text(json.dumps(obj, indent=1), encoding="utf-8")
-    else:
-        torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def _build_model(
@@ -466,7 +131,7 @@ def run_training(args: argparse.Namespace) -> dict:
     checkpoint = None
     if args.resume:
         checkpoint = load_checkpoint(checkpoint_path)
-        _check_resumable(checkpoint, config, checkpoint_path)
+        check_resumable(checkpoint, config, checkpoint_path)
     elif checkpoint_path.exists():
         raise CheckpointError(
             f"{checkpoint_path} exists; pass --resume to continue that run, "
@@ -578,7 +243,7 @@ def _train(
             )
             for step, index in enumerate(batches, start=1):
                 x = x_train[index]
-                views = torch.cat([augment(x), augment(x)])
+                views = two_views(augment, x)
                 with torch.autocast(
                     device_type=proc.device.type,
                     dtype=torch.bfloat16,
@@ -649,14 +314,14 @@ def _train(
                     "config": config,
                     "metrics": history,
                 }
-                _save_atomically(state, args.out / CHECKPOINT)
+                save_atomically(state, args.out / CHECKPOINT)
                 metrics = {
                     "config": config,
                     "device": str(proc.device),
                     "world_size": proc.world_size,
                     "epochs": history,
                 }
-                _save_atomically(metrics, args.out / METRICS)
+                save_atomically(metrics, args.out / METRICS)
             if proc.world_size > 1:
                 # no process starts the next epoch before the checkpoint is
                 # written

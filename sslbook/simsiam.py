@@ -29,7 +29,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sslbook.augment import SimCLRAugment
+from sslbook.augment import SimCLRAugment, two_views
+from sslbook.blocks import mlp_head
 
 __all__ = ["Siamese", "siamese_loss_fn", "embedding_std"]
 
@@ -71,22 +72,11 @@ class Siamese(nn.Module):
                 f"got {dim!r}"
             )
         self.encoder = encoder
-        layers = [
-            nn.Linear(encoder.out_dim, dim),
-            nn.BatchNorm1d(dim),
-            nn.ReLU(),
-            nn.Linear(dim, dim),
-        ]
+        self.projector = mlp_head(encoder.out_dim, dim, dim, batchnorm=True)
         if output_batchnorm:
-            layers.append(nn.BatchNorm1d(dim, affine=False))
-        self.projector = nn.Sequential(*layers)
+            self.projector.append(nn.BatchNorm1d(dim, affine=False))
         self.predictor = (
-            nn.Sequential(
-                nn.Linear(dim, dim // 2),
-                nn.BatchNorm1d(dim // 2),
-                nn.ReLU(),
-                nn.Linear(dim // 2, dim),
-            )
+            mlp_head(dim, dim // 2, dim, batchnorm=True)
             if predictor
             else nn.Identity()
         )
@@ -111,7 +101,7 @@ def siamese_loss_fn(
 
     def loss_fn(model: Siamese, batch: tuple) -> torch.Tensor:
         x = batch[0]
-        z, p = model(torch.cat([augment(x), augment(x)]))
+        z, p = model(two_views(augment, x))
         z1, z2 = z.chunk(2)
         p1, p2 = p.chunk(2)
         if stop_gradient:

@@ -192,20 +192,24 @@ class SkipGramNS(nn.Module):
         return self.centre.weight.detach().clone()
 
 
-def sgns_loss_fn(noise: torch.Tensor, negatives: int = 5):
+def sgns_loss_fn(noise: torch.Tensor, negatives: int = 5, *, seed: int = 0):
     """A ``loss_fn(model, batch)`` for :func:`sslbook.train.fit` on
     ``(centres, contexts)`` batches.
 
-    Each pair gets ``negatives`` noise words drawn from ``noise`` with torch's
-    global generator, which ``fit(seed=...)`` seeds.
+    Each pair gets ``negatives`` noise words drawn from ``noise`` with the
+    loss function's own generator, seeded with ``seed``: the same seed draws
+    the same noise words, whatever else uses torch's global generator.
     """
-    if negatives < 1:
-        raise ValueError(f"negatives must be >= 1, got {negatives}")
+    check_int("negatives", negatives)
+    generator = torch.Generator(device=noise.device).manual_seed(seed)
 
     def loss_fn(model: SkipGramNS, batch) -> torch.Tensor:
         centres, contexts = batch
         drawn = torch.multinomial(
-            noise, len(centres) * negatives, replacement=True
+            noise,
+            len(centres) * negatives,
+            replacement=True,
+            generator=generator,
         ).view(len(centres), negatives)
         return model(centres, contexts, drawn)
 

@@ -11,7 +11,7 @@ from sslbook.baselines import (
     train_classifier,
 )
 from sslbook.probes import accuracy, linear_probe, sample_per_class
-from sslbook.stats import select
+from sslbook.selection import select
 
 
 def image_problem(n, seed):

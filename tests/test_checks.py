@@ -8,8 +8,8 @@ import torch
 
 from sslbook.checks import check_int, check_real
 from sslbook.clip import clip_loss
+from sslbook.knn import knn_predict
 from sslbook.losses import nt_xent_loss
-from sslbook.probes import knn_predict
 from sslbook.scarf import scarf_loss
 
 

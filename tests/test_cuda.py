@@ -15,7 +15,8 @@ import torch
 
 from sslbook.augment import SimCLRAugment, augment_config
 from sslbook.evaluate import knn_predict
-from sslbook.simclr_train import METRICS, main
+from sslbook.simclr_checkpoint import METRICS
+from sslbook.simclr_train import main
 
 pytestmark = pytest.mark.skipif(
     not torch.cuda.is_available(), reason="needs a CUDA device"

@@ -197,3 +197,16 @@ def test_gathered_nt_xent_checks_rank_gather_and_temperature():
     assert nt_xent_loss_gathered(
         z1, z2, 0.5, world=1, rank=0, gather=lambda t: t
     ).item() == pytest.approx(nt_xent_loss(z1, z2, 0.5).item())
+
+
+def test_cosine_logits_are_every_cosine_over_the_temperature():
+    from sslbook.losses import cosine_logits
+
+    torch.manual_seed(0)
+    a, b = torch.randn(5, 3), torch.randn(7, 3)
+    cosines = F.cosine_similarity(a[:, None], b[None], dim=-1)  # (5, 7)
+    assert torch.allclose(cosine_logits(a, b, 0.3), cosines / 0.3, atol=1e-5)
+    self_cosines = F.cosine_similarity(a[:, None], a[None], dim=-1)
+    assert torch.allclose(
+        cosine_logits(a, a, 0.3), self_cosines / 0.3, atol=1e-5
+    )

@@ -71,9 +71,9 @@ def test_masking_is_seeded_and_checks_its_ratio():
         a, random_masking(4, 16, 0.5, torch.Generator().manual_seed(3))[1]
     )
     with pytest.raises(ValueError, match=r"mask_ratio must be in \[0, 1\)"):
-        random_masking(4, 16, 1.0)
+        random_masking(4, 16, 1.0, torch.Generator())
     with pytest.raises(ValueError, match="hides all 2 patches"):
-        random_masking(4, 2, 0.8)
+        random_masking(4, 2, 0.8, torch.Generator())
 
 
 def test_forward_shapes_and_the_mask_share():

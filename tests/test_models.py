@@ -9,7 +9,6 @@ from sslbook.models import (
     encode,
     eval_mode,
     reconstruction_loss,
-    shape_trace,
 )
 from sslbook.train import fit
 
@@ -198,64 +197,3 @@ def test_eval_mode_restores_through_each_modules_own_train():
     with eval_mode(net):
         assert calls == [False]
     assert calls[-1] is True and net[1].training and not net[1].norm.training
-
-
-def test_shape_trace_of_a_known_stack():
-    stack = torch.nn.Sequential(
-        torch.nn.Conv2d(3, 8, 3),
-        torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(),
-        torch.nn.Linear(8 * 15 * 15, 4),
-    )
-    table = shape_trace(stack, (3, 32, 32))
-    assert table["output shape"].tolist() == [
-        (8, 30, 30),
-        (8, 15, 15),
-        (1800,),
-        (4,),
-    ]
-    assert table["type"].tolist() == [
-        "Conv2d",
-        "MaxPool2d",
-        "Flatten",
-        "Linear",
-    ]
-    assert table["parameters"].tolist() == [3 * 8 * 9 + 8, 0, 0, 1800 * 4 + 4]
-    assert stack.training  # the mode is restored
-
-
-def test_shape_trace_names_the_layers_before_a_failure():
-    stack = torch.nn.Sequential(
-        torch.nn.Conv2d(3, 8, 3), torch.nn.Linear(5, 2)
-    )
-    with pytest.raises(RuntimeError) as info:
-        shape_trace(stack, (3, 8, 8))
-    assert "the layers before the failure gave [('0', (8, 6, 6))]" in "".join(
-        info.value.__notes__
-    )
-    with pytest.raises(
-        ValueError, match="each size in input_shape must be an int >= 1, got 0"
-    ):
-        shape_trace(stack, (3, 0, 8))
-    with pytest.raises(
-        ValueError,
-        match="input_shape must be a non-empty tuple of positive ints",
-    ):
-        shape_trace(stack, ())
-
-
-def test_transformer_encoder_is_pre_norm_blocks_without_dropout():
-    from sslbook.models import transformer_encoder
-
-    torch.manual_seed(0)
-    blocks = transformer_encoder(dim=8, depth=3, heads=2)
-    assert len(blocks.layers) == 3
-    layer = blocks.layers[0]
-    assert layer.norm_first and layer.linear1.out_features == 16
-    assert layer.self_attn.num_heads == 2
-    x = torch.randn(4, 5, 8)  # (batch, tokens, dim): batch first
-    train_out = blocks.train()(x)
-    assert train_out.shape == (4, 5, 8)
-    assert torch.equal(train_out, blocks.eval()(x))  # no dropout
-    layers = [p.data_ptr() for p in blocks.layers[0].parameters()]
-    assert layers != [p.data_ptr() for p in blocks.layers[1].parameters()]

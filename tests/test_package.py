@@ -20,7 +20,21 @@ MODULES = sorted(
 )
 #: Modules that define nothing and re-export other modules' names, for one
 #: import.
-FACADES = {"evaluate": ("stats", "probes", "baselines", "geometry")}
+FACADES = {
+    "evaluate": (
+        "stats",
+        "selection",
+        "probes",
+        "knn",
+        "baselines",
+        "geometry",
+    ),
+    "exercises": (
+        "exercise_checks",
+        "exercises_training",
+        "exercises_data",
+    ),
+}
 
 
 @pytest.mark.parametrize("name", sorted(FACADES))

@@ -117,3 +117,88 @@ def test_the_offset_reaches_a_fresh_interpreter():
         check=True,
     )
     assert out.stdout.strip() == "(1000, 1001)"
+
+
+# torch's and NumPy's draws; nn.init's and the in-place ones end with "_"
+_DRAWS = {
+    "rand", "randn", "randint", "randperm", "multinomial", "bernoulli",
+    "normal", "poisson", "rand_like", "randn_like", "randint_like",
+    "normal_", "uniform_", "bernoulli_", "exponential_", "random_",
+    "xavier_normal_", "xavier_uniform_", "kaiming_normal_",
+    "kaiming_uniform_", "trunc_normal_", "orthogonal_",
+}  # fmt: skip
+# NumPy's functions that seed rather than draw
+_NUMPY_SEEDING = {"default_rng", "seed", "SeedSequence"}
+# where PyTorch's convention holds: initial weights from the global generator
+_WEIGHT_INIT = {"__init__", "_initialise"}
+
+
+def _unseeded_draws(source: str) -> list[tuple[int, str]]:
+    """``(line, call)`` for every draw in ``source`` that names no generator,
+    outside a model's weight initialisation; NumPy's global functions
+    (``np.random.rand`` and the like) always count.
+    """
+    import ast
+
+    found = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            function = node.name
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            call = ast.unparse(node.func)
+            owner = ast.unparse(node.func.value)
+            numpy_global = owner in ("np.random", "numpy.random")
+            if numpy_global and node.func.attr not in _NUMPY_SEEDING:
+                found.append((node.lineno, call))
+            elif (
+                node.func.attr in _DRAWS
+                and not numpy_global
+                and not any(k.arg == "generator" for k in node.keywords)
+                and owner != "rng"  # a NumPy Generator
+                and "default_rng(" not in owner
+                and function not in _WEIGHT_INIT
+            ):
+                found.append((node.lineno, call))
+        for child in ast.iter_child_nodes(node):
+            visit(child, function)
+
+    visit(ast.parse(source), "")
+    return found
+
+
+def test_every_draw_of_the_package_names_its_generator():
+    import pathlib
+
+    import sslbook
+
+    package = pathlib.Path(sslbook.__file__).parent
+    offenders = {
+        path.name: draws
+        for path in sorted(package.glob("*.py"))
+        if (draws := _unseeded_draws(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_draw_scan_finds_what_it_looks_for():
+    source = """
+import numpy as np
+import torch
+def step(x, g):
+    a = torch.rand(3)                       # global: found
+    b = torch.rand(3, generator=g)          # named: fine
+    c = np.random.permutation(4)            # NumPy's global: found
+    d = np.random.default_rng(0).normal()   # a seeded generator: fine
+    x.normal_()                             # in place, global: found
+    return torch.multinomial(x, 2)          # global: found
+class Net:
+    def __init__(self):
+        self.w = torch.randn(3)             # initial weights: fine
+"""
+    assert [call for _, call in _unseeded_draws(source)] == [
+        "torch.rand",
+        "np.random.permutation",
+        "x.normal_",
+        "torch.multinomial",
+    ]

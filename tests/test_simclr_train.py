@@ -9,14 +9,9 @@ import torch
 from sslbook.data import load_images
 from sslbook.evaluate import knn_accuracy
 from sslbook.models import encode
-from sslbook.simclr_train import (
-    CHECKPOINT,
-    METRICS,
-    CheckpointError,
-    _build_model,
-    main,
-    parse_args,
-)
+from sslbook.simclr_checkpoint import CHECKPOINT, METRICS, CheckpointError
+from sslbook.simclr_cli import parse_args
+from sslbook.simclr_train import _build_model, main
 
 TINY = [
     "--dataset", "mnist5k", "--subset", "256", "--batch-size", "64",

@@ -118,7 +118,9 @@ def test_bad_sizes_are_rejected():
         ValueError, match="vocab_size and dim must be >= 1, got 0 and 3"
     ):
         SkipGramNS(0, 3)
-    with pytest.raises(ValueError, match="negatives must be >= 1"):
+    with pytest.raises(
+        ValueError, match="negatives must be an int >= 1, got 0"
+    ):
         sgns_loss_fn(torch.ones(2), negatives=0)
 
 
@@ -159,3 +161,18 @@ def test_sgns_loss_rejects_shapes_that_do_not_fit():
         sgns_loss(torch.zeros(4, 3), torch.zeros(4, 3), torch.zeros(4, 3))
     with pytest.raises(ValueError, match="u_negatives of shape"):
         sgns_loss(torch.zeros(4, 3), torch.zeros(4, 2), torch.zeros(4, 5, 3))
+
+
+def test_sgns_noise_words_come_from_the_loss_functions_own_generator():
+    torch.manual_seed(0)
+    model = SkipGramNS(50, dim=4)
+    with torch.no_grad():  # u = 0 at init would make every negative alike
+        model.context.weight.normal_()
+    batch = (torch.arange(20), torch.arange(20).flip(0))
+    noise = torch.ones(50) / 50
+    state = torch.random.get_rng_state()
+    first = sgns_loss_fn(noise, negatives=3, seed=7)(model, batch)
+    assert torch.equal(torch.random.get_rng_state(), state)  # untouched
+    torch.manual_seed(123)  # another global state: the same noise words
+    assert torch.equal(first, sgns_loss_fn(noise, 3, seed=7)(model, batch))
+    assert not torch.equal(first, sgns_loss_fn(noise, 3, seed=8)(model, batch))
