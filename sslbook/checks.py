@@ -37,11 +37,14 @@ from typing import Sequence
 __all__ = ["check_int", "check_real", "check_corpus"]
 
 
-def check_int(name: str, value: object, minimum: int = 1) -> int:
+def check_int(
+    name: str, value: object, minimum: int = 1, why: str = ""
+) -> int:
     """Return ``value`` as an ``int`` if it is an integer ``>= minimum``.
 
     Booleans are refused although Python counts them as integers, and so are
     floats such as ``2.0``: a count given as a float is usually a mistake.
+    ``why``, if given, is added to the message in parentheses.
 
     Raises:
         ValueError: naming ``name``, the value and ``minimum``.
@@ -51,7 +54,10 @@ def check_int(name: str, value: object, minimum: int = 1) -> int:
         or not isinstance(value, numbers.Integral)
         or value < minimum
     ):
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+        reason = f" ({why})" if why else ""
+        raise ValueError(
+            f"{name} must be an int >= {minimum}{reason}, got {value!r}"
+        )
     return int(value)
 
 

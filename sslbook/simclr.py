@@ -32,6 +32,7 @@ from torch import nn
 
 from sslbook.augment import SimCLRAugment, two_views
 from sslbook.blocks import mlp_head
+from sslbook.checks import check_int
 from sslbook.losses import nt_xent_loss
 
 __all__ = ["SimCLRModel", "simclr_loss_fn"]
@@ -57,10 +58,7 @@ class SimCLRModel(nn.Module):
                 "encoder must have an out_dim attribute (its output size), "
                 f"got {type(encoder).__name__}"
             )
-        if projection_dim < 1:
-            raise ValueError(
-                f"projection_dim must be >= 1, got {projection_dim}"
-            )
+        check_int("projection_dim", projection_dim)
         dim = encoder.out_dim
         self.encoder = encoder
         self.head = mlp_head(dim, dim, projection_dim)

@@ -31,6 +31,7 @@ from torch.nn import functional as F
 
 from sslbook.augment import SimCLRAugment, two_views
 from sslbook.blocks import mlp_head
+from sslbook.checks import check_int
 
 __all__ = ["Siamese", "siamese_loss_fn", "embedding_std"]
 
@@ -65,12 +66,12 @@ class Siamese(nn.Module):
         output_batchnorm: bool = False,
     ):
         super().__init__()
-        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 2:
-            raise ValueError(
-                "dim must be an int >= 2 "
-                "(the predictor's hidden layer has dim // 2 units), "
-                f"got {dim!r}"
-            )
+        check_int(
+            "dim",
+            dim,
+            2,
+            why="the predictor's hidden layer has dim // 2 units",
+        )
         self.encoder = encoder
         self.projector = mlp_head(encoder.out_dim, dim, dim, batchnorm=True)
         if output_batchnorm:

@@ -161,10 +161,8 @@ class SkipGramNS(nn.Module):
 
     def __init__(self, vocab_size: int, dim: int):
         super().__init__()
-        if vocab_size < 1 or dim < 1:
-            raise ValueError(
-                f"vocab_size and dim must be >= 1, got {vocab_size} and {dim}"
-            )
+        check_int("vocab_size", vocab_size)
+        check_int("dim", dim)
         self.centre = nn.Embedding(vocab_size, dim)
         self.context = nn.Embedding(vocab_size, dim)
         nn.init.uniform_(self.centre.weight, -0.5 / dim, 0.5 / dim)

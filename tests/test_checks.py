@@ -152,3 +152,11 @@ def test_every_temperature_is_checked_alike(call, bad):
         ValueError, match="temperature must be a finite number > 0"
     ):
         call(bad)
+
+
+def test_check_int_adds_its_reason_to_the_message():
+    with pytest.raises(
+        ValueError,
+        match=r"^dim must be an int >= 2 \(half is a layer\), got 1$",
+    ):
+        check_int("dim", 1, 2, why="half is a layer")

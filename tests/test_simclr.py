@@ -17,6 +17,16 @@ def test_model_shapes_and_head():
     assert model.encoder(torch.rand(3, 1, 28, 28)).shape == (3, 32)
     with pytest.raises(TypeError, match="out_dim"):
         SimCLRModel(torch.nn.Linear(3, 3))
+    encoder = ConvEncoder(1, 28, 8, widths=(2, 4))
+    with pytest.raises(ValueError, match="projection_dim must be an int >= 1"):
+        SimCLRModel(encoder, projection_dim=0)
+    # the head is Linear, ReLU, Linear, from h's size to z's
+    assert [type(m).__name__ for m in model.head] == [
+        "Linear",
+        "ReLU",
+        "Linear",
+    ]
+    assert model.head[0].in_features == model.head[0].out_features == 32
 
 
 def test_simclr_loss_decreases_on_a_tiny_dataset():

@@ -115,7 +115,7 @@ def test_sgns_loss_decreases_and_learns_the_planted_similarity():
 
 def test_bad_sizes_are_rejected():
     with pytest.raises(
-        ValueError, match="vocab_size and dim must be >= 1, got 0 and 3"
+        ValueError, match="vocab_size must be an int >= 1, got 0"
     ):
         SkipGramNS(0, 3)
     with pytest.raises(
@@ -136,9 +136,7 @@ def test_min_count_vocabulary_and_dim_are_checked():
         ValueError, match="no word occurs at least min_count=3 times"
     ):
         skipgram_pairs([["a", "b", "a"]], window=1, min_count=3)
-    with pytest.raises(
-        ValueError, match="vocab_size and dim must be >= 1, got 3 and 0"
-    ):
+    with pytest.raises(ValueError, match="dim must be an int >= 1, got 0"):
         SkipGramNS(3, 0)
 
 
