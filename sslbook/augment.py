@@ -16,8 +16,8 @@ and :meth:`SimCLRAugment.apply` applies them with the operations of
 call (an affine ``grid_sample``, bilinear, one affine map per image), jitter is
 tensor arithmetic (hue through HSV, as ``torchvision``'s ``adjust_hue``), and
 the blur is one grouped convolution with a 3 × 3 Gaussian kernel per image.
-:func:`two_views` stacks two views of every image, the first step of every
-method's training step.
+:func:`two_views` stacks two views of every image, the first step of the
+training steps of SimCLR, SimSiam, BYOL and MoCo.
 Applying a ``transforms.v2`` pipeline image by image gives the same
 distribution but costs about 100–200 µs per image on a CPU, which would
 dominate a small model's training step.
@@ -331,7 +331,7 @@ def two_views(
     """Two random views of every image of ``x``, stacked: ``(2N, C, H, W)``,
     the first views, then the second.
 
-    Every method of chapters 3 to 5 starts its step here: one forward pass
+    SimCLR, SimSiam, BYOL and MoCo start their step here: one forward pass
     over both views lets BatchNorm see them together, and ``.chunk(2)``
     splits the result back into the two views.
 

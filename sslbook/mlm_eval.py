@@ -139,13 +139,20 @@ def masked_loss(
     return loss / total
 
 
+def _word_counts(train_ids: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """How often each id occurs in ``train_ids``, ``(vocab_size,)``, with the
+    special tokens counted as 0.
+    """
+    counts = torch.bincount(train_ids.flatten(), minlength=vocab_size)
+    counts[: len(SPECIAL_TOKENS)] = 0
+    return counts
+
+
 def unigram_guess(train_ids: torch.Tensor, vocab_size: int) -> int:
     """The most frequent word id of ``train_ids``, special tokens aside: the
     best guess that ignores the context.
     """
-    counts = torch.bincount(train_ids.flatten(), minlength=vocab_size)
-    counts[: len(SPECIAL_TOKENS)] = 0
-    return int(counts.argmax())
+    return int(_word_counts(train_ids, vocab_size).argmax())
 
 
 def unigram_accuracy(
@@ -181,8 +188,7 @@ def unigram_loss(
     Special tokens aside, with add-one smoothing so that a word absent from
     ``train_ids`` does not cost an infinite loss.
     """
-    counts = torch.bincount(train_ids.flatten(), minlength=vocab_size).double()
-    counts[: len(SPECIAL_TOKENS)] = 0
+    counts = _word_counts(train_ids, vocab_size).double()
     counts[len(SPECIAL_TOKENS) :] += 1
     log_p = (counts / counts.sum()).log()
     _, targets, scored = _masked_test_set(ids, vocab_size, rate, seed)

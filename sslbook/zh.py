@@ -80,7 +80,6 @@ NAMES = {
     "the random CNN": "随机 CNN",
     "the raw signal": "原始信号",
     "the raw-feature probe": "原始特征上的线性探针",
-    "the raw features": "原始特征",
     "fine-tuning": "微调",
     "training on to 1,200 steps": "继续训练到 1,200 步",
     "stopping at the chosen steps": "在选定的步数停止",

@@ -15,7 +15,7 @@ def test_names_are_translated_kept_or_left_as_the_reader_wrote_them():
     assert name_zh("skip-gram with 12 epochs") == "训练 12 轮的跳字模型"
     assert name_zh("my own method") == "my own method"
     assert (
-        has_name_zh("the raw features")
+        has_name_zh("the raw-feature probe")
         and has_name_zh("MoCo")
         and has_name_zh("CBOW with 5 epochs")
     )
