@@ -7,7 +7,7 @@ import re
 from conftest import ROOT
 
 import robustness
-from robustness import Row
+from robustness import Row, Setting
 
 PAGE = ROOT / "appendix" / "robustness.md"
 
@@ -121,9 +121,36 @@ def test_the_report_pairs_each_english_block_with_its_chinese(
             0.8,
         )
     ]
+    settings = [
+        Setting(
+            "04_3_simclr.ipynb",
+            "supervised_choice_10",
+            "learning rate 0.001, 400 steps",
+            "学习率 0.001，400 步",
+            "learning rate 0.01, 200 steps",
+            "学习率 0.01，200 步",
+            0.0042,
+            float("nan"),  # chosen on one seed
+        ),
+        Setting(
+            "04_3_simclr.ipynb",
+            "simclr_epochs",
+            "30",
+            "30",
+            "30",
+            "30",
+            0.01,
+            0.004,
+        ),
+    ]
     (tmp_path / "appendix").mkdir()
     robustness.write_report(
-        table, 1000, "2026-12-04", "a test stack", root=tmp_path
+        table,
+        1000,
+        "2026-12-04",
+        "a test stack",
+        root=tmp_path,
+        settings=settings,
     )
     text = (tmp_path / "appendix" / "robustness.md").read_text(
         encoding="utf-8"
@@ -137,6 +164,15 @@ def test_the_report_pairs_each_english_block_with_its_chinese(
     assert [e["en"] for e in entries] == robustness.i18n.markdown_blocks(text)
     assert all(re.search(r"[\u4e00-\u9fff]", e["zh"]) for e in entries)
     assert "SimCLR 领先于原始像素" in entries[-1]["zh"]
+    # the settings the fresh seeds chose differently, and only those
+    assert "1 of the 2 settings glued with their validation margin" in text
+    assert (
+        "| 04_3_simclr.ipynb | `supervised_choice_10` "
+        "| learning rate 0.001, 400 steps | 0.0042 (one seed) "
+        "| learning rate 0.01, 200 steps |"
+    ) in text
+    assert "`simclr_epochs`" not in text
+    assert any("学习率 0.01，200 步" in e["zh"] for e in entries)
     assert (
         "Not settled with the seeds this book runs: SimCLR against raw pixels."
         in text
@@ -161,7 +197,7 @@ def page_rows() -> list[tuple[str, str, str]]:
     """(notebook, key, stored call) of every row of the committed report."""
     found = re.findall(
         r"^\| (\S+\.ipynb) \| `([^`]+)` \| ([^|]+) \|",
-        PAGE.read_text(encoding="utf-8"),
+        PAGE.read_text(encoding="utf-8").split("## Every call", 1)[1],
         re.MULTILINE,
     )
     return [(nb, key, call.strip()) for nb, key, call in found]
@@ -197,7 +233,7 @@ def headline_rows() -> list[tuple[str, ...]]:
     text = (
         PAGE.read_text(encoding="utf-8")
         .split("## The headline comparisons", 1)[1]
-        .split("## Every call")[0]
+        .split("\n## ")[0]
     )
     found = re.findall(
         r"^\| ([^|]+) \| ([^|]+) \| [^|]+ \| "
@@ -251,3 +287,57 @@ def test_the_report_says_which_headline_calls_are_settled_as_the_notebooks_glue_
         )
         in text
     )
+
+
+def test_a_setting_is_a_key_glued_with_its_margin_and_may_come_in_parts():
+    from nbcheck import literal
+
+    values = {
+        "lr": "0.1",
+        "lr_margin": "0.02",
+        "lr_margin_se": "0.01",
+        "choice": "'learning rate 0.01, 200 steps'",
+        "choice_zh": "'学习率 0.01，200 步'",
+        "choice_margin": "0.004",
+        "choice_margin_se": "0.003",
+        "table_chosen_tau": "0.5",
+        "table_chosen_rate": "0.3",
+        "table_chosen_margin": "0.01",
+        "table_chosen_margin_se": "0.02",
+        "gap_margin": "0.3",  # no noise glued: a quantity, not a choice
+    }
+    assert robustness.setting_keys(values) == ["choice", "lr", "table_chosen"]
+    assert robustness._setting(values, "lr") == "0.1"
+    assert robustness._setting(values, "choice", zh=True) == str(
+        literal(values["choice_zh"])
+    )
+    assert robustness._setting(values, "table_chosen") == "rate 0.3, tau 0.5"
+
+
+def test_the_stored_notebooks_against_themselves_choose_every_setting_alike():
+    settings = robustness.setting_rows(ROOT, ROOT)
+    keys = {s.key for s in settings}
+    assert {"supervised_choice_10", "tabular_chosen", "faq_lr_relu_he"} <= keys
+    assert len(settings) >= 25 and not any(s.changed for s in settings)
+    assert all(
+        not s.margin_se < 0 and s.stored and s.stored_zh for s in settings
+    )
+
+
+def test_the_reports_settings_are_the_notebooks_glue():
+    """The committed page counts every glued setting, and each setting it
+    lists as chosen differently has the stored value the notebooks glue.
+    """
+    text = PAGE.read_text(encoding="utf-8")
+    section = text.split("## Settings chosen again", 1)[1].split("\n## ")[0]
+    stored = {
+        (s.notebook, s.key): s.stored
+        for s in robustness.setting_rows(ROOT, ROOT)
+    }
+    assert f"of the {len(stored)} settings glued" in section
+    listed = re.findall(
+        r"^\| (\S+\.ipynb) \| `([^`]+)` \| ([^|]+) \|", section, re.MULTILINE
+    )
+    assert listed
+    for notebook, key, value in listed:
+        assert stored[notebook, key] == value.strip()
