@@ -311,7 +311,12 @@ def test_a_setting_is_a_key_glued_with_its_margin_and_may_come_in_parts():
     assert robustness._setting(values, "choice", zh=True) == str(
         literal(values["choice_zh"])
     )
-    assert robustness._setting(values, "table_chosen") == "rate 0.3, tau 0.5"
+    assert robustness._setting(values, "table_chosen") == (
+        "corruption rate 0.3, τ 0.5"
+    )
+    assert robustness._setting(values, "table_chosen", zh=True) == (
+        "损坏率 0.3，τ 0.5"
+    )
 
 
 def test_the_stored_notebooks_against_themselves_choose_every_setting_alike():

@@ -188,15 +188,25 @@ def _interval(values: dict[str, str], key: str) -> tuple[float, float]:
     )
 
 
+def _glued_pairs(stored_root: Path, fresh_root: Path):
+    """For every notebook that glues calls: its path under the root, its
+    stored glue and its fresh glue.
+    """
+    for path in notebooks_with_calls(stored_root):
+        rel = path.relative_to(stored_root)
+        yield (
+            rel,
+            glued(nbformat.read(path, as_version=4)),
+            glued(nbformat.read(fresh_root / rel, as_version=4)),
+        )
+
+
 def rows(stored_root: Path, fresh_root: Path) -> list[Row]:
     """One row per call of every notebook that glues calls, stored against
     fresh.
     """
     result = []
-    for path in notebooks_with_calls(stored_root):
-        rel = path.relative_to(stored_root)
-        old = glued(nbformat.read(path, as_version=4))
-        new = glued(nbformat.read(fresh_root / rel, as_version=4))
+    for rel, old, new in _glued_pairs(stored_root, fresh_root):
         for key in call_keys(old):
             result.append(
                 Row(
@@ -246,6 +256,14 @@ def setting_keys(values: dict[str, str]) -> list[str]:
     )
 
 
+#: How the parts of a setting glued in parts (``key_part``) are named.
+PART_NAMES = {
+    "tau": ("τ", "τ"),
+    "rate": ("corruption rate", "损坏率"),
+    "epochs": ("epochs", "轮数"),
+}
+
+
 def _setting(values: dict[str, str], key: str, zh: bool = False) -> str:
     """A setting's value as text. A setting glued in parts (``key_part``,
     such as 5.6's temperature, corruption rate and length) lists them.
@@ -261,9 +279,12 @@ def _setting(values: dict[str, str], key: str, zh: bool = False) -> str:
         and not k.startswith(f"{key}_margin")
         and not k.endswith("_zh")
     )
-    return ", ".join(
-        f"{k.removeprefix(key + '_')} {literal(values[k])}" for k in parts
-    )
+    named = []
+    for k in parts:
+        part = k.removeprefix(key + "_")
+        name = PART_NAMES.get(part, (part, part))[zh]
+        named.append(f"{name} {literal(values[k])}")
+    return ("，" if zh else ", ").join(named)
 
 
 def setting_rows(stored_root: Path, fresh_root: Path) -> list[Setting]:
@@ -271,10 +292,7 @@ def setting_rows(stored_root: Path, fresh_root: Path) -> list[Setting]:
     against fresh.
     """
     result = []
-    for path in notebooks_with_calls(stored_root):
-        rel = path.relative_to(stored_root)
-        old = glued(nbformat.read(path, as_version=4))
-        new = glued(nbformat.read(fresh_root / rel, as_version=4))
+    for rel, old, new in _glued_pairs(stored_root, fresh_root):
         for key in setting_keys(old):
             result.append(
                 Setting(
@@ -295,7 +313,7 @@ def _noise(se: float, zh: bool) -> str:
     """A margin's noise, or where it has none: a choice made on one seed."""
     if se == se:  # not NaN
         return f"{se:.2g}"
-    return "单个随机种子" if zh else "one seed"
+    return "仅一个随机种子，无噪声估计" if zh else "one seed"
 
 
 def settings_section(
@@ -312,31 +330,49 @@ def settings_section(
         lines = [
             "## 重新选择的设置",
             "",
-            "每个设置都是在验证图像上、由随机种子偏移量同样会改变的随机种子"
-            "选出的，所以重新运行时每个设置都重新选择了一次。"
+            "notebook 在验证图像上选择的每个设置，所用的随机种子同样随偏移量"
+            "改变，所以重新运行时这些设置都重新选择了一次。"
             f"在通过 glue 给出验证集优势的 {len(settings)} 个设置中，"
-            f"有 {len(moved)} 个选出了不同的值。依赖这样一个设置的结论，"
-            "比较的已不是存储的结论所比较的那两组，因此它的变化不只是"
-            "随机种子的噪声。在改变了类别的 "
-            f"{len(changed_calls)} 个结论中，有 {near} 个所在的页面上"
-            "有设置选出了不同的值。",
+            f"有 {len(moved)} 个选出了不同的值。如果一个结论的某一方用到了"
+            "这样的设置，那么措辞虽然相同，这一方却已按不同的设置训练，"
+            "与存储的结论不同；它的变化因此还包含了选择本身的噪声，"
+            "而结论的区间并不涵盖这部分噪声（见 {doc}`protocol`）。"
+            f"在改变了类别的 {len(changed_calls)} 个结论中，有 {near} 个"
+            "所在页面有设置选出了不同的值；但页面上重新选了设置，"
+            "并不意味着这个结论用到了它。",
+            "",
+            "优势是存储的选择在平均验证得分上领先次优者的幅度；括号中是它在"
+            "用于选择的随机种子上的标准误，如果只用一个随机种子做选择，"
+            "就没有噪声估计。优势为 0 表示两者持平，按网格顺序取前者；"
+            "持平或优势小于其噪声时，验证集都无法有把握地做出这一选择。",
         ]
         head = (
-            "| notebook | 键 | 存储的选择 | 验证集上的优势（噪声） "
-            "| 重新运行的选择 |"
+            "| notebook | 键 | 存储的选择 | 验证集上领先次优者的幅度（标准误）"
+            " | 重新运行的选择 |"
         )
     else:
         lines = [
             "## Settings chosen again",
             "",
-            "Every setting is chosen on the validation images by seeds that "
-            "the offset moves too, so the re-run chose each one again. "
-            f"{len(moved)} of the {len(settings)} settings glued with their "
-            "validation margin came out differently. A call that rests on "
-            "such a setting compares other arms than the stored call, so its "
-            "change is not the seeds' noise alone. Of the "
+            "Every setting a notebook chooses on the validation images is "
+            "chosen by seeds that the offset moves too, so the re-run chose "
+            f"each one again. {len(moved)} of the {len(settings)} settings "
+            "glued with their validation margin came out differently. A call "
+            "whose arm uses such a setting compares, under the same words, "
+            "an arm trained differently from the stored one; its change then "
+            "includes the noise of the choice itself, which the call's "
+            "interval does not cover ({doc}`protocol`). Of the "
             f"{len(changed_calls)} calls that changed category, {near} are "
-            "on a page where a setting came out differently.",
+            "on a page where a setting came out differently; a page that "
+            "chose a setting again does not mean that the call uses it.",
+            "",
+            "The margin is the stored choice's lead in mean validation score "
+            "over the runner-up; in brackets, its standard error over the "
+            'seeds that made the choice, or "one seed" where a single seed '
+            "made it and there is no estimate of its noise. A margin of 0 is "
+            "a tie, broken by the grid's order; a tie, or a margin below its "
+            "noise, is a choice that validation could not make with "
+            "confidence.",
         ]
         head = (
             "| notebook | key | stored choice | its validation margin "
@@ -346,9 +382,14 @@ def settings_section(
         lines += ["", head, "|---|---|---|---|---|"]
         for s in moved:
             old, new = (s.stored_zh, s.fresh_zh) if zh else (s.stored, s.fresh)
+            noise = _noise(s.margin_se, zh)
+            margin = (
+                f"{s.margin:.2g}（{noise}）"
+                if zh
+                else f"{s.margin:.2g} ({noise})"
+            )
             lines.append(
-                f"| {s.notebook} | `{s.key}` | {old} "
-                f"| {s.margin:.2g} ({_noise(s.margin_se, zh)}) | {new} |"
+                f"| {s.notebook} | `{s.key}` | {old} | {margin} | {new} |"
             )
     return "\n".join(lines)
 
@@ -391,7 +432,8 @@ was compared with the stored one. Two calls *contradict* when one says A is \
 ahead and the other says B is, or when one says "within ±m" and the other's \
 interval lies wholly outside ±m. A call that moves between "ahead", \
 "within ±m" and "inconclusive" without a contradiction is a call that these \
-seeds could not settle.
+seeds could not settle, or, where a setting was chosen again, one whose arm \
+changed (see "Settings chosen again" below).
 
 `python tools/robustness.py run --offset {offset}` makes this page again \
 (about 20 minutes on two cores); it is not part of `make test`."""
@@ -405,7 +447,8 @@ INTRO_ZH = """# 结论站得住吗？
 互不重叠的随机种子（数据划分和测试图像不变），再把每个结论与存储的结论比较。\
 两个结论*相互矛盾*，是指一个说 A 领先而另一个说 B 领先，或者一个说\
 “相差在 ±m 以内”而另一个的区间完全落在 ±m 之外。结论在“领先”“相差在 ±m 以内”\
-和“尚无定论”之间变动而不构成矛盾，说明这些随机种子不足以确定它。
+和“尚无定论”之间变动而不构成矛盾，说明这些随机种子不足以确定它；\
+如果某个设置被重新选择，也可能是结论的一方已经改变（见下文“重新选择的设置”）。
 
 `python tools/robustness.py run --offset {offset}` 会重新生成本页（在两个核上\
 约需 20 分钟）；它不属于 `make test`。"""
