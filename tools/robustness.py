@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import platform
 import shutil
@@ -311,7 +312,7 @@ def setting_rows(stored_root: Path, fresh_root: Path) -> list[Setting]:
 
 def _noise(se: float, zh: bool) -> str:
     """A margin's noise, or where it has none: a choice made on one seed."""
-    if se == se:  # not NaN
+    if not math.isnan(se):
         return f"{se:.2g}"
     return "仅一个随机种子，无噪声估计" if zh else "one seed"
 
