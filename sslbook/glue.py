@@ -15,9 +15,12 @@ on validation with its margin over the runner-up:
   :func:`sslbook.evaluate.choice_margin`);
 - :func:`glue_call` glues a call of the book's rule as ``key`` (its words;
   ``key_zh`` in Chinese), with ``key_lo`` and ``key_hi`` (the interval of the
-  difference), ``key_n`` (the seeds) and ``key_repeat`` (the estimated chance
+  difference), ``key_n`` (the seeds), ``key_repeat`` (the estimated chance
   that fresh seeds give the same call; see
-  :meth:`sslbook.evaluate.Comparison.repeat_probability`);
+  :meth:`sslbook.evaluate.Comparison.repeat_probability`) and ``key_change``
+  (the estimated chance that a re-run gives another call, with the observed
+  difference itself uncertain; see
+  :meth:`sslbook.evaluate.Comparison.change_probability`);
 - :func:`glue_settings` glues a supervised run's chosen ``(lr, weight_decay,
   steps)`` as ``key`` in words, and as ``key_zh`` in Chinese, without the
   weight decay where the grid did not search it (``with_weight_decay=False``).
@@ -40,7 +43,7 @@ Example
 ...         SeedScores((0.81, 0.84, 0.83), (0, 1, 2)), raw, "SimCLR", "raw pixels"
 ...     ),
 ... )
-{'v': 'SimCLR is ahead of raw pixels', 'v_zh': 'SimCLR 领先于原始像素', 'v_lo': 0.0523, 'v_hi': 0.081, 'v_n': 3, 'v_repeat': 1.0}
+{'v': 'SimCLR is ahead of raw pixels', 'v_zh': 'SimCLR 领先于原始像素', 'v_lo': 0.0523, 'v_hi': 0.081, 'v_n': 3, 'v_repeat': 1.0, 'v_change': 0.0}
 """  # noqa: E501 (a doctest's expected output, one line)
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ __all__ = [
 #: The suffixes of the keys glued beside a call ``key`` (see
 #: ``call_record``): the one home of their spelling, for the tools and tests
 #: that tell a call from its companions.
-CALL_COMPANIONS = ("_zh", "_lo", "_hi", "_n", "_repeat")
+CALL_COMPANIONS = ("_zh", "_lo", "_hi", "_n", "_repeat", "_change")
 
 
 def spread_record(key: str, scores: SeedScores) -> dict[str, float | int]:
@@ -94,7 +97,7 @@ def margin_record(key: str, margin: Margin) -> dict[str, float]:
 
 def call_record(key: str, comparison: Comparison) -> dict[str, object]:
     """``{key: words, key_zh: the same in Chinese, key_lo, key_hi: the
-    interval (3 significant digits), key_n, key_repeat}``.
+    interval (3 significant digits), key_n, key_repeat, key_change}``.
     """
     if not isinstance(comparison, Comparison):
         raise TypeError(
@@ -107,6 +110,7 @@ def call_record(key: str, comparison: Comparison) -> dict[str, object]:
         f"{key}_hi": float(f"{comparison.high:.3g}"),
         f"{key}_n": comparison.n,
         f"{key}_repeat": float(f"{comparison.repeat_probability():.2f}"),
+        f"{key}_change": float(f"{comparison.change_probability():.2f}"),
     }
 
 
@@ -177,7 +181,7 @@ def glue_settings(
 
 
 def glue_call(key: str, comparison: Comparison) -> None:
-    """Glue a call as ``key``, with ``key_lo``, ``key_hi``, ``key_n`` and
-    ``key_repeat``.
+    """Glue a call as ``key``, with ``key_lo``, ``key_hi``, ``key_n``,
+    ``key_repeat`` and ``key_change``.
     """
     _glue(call_record(key, comparison))

@@ -229,20 +229,47 @@ class Comparison:
         drawn (their mean and sd, exactly), and each is called by the rule,
         on the same test set (``test_se`` unchanged).
         """
+        calls = self._fresh_calls(draws, seed, spread=1.0)
+        return 1.0 if calls is None else float(np.mean(calls == self.call))
+
+    def change_probability(self, draws: int = 4000, seed: int = 0) -> float:
+        """The chance that a re-run with ``n`` fresh seeds gives another call.
+
+        :meth:`repeat_probability` takes the observed mean difference as the
+        truth. Here the truth is itself uncertain: it is drawn around the
+        observed mean with the mean's standard error (sd/√n, the posterior
+        under a flat prior), and the re-run's mean around the truth, so the
+        re-run's mean spreads √2 times as widely around the observed one.
+        Summed over calls, it is the number of calls that a re-run with fresh
+        seeds is expected to move to another category when every setting
+        stays as it was (``tools/robustness.py`` prints that sum).
+        """
+        calls = self._fresh_calls(draws, seed, spread=np.sqrt(2.0))
+        return 0.0 if calls is None else float(np.mean(calls != self.call))
+
+    def _fresh_calls(self, draws: int, seed: int, spread: float):
+        """The rule's calls on ``draws`` simulated re-runs of ``n`` seeds:
+        their mean around the observed one, with ``spread`` times its
+        standard error, and their sd by the observed one's chi-square law;
+        ``None`` when the seeds did not vary.
+        """
         check_int("draws", draws)
         diffs = np.subtract(self.a.values, self.b.values)
         sd = float(np.std(diffs, ddof=1))
         if sd == 0:
-            return 1.0
+            return None
         rng = np.random.default_rng(seed)
-        means = rng.normal(self.difference, sd / np.sqrt(self.n), draws)
+        means = rng.normal(
+            self.difference, spread * sd / np.sqrt(self.n), draws
+        )
         sds = sd * np.sqrt(rng.chisquare(self.n - 1, draws) / (self.n - 1))
         half = _half_width(sds, self.n, self.test_se, self.level)
-        calls = [
-            _call(m - h, m + h, self.margin, self.higher_is_better)
-            for m, h in zip(means, half)
-        ]
-        return float(np.mean([c == self.call for c in calls]))
+        return np.array(
+            [
+                _call(m - h, m + h, self.margin, self.higher_is_better)
+                for m, h in zip(means, half)
+            ]
+        )
 
     def __str__(self) -> str:
         return (

@@ -76,6 +76,7 @@ def test_the_call_record_holds_both_languages_the_interval_the_seeds_and_the_rep
     ] == float(f"{call.high:.3g}")
     assert record["v_lo"] != record["v_hi"] and record["v_n"] == 4
     assert record["v_repeat"] == round(call.repeat_probability(), 2)
+    assert record["v_change"] == round(call.change_probability(), 2)
     assert set(record) == {
         "v",
         *("v" + suffix for suffix in glue.CALL_COMPANIONS),

@@ -4,6 +4,8 @@
 
 import re
 
+import pytest
+
 from conftest import ROOT
 
 import robustness
@@ -119,6 +121,7 @@ def test_the_report_pairs_each_english_block_with_its_chinese(
             "SimCLR 领先于原始像素",
             (0.05, 0.18),
             0.8,
+            0.25,
         )
     ]
     settings = [
@@ -160,6 +163,7 @@ def test_the_report_pairs_each_english_block_with_its_chinese(
         and "**0 contradictions**" in text
         and "0.07 to 0.2" in text
     )
+    assert "is expected to change 0.2 of them (25%; give or take 0.4" in text
     entries = saved["appendix/robustness.md"]
     assert [e["en"] for e in entries] == robustness.i18n.markdown_blocks(text)
     assert all(re.search(r"[\u4e00-\u9fff]", e["zh"]) for e in entries)
@@ -177,6 +181,24 @@ def test_the_report_pairs_each_english_block_with_its_chinese(
         "Not settled with the seeds this book runs: SimCLR against raw pixels."
         in text
     )  # repeats only 0.8
+
+
+def test_the_expected_changes_sum_the_chances_and_need_every_one():
+    def call(change):
+        return Row(
+            "x.ipynb", "v", "A is ahead of B", "", (0.01, 0.05),
+            "A is ahead of B", "", (0.01, 0.05), 0.9, change,
+        )  # fmt: skip
+
+    expected, spread = robustness.expected_changes(
+        [call(0.5), call(0.1), call(0.0)]
+    )
+    assert expected == 0.6
+    assert abs(spread - (0.25 + 0.09) ** 0.5) < 1e-12
+    with pytest.raises(ValueError, match="_change"):
+        robustness.expected_changes([call(0.5), row("A", "A")])
+    with pytest.raises(ValueError, match="_change"):
+        robustness.expected_changes([])
 
 
 def test_the_stored_notebooks_against_themselves_give_every_call_unchanged():
@@ -219,6 +241,29 @@ def test_the_reports_stored_column_is_the_notebooks_glue():
             for key in robustness.call_keys(values)
         ]
     assert page_rows() == expected
+
+
+def test_the_reports_expected_changes_are_the_notebooks_glue():
+    """The page's expected number of changed calls is the sum of the glued
+    chances to change, read here from the notebooks, not through rows().
+    """
+    import nbformat
+
+    from nbcheck import glued, literal
+
+    chances = []
+    for path in robustness.notebooks_with_calls():
+        values = glued(nbformat.read(path, as_version=4))
+        chances += [
+            float(literal(values[f"{key}_change"]))
+            for key in robustness.call_keys(values)
+        ]
+    expected = sum(chances)
+    assert 0 < expected < len(chances)
+    table = robustness.rows(ROOT, ROOT)
+    assert [r.stored_change for r in table] == chances
+    text = PAGE.read_text(encoding="utf-8")
+    assert f"is expected to change {expected:.1f} of them" in text
 
 
 def test_the_report_shows_no_contradiction():

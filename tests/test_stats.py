@@ -162,6 +162,112 @@ def test_repeat_probability_is_high_for_a_clear_call_and_low_at_the_edge():
     assert compare(same, same, "x", "y").repeat_probability() == 1.0
 
 
+def test_change_probability_counts_the_stored_estimate_as_uncertain_too():
+    clear = compare(
+        SeedScores((0.90, 0.91, 0.93), (0, 1, 2)),
+        SeedScores((0.70, 0.72, 0.71), (0, 1, 2)),
+        "a",
+        "b",
+    )
+    assert clear.change_probability() < 0.05
+    edge = compare(
+        SeedScores((0.80, 0.83, 0.81), (0, 1, 2)),
+        SeedScores((0.76, 0.78, 0.79), (0, 1, 2)),
+        "a",
+        "b",
+    )
+    change = edge.change_probability()
+    assert edge.call == "inconclusive" and 0.2 < change < 0.7
+    assert edge.change_probability(seed=1) != change
+    assert edge.change_probability(draws=200) != change
+    inconclusive = compare(
+        SeedScores((0.80, 0.83, 0.78), (0, 1, 2)),
+        SeedScores((0.79, 0.78, 0.80), (0, 1, 2)),
+        "a",
+        "b",
+    )
+    assert inconclusive.call == "inconclusive"
+    assert 0 < inconclusive.change_probability() < 0.5
+    ahead = compare(
+        SeedScores((0.80, 0.83, 0.82), (0, 1, 2)),
+        SeedScores((0.76, 0.78, 0.79), (0, 1, 2)),
+        "a",
+        "b",
+    )
+    # a re-run's mean spreads √2 times wider than in repeat_probability, so a
+    # call clear of the boundary is left more often than 1 - repeat says
+    assert ahead.call == "a"
+    assert ahead.change_probability() > 1 - ahead.repeat_probability() + 0.01
+    same = SeedScores((0.5, 0.5, 0.5), (0, 1, 2))
+    assert compare(same, same, "x", "y").change_probability() == 0.0
+    with pytest.raises(ValueError, match="draws"):
+        edge.change_probability(draws=10.5)
+
+
+def test_change_probability_matches_its_normal_approximation_with_many_seeds():
+    """With many seeds t ≈ z and the sd barely varies, so a re-run leaves an
+    "ahead" call about when its mean, spread √2 standard errors around the
+    observed d̄, falls below the half-width t·se: Φ((t·se − d̄)/(√2·se)).
+    """
+    from scipy.stats import norm
+    from scipy.stats import t as student_t
+
+    n, sd = 200, 0.1
+    se = sd / np.sqrt(n)
+    noise = np.random.default_rng(0).normal(0, 1, n)
+    diffs = 3 * se + sd * (noise - noise.mean()) / noise.std(ddof=1)
+    seeds = tuple(range(n))
+    call = compare(
+        SeedScores(tuple(0.5 + diffs), seeds),
+        SeedScores((0.5,) * n, seeds),
+        "a",
+        "b",
+    )
+    t = student_t.ppf(0.975, n - 1)
+    assert call.call == "a"
+    change = norm.cdf((t - 3) / np.sqrt(2))  # about 0.23
+    assert abs(call.change_probability() - change) < 0.03
+    assert abs(call.repeat_probability() - (1 - norm.cdf(t - 3))) < 0.03
+
+
+def test_repeat_and_change_match_a_simulation_of_whole_reruns():
+    """Draw each re-run's n per-seed differences themselves (normal around
+    the truth) and call them with compare: the chances agree with the
+    methods, which draw only the mean and sd of such a re-run.
+    """
+    seeds = (0, 1, 2)
+    call = compare(
+        SeedScores((0.80, 0.83, 0.82), seeds),
+        SeedScores((0.76, 0.78, 0.79), seeds),
+        "a",
+        "b",
+    )
+    diffs = np.subtract(call.a.values, call.b.values)
+    sd, n = diffs.std(ddof=1), len(diffs)
+    rng = np.random.default_rng(123)
+    for truth_spread, method in (
+        (0.0, call.repeat_probability),
+        (1.0, call.change_probability),
+    ):
+        same = 0
+        for _ in range(3000):
+            truth = call.difference + truth_spread * rng.normal(
+                0, sd / np.sqrt(n)
+            )
+            rerun = rng.normal(truth, sd, n)
+            fresh = compare(
+                SeedScores(tuple(rerun), seeds),
+                SeedScores((0.0,) * n, seeds),
+                "a",
+                "b",
+            )
+            same += fresh.call == call.call
+        simulated = same / 3000
+        if method == call.change_probability:
+            simulated = 1 - simulated
+        assert abs(method() - simulated) < 0.03, (method, simulated)
+
+
 def test_a_test_set_error_widens_the_interval_by_welch_satterthwaite():
     from scipy.stats import t as student_t
 

@@ -15,11 +15,14 @@ from copies already executed. The report is the appendix page
 each call, stored and re-run, its interval, and whether the two contradict.
 Two calls contradict when one says A is ahead and the other B, or when one
 says "within ±m" and the other's interval lies wholly outside ±m
-(``tools/nbcheck.py``'s rule). The page opens with the headline comparisons
-(``HEADLINE``): each call's estimated chance to repeat, and whether it is
-settled (it reaches the estimate and the re-run agrees). The copies keep each
-cell's timing: ``python tools/nbtools.py times DIR/chapters/...`` prints where
-the time goes. It is not part of ``make test``, for time.
+(``tools/nbcheck.py``'s rule). Beside the number of calls that changed, the
+page gives the number that the seeds' noise alone was expected to change (the
+sum of the stored ``<key>_change``). The page opens with the headline
+comparisons (``HEADLINE``): each call's estimated chance to repeat, and
+whether it is settled (it reaches the estimate and the re-run agrees). The
+copies keep each cell's timing: ``python tools/nbtools.py times
+DIR/chapters/...`` prints where the time goes. It is not part of ``make
+test``, for time.
 """
 
 from __future__ import annotations
@@ -122,6 +125,9 @@ class Row:
     #: The estimated chance that fresh seeds repeat the stored call
     #: (``<key>_repeat``).
     stored_repeat: float = float("nan")
+    #: The estimated chance that a re-run with fresh seeds gives another call,
+    #: with the stored difference itself uncertain (``<key>_change``).
+    stored_change: float = float("nan")
 
     @property
     def reaches_the_estimate(self) -> bool:
@@ -220,6 +226,7 @@ def rows(stored_root: Path, fresh_root: Path) -> list[Row]:
                     str(literal(new[f"{key}_zh"])),
                     _interval(new, key),
                     float(literal(old[f"{key}_repeat"])),
+                    float(literal(old[f"{key}_change"])),
                 )
             )
     return result
@@ -458,20 +465,58 @@ INTRO_ZH = """# 结论站得住吗？
 def summary(
     table: list[Row], offset: int, when: str, where: str
 ) -> tuple[str, str]:
+    """The run's counts, in English and in Chinese, and how many changed
+    calls the seeds' noise alone would make (``expected_changes``).
+    """
     n = len(table)
     contradictions = sum(r.contradiction for r in table)
     changed = sum(r.changed for r in table)
+    expected, spread = expected_changes(table)
     en = (
         f"**Run on {when}**, on {where}, with seed offset {offset}: "
         f"{n} calls, **{contradictions} contradictions**, "
-        f"{changed} changed category ({changed / n:.0%})."
+        f"{changed} changed category ({changed / n:.0%}). "
+        "The seeds' noise alone, with every setting as stored, is expected "
+        f"to change {expected:.1f} of them ({expected / n:.0%}; give or take "
+        f"{spread:.1f} if the calls were independent, and more since calls "
+        "on one page share their runs): the sum of each call's estimated "
+        "chance that a re-run gives another call "
+        "(`sslbook.evaluate.Comparison.change_probability`, which, unlike "
+        "the chance to repeat below, does not take the stored difference "
+        "as the truth). Settings chosen again add to that (see below)."
     )
     zh = (
         f"**运行于 {when}**，环境为 {where}，随机种子偏移量为 {offset}："
         f"共 {n} 个结论，**{contradictions} 个相互矛盾**，"
         f"{changed} 个改变了类别（{changed / n:.0%}）。"
+        "即使所有设置都保持存储时的值，仅随机种子的噪声预计也会使其中 "
+        f"{expected:.1f} 个改变类别（{expected / n:.0%}；若各结论相互独立，"
+        f"上下浮动约 {spread:.1f} 个，而同一页的结论共用训练结果，浮动还会"
+        "更大）：这是每个结论在重新运行后给出另一结论的估计概率"
+        "之和（`sslbook.evaluate.Comparison.change_probability`；与下文的"
+        "重复概率不同，它不把存储的差值当作真值）。重新选择的设置还会使这个"
+        "数增加（见下文）。"
     )
     return en, zh
+
+
+def expected_changes(table: list[Row]) -> tuple[float, float]:
+    """The number of calls that a re-run with fresh seeds is expected to
+    change, and its standard deviation, treating the calls as independent:
+    the sum of the stored chances to change, and the root of the sum of
+    p(1 − p).
+
+    Raises:
+        ValueError: if a row has no stored chance to change.
+    """
+    chances = [r.stored_change for r in table]
+    if not chances or any(math.isnan(p) for p in chances):
+        raise ValueError(
+            "every call needs its stored chance to change (<key>_change); "
+            "execute the stored notebooks again"
+        )
+    expected = sum(chances)
+    return expected, math.sqrt(sum(p * (1 - p) for p in chances))
 
 
 def table_markdown(table: list[Row], zh: bool) -> str:
