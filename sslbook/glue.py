@@ -43,7 +43,7 @@ Example
 ...         SeedScores((0.81, 0.84, 0.83), (0, 1, 2)), raw, "SimCLR", "raw pixels"
 ...     ),
 ... )
-{'v': 'SimCLR is ahead of raw pixels', 'v_zh': 'SimCLR 领先于原始像素', 'v_lo': 0.0523, 'v_hi': 0.081, 'v_n': 3, 'v_repeat': 1.0, 'v_change': 0.0}
+{'v': 'SimCLR is ahead of raw pixels', 'v_zh': 'SimCLR 领先于原始像素', 'v_lo': 0.0523, 'v_hi': 0.081, 'v_n': 3, 'v_repeat': 1.0, 'v_change': 0.04}
 """  # noqa: E501 (a doctest's expected output, one line)
 
 from __future__ import annotations

@@ -229,41 +229,51 @@ class Comparison:
         drawn (their mean and sd, exactly), and each is called by the rule,
         on the same test set (``test_se`` unchanged).
         """
-        calls = self._fresh_calls(draws, seed, spread=1.0)
+        calls = self._fresh_calls(draws, seed, posterior=False)
         return 1.0 if calls is None else float(np.mean(calls == self.call))
 
     def change_probability(self, draws: int = 4000, seed: int = 0) -> float:
         """The chance that a re-run with ``n`` fresh seeds gives another call.
 
-        :meth:`repeat_probability` takes the observed mean difference as the
-        truth. Here the truth is itself uncertain: it is drawn around the
-        observed mean with the mean's standard error (sd/√n, the posterior
-        under a flat prior), and the re-run's mean around the truth, so the
-        re-run's mean spreads √2 times as widely around the observed one.
-        Summed over calls, it is the number of calls that a re-run with fresh
-        seeds is expected to move to another category when every setting
-        stays as it was (``tools/robustness.py`` prints that sum).
+        :meth:`repeat_probability` takes the observed mean difference and sd
+        as the truth. Here both are uncertain: each of ``draws`` re-runs
+        first draws a true mean and sd from their posterior given the ``n``
+        observed differences (under the reference prior, flat in the mean
+        and in the log of the sd), then its ``n`` seeds from them. With few
+        seeds a re-run then lands much further from the stored result than
+        :meth:`repeat_probability` assumes. Summed over calls, it is the
+        number of calls that a re-run with fresh seeds is expected to move to
+        another category when every setting stays as it was
+        (``tools/robustness.py`` prints that sum). Like the chance to repeat,
+        it takes the per-seed differences to be normal.
         """
-        calls = self._fresh_calls(draws, seed, spread=np.sqrt(2.0))
+        calls = self._fresh_calls(draws, seed, posterior=True)
         return 0.0 if calls is None else float(np.mean(calls != self.call))
 
-    def _fresh_calls(self, draws: int, seed: int, spread: float):
-        """The rule's calls on ``draws`` simulated re-runs of ``n`` seeds:
-        their mean around the observed one, with ``spread`` times its
-        standard error, and their sd by the observed one's chi-square law;
+    def _fresh_calls(self, draws: int, seed: int, posterior: bool):
+        """The rule's calls on ``draws`` simulated re-runs of ``n`` seeds, or
         ``None`` when the seeds did not vary.
+
+        A re-run's per-seed differences are normal with mean μ and sd σ; only
+        their mean (normal, σ/√n) and sd (σ times a chi-square law) are
+        drawn. μ and σ are the observed mean and sd, or, with ``posterior``,
+        drawn from their posterior: σ² = (n − 1) s² / χ²(n − 1), then μ
+        normal around the observed mean with sd σ/√n.
         """
         check_int("draws", draws)
         diffs = np.subtract(self.a.values, self.b.values)
         sd = float(np.std(diffs, ddof=1))
         if sd == 0:
             return None
+        n = self.n
         rng = np.random.default_rng(seed)
-        means = rng.normal(
-            self.difference, spread * sd / np.sqrt(self.n), draws
-        )
-        sds = sd * np.sqrt(rng.chisquare(self.n - 1, draws) / (self.n - 1))
-        half = _half_width(sds, self.n, self.test_se, self.level)
+        sigma, truth = sd, self.difference
+        if posterior:
+            sigma = sd * np.sqrt((n - 1) / rng.chisquare(n - 1, draws))
+            truth = rng.normal(self.difference, sigma / np.sqrt(n))
+        means = rng.normal(truth, sigma / np.sqrt(n), draws)
+        sds = sigma * np.sqrt(rng.chisquare(n - 1, draws) / (n - 1))
+        half = _half_width(sds, n, self.test_se, self.level)
         return np.array(
             [
                 _call(m - h, m + h, self.margin, self.higher_is_better)

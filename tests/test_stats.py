@@ -231,9 +231,11 @@ def test_change_probability_matches_its_normal_approximation_with_many_seeds():
 
 
 def test_repeat_and_change_match_a_simulation_of_whole_reruns():
-    """Draw each re-run's n per-seed differences themselves (normal around
-    the truth) and call them with compare: the chances agree with the
-    methods, which draw only the mean and sd of such a re-run.
+    """Draw each re-run's n per-seed differences themselves and call them with
+    compare: around the observed mean and sd for the chance to repeat, and
+    around a mean and sd drawn from their posterior for the chance to change
+    (σ² = (n − 1)s²/χ²(n − 1), then μ ~ N(d̄, σ²/n)). The methods, which draw
+    only the mean and sd of such a re-run, agree with them.
     """
     seeds = (0, 1, 2)
     call = compare(
@@ -243,18 +245,17 @@ def test_repeat_and_change_match_a_simulation_of_whole_reruns():
         "b",
     )
     diffs = np.subtract(call.a.values, call.b.values)
-    sd, n = diffs.std(ddof=1), len(diffs)
+    s, n = diffs.std(ddof=1), len(diffs)
     rng = np.random.default_rng(123)
-    for truth_spread, method in (
-        (0.0, call.repeat_probability),
-        (1.0, call.change_probability),
-    ):
+
+    def simulated(posterior: bool) -> float:
         same = 0
         for _ in range(3000):
-            truth = call.difference + truth_spread * rng.normal(
-                0, sd / np.sqrt(n)
-            )
-            rerun = rng.normal(truth, sd, n)
+            sigma, truth = s, call.difference
+            if posterior:
+                sigma = s * np.sqrt((n - 1) / rng.chisquare(n - 1))
+                truth = rng.normal(call.difference, sigma / np.sqrt(n))
+            rerun = rng.normal(truth, sigma, n)
             fresh = compare(
                 SeedScores(tuple(rerun), seeds),
                 SeedScores((0.0,) * n, seeds),
@@ -262,10 +263,13 @@ def test_repeat_and_change_match_a_simulation_of_whole_reruns():
                 "b",
             )
             same += fresh.call == call.call
-        simulated = same / 3000
-        if method == call.change_probability:
-            simulated = 1 - simulated
-        assert abs(method() - simulated) < 0.03, (method, simulated)
+        return same / 3000
+
+    assert abs(call.repeat_probability() - simulated(False)) < 0.03
+    change = call.change_probability()
+    assert abs(change - (1 - simulated(True))) < 0.03
+    # with three seeds the uncertain sd matters: a known sd would give less
+    assert change > 1 - call.repeat_probability() + 0.1
 
 
 def test_a_test_set_error_widens_the_interval_by_welch_satterthwaite():

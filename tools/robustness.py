@@ -478,12 +478,13 @@ def summary(
         f"{changed} changed category ({changed / n:.0%}). "
         "The seeds' noise alone, with every setting as stored, is expected "
         f"to change {expected:.1f} of them ({expected / n:.0%}; give or take "
-        f"{spread:.1f} if the calls were independent, and more since calls "
-        "on one page share their runs): the sum of each call's estimated "
-        "chance that a re-run gives another call "
+        f"{spread:.1f} if the calls were independent, which they are not: "
+        "calls on one page share their runs): the sum of each call's "
+        "estimated chance that a re-run gives another call "
         "(`sslbook.evaluate.Comparison.change_probability`, which, unlike "
         "the chance to repeat below, does not take the stored difference "
-        "as the truth). Settings chosen again add to that (see below)."
+        "and spread as the truth). Settings chosen again add to that (see "
+        "below)."
     )
     zh = (
         f"**运行于 {when}**，环境为 {where}，随机种子偏移量为 {offset}："
@@ -491,10 +492,10 @@ def summary(
         f"{changed} 个改变了类别（{changed / n:.0%}）。"
         "即使所有设置都保持存储时的值，仅随机种子的噪声预计也会使其中 "
         f"{expected:.1f} 个改变类别（{expected / n:.0%}；若各结论相互独立，"
-        f"上下浮动约 {spread:.1f} 个，而同一页的结论共用训练结果，浮动还会"
-        "更大）：这是每个结论在重新运行后给出另一结论的估计概率"
+        f"上下浮动约 {spread:.1f} 个；但它们并不独立：同一页的结论共用"
+        "训练结果）：这是每个结论在重新运行后给出另一结论的估计概率"
         "之和（`sslbook.evaluate.Comparison.change_probability`；与下文的"
-        "重复概率不同，它不把存储的差值当作真值）。重新选择的设置还会使这个"
+        "重复概率不同，它不把存储的差值和离散程度当作真值）。重新选择的设置还会使这个"
         "数增加（见下文）。"
     )
     return en, zh
