@@ -16,7 +16,7 @@ help:
 	@echo "                + every page opened in headless Chromium (installed with apt-get if missing)"
 	@echo "make unit       install, then the unit tests only (no notebook, site, browser or slow test): the fast loop"
 	@echo "make notebooks  re-execute every notebook in place (after editing one)"
-	@echo "make robustness re-run the notebooks that make calls with other seeds (SSLBOOK_SEED_OFFSET=4000,"
+	@echo "make robustness re-run the notebooks that make calls with other seeds (SSLBOOK_SEED_OFFSET=4500,"
 	@echo "                about 20 minutes) and rewrite appendix/robustness.md, \"Do the calls hold?\""
 	@echo "make diagrams   redraw the diagrams in chapters/figures/ and, in Chinese, i18n/zh/figures/ (tools/diagrams.py)"
 	@echo "make format     apply ruff's fixes (sorted and unused imports) and its formatter to sslbook/, tests/ and tools/"
@@ -79,7 +79,7 @@ notebooks: $(STAMP)
 # Not part of `make test`, for time: every notebook that glues a call, re-executed in a
 # temporary copy with a disjoint set of seeds, and each call compared with the stored one.
 robustness: $(STAMP)
-	$(BIN)/python tools/robustness.py run --offset 4000
+	$(BIN)/python tools/robustness.py run --offset 4500
 
 clean:
 	rm -rf _build

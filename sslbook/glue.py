@@ -19,7 +19,7 @@ on validation with its margin over the runner-up:
   that fresh seeds give the same call; see
   :meth:`sslbook.evaluate.Comparison.repeat_probability`) and ``key_change``
   (the estimated chance that a re-run gives another call, with the observed
-  difference itself uncertain; see
+  difference and spread themselves uncertain; see
   :meth:`sslbook.evaluate.Comparison.change_probability`);
 - :func:`glue_settings` glues a supervised run's chosen ``(lr, weight_decay,
   steps)`` as ``key`` in words, and as ``key_zh`` in Chinese, without the

@@ -255,7 +255,7 @@ class Comparison:
         ``None`` when the seeds did not vary.
 
         A re-run's per-seed differences are normal with mean μ and sd σ; only
-        their mean (normal, σ/√n) and sd (σ times a chi-square law) are
+        their mean (normal, σ/√n) and sd (σ √(χ²(n − 1)/(n − 1))) are
         drawn. μ and σ are the observed mean and sd, or, with ``posterior``,
         drawn from their posterior: σ² = (n − 1) s² / χ²(n − 1), then μ
         normal around the observed mean with sd σ/√n.

@@ -194,8 +194,9 @@ def test_change_probability_counts_the_stored_estimate_as_uncertain_too():
         "a",
         "b",
     )
-    # a re-run's mean spreads √2 times wider than in repeat_probability, so a
-    # call clear of the boundary is left more often than 1 - repeat says
+    # the true mean and sd are uncertain too, so a re-run lands further from
+    # the stored result, and a call clear of the boundary is left more often
+    # than 1 - repeat says
     assert ahead.call == "a"
     assert ahead.change_probability() > 1 - ahead.repeat_probability() + 0.01
     same = SeedScores((0.5, 0.5, 0.5), (0, 1, 2))
