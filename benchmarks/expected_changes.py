@@ -26,7 +26,7 @@ import nbformat
 import numpy as np
 from scipy.stats import t as student_t
 
-from sslbook.stats import MARGINS
+from sslbook.stats import LEVEL, MARGINS, _calls, _half_width
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
@@ -69,15 +69,6 @@ DRAWS = 20_000
 FACTORS = (1, 5 / 3, 2, 3, 4, 6)
 
 
-def calls(low, high, margin):
-    """The rule on arrays: 1 and -1 ahead, 0 within, 2 inconclusive."""
-    return np.select(
-        [low > 0, high < 0, (low >= -margin) & (high <= margin)],
-        [1, -1, 0],
-        2,
-    )
-
-
 def stored_calls():
     """(mean, sd, n, margin, call) of every glued call."""
     found = []
@@ -89,8 +80,12 @@ def stored_calls():
             n = int(literal(values[f"{key}_n"]))
             margin = MARGINS[METRIC.get(key, "accuracy")]
             mean = (low + high) / 2
-            sd = (high - mean) * np.sqrt(n) / student_t.ppf(0.975, n - 1)
-            call = int(calls(np.array(low), np.array(high), margin))
+            sd = (
+                (high - mean)
+                * np.sqrt(n)
+                / student_t.ppf((1 + LEVEL) / 2, n - 1)
+            )
+            call = _calls(low, high, margin, True)
             found.append((mean, sd, n, margin, call))
     return found
 
@@ -98,8 +93,8 @@ def stored_calls():
 def run(rng, truth, sigma, n, margin):
     means = rng.normal(truth, sigma / np.sqrt(n))
     sds = sigma * np.sqrt(rng.chisquare(n - 1, len(truth)) / (n - 1))
-    half = student_t.ppf(0.975, n - 1) * sds / np.sqrt(n)
-    return calls(means - half, means + half, margin)
+    half = _half_width(sds, n, 0.0, LEVEL)
+    return _calls(means - half, means + half, margin, True)
 
 
 def main() -> None:

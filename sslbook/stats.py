@@ -274,11 +274,8 @@ class Comparison:
         means = rng.normal(truth, sigma / np.sqrt(n), draws)
         sds = sigma * np.sqrt(rng.chisquare(n - 1, draws) / (n - 1))
         half = _half_width(sds, n, self.test_se, self.level)
-        return np.array(
-            [
-                _call(m - h, m + h, self.margin, self.higher_is_better)
-                for m, h in zip(means, half)
-            ]
+        return _calls(
+            means - half, means + half, self.margin, self.higher_is_better
         )
 
     def __str__(self) -> str:
@@ -293,11 +290,26 @@ def _call(
     low: float, high: float, margin: float, higher_is_better: bool
 ) -> str:
     """The rule's call for an interval [low, high] of a − b."""
-    if low > 0 or high < 0:
-        return "a" if (low > 0) == higher_is_better else "b"
-    if -margin <= low and high <= margin:
-        return "within"
-    return "inconclusive"
+    return str(_calls(low, high, margin, higher_is_better))
+
+
+def _calls(low, high, margin: float, higher_is_better: bool) -> np.ndarray:
+    """The rule's calls for intervals [low, high] of a − b (numbers or
+    arrays): ``"a"`` or ``"b"`` where the interval excludes 0 (the better
+    side by ``higher_is_better``), ``"within"`` where it lies inside
+    ±``margin``, ``"inconclusive"`` otherwise.
+    """
+    low, high = np.asarray(low), np.asarray(high)
+    above, below = low > 0, high < 0
+    return np.select(
+        [
+            above if higher_is_better else below,
+            below if higher_is_better else above,
+            (-margin <= low) & (high <= margin),
+        ],
+        ["a", "b", "within"],
+        "inconclusive",
+    )
 
 
 def _half_width(sd, n: int, test_se: float, level: float):
